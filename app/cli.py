@@ -1,0 +1,29 @@
+"""The `dictate` command: parses arguments and hands over to one subcommand module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app import __version__
+from app.commands import serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dictate", description="Live dictation: speak, and the words appear."
+    )
+    parser.add_argument("--version", action="version", version=f"dictate {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    result: int = args.run(args)
+    return result

@@ -1,0 +1,1 @@
+"""The `dictate` subcommands, one module each; `app.cli` only parses and dispatches."""

@@ -1,0 +1,1 @@
+"""The local transcription engine: our own server for the realtime protocol."""

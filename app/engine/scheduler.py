@@ -1,0 +1,65 @@
+"""The decode queue: every session's decodes share a small pool of worker threads.
+
+A final (someone is waiting for it) always goes before a partial (a nicety), and the event
+loop never decodes itself, so echoes, pings and other sessions stay responsive while the
+model works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+FINAL = 0
+PARTIAL = 1
+
+
+class DecodeScheduler:
+    """Runs `submit`ted decode calls on `workers` threads, finals first, FIFO within a kind."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="decode")
+        self._queue: asyncio.PriorityQueue[
+            tuple[int, int, Callable[[], str], asyncio.Future[str]]
+        ] = asyncio.PriorityQueue()
+        self._seq = itertools.count()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.busy = 0
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, fn: Callable[[], str], *, final: bool) -> asyncio.Future[str]:
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((FINAL if final else PARTIAL, next(self._seq), fn, future))
+        return future
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    async def _work(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            _, _, fn, future = await self._queue.get()
+            if future.cancelled():
+                continue
+            self.busy += 1
+            try:
+                result = await loop.run_in_executor(self._executor, fn)
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+            else:
+                if not future.done():
+                    future.set_result(result)
+            finally:
+                self.busy -= 1

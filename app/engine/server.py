@@ -1,0 +1,414 @@
+"""The local engine's WebSocket server: Together's realtime protocol on our own machine.
+
+The handshake (`_admit`) enforces PROTOCOL.md section 5 before a session exists: origin,
+key (header, query or subprotocol), model, audio format, VAD parameters and the session
+limit, each refused with the status and error code Together uses. After the upgrade
+`_serve` reads frames in order, answers bad ones with a non-fatal `failed`, and ends the
+session on binary or oversize frames and on the idle timeout. `EmbeddedEngine` runs the
+same server on a thread of its own, for the app and for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from app.engine.asr import ModelRegistry, Recognizer
+from app.engine.models import DEFAULT_MODEL_ID, ModelNotAvailableError
+from app.engine.scheduler import DecodeScheduler
+from app.engine.session import Session, SessionOptions
+from app.realtime.protocol import (
+    AUDIO_FORMAT,
+    AppendAudio,
+    ProtocolError,
+    SessionCreated,
+    TranscriptFailed,
+    TurnDetection,
+    decode_client_message,
+)
+
+log = logging.getLogger(__name__)
+
+PATHS = ("/v1/realtime", "/realtime")
+KEY_SUBPROTOCOL = "openai-insecure-api-key."
+
+
+@dataclass
+class ServerConfig:
+    """Everything `dictate serve` can be told; the limits are stated in its --help."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    model_id: str = DEFAULT_MODEL_ID
+    device: str = "auto"
+    token: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    max_sessions: int = 8
+    max_message_bytes: int = 1 << 20
+    idle_timeout_s: float = 300.0
+    max_buffered_s: float = 300.0
+    decode_workers: int = 2
+    partial_interval_ms: int = 400
+    shutdown_grace_s: float = 5.0
+
+
+@dataclass
+class _Admitted:
+    recognizer: Recognizer
+    options: SessionOptions
+
+
+@dataclass
+class _Live:
+    connection: ServerConnection
+    session: Session
+    closing: bool = field(default=False)
+
+
+class HandshakeRefusal(Exception):
+    def __init__(self, status: HTTPStatus, code: str, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.kind = status, code, kind
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    return value[7:].strip() if value.lower().startswith("bearer ") else value
+
+
+def offered_subprotocols(headers: Headers) -> list[str]:
+    return [
+        p.strip() for value in headers.get_all("Sec-WebSocket-Protocol") for p in value.split(",")
+    ]
+
+
+def offered_key(request: Request, query: dict[str, list[str]]) -> str | None:
+    """The key from the Authorization header, `?authorization=`, or the subprotocol list."""
+    key = _bearer(request.headers.get("Authorization"))
+    if key is None and query.get("authorization"):
+        key = _bearer(query["authorization"][0])
+    if key is None:
+        for proto in offered_subprotocols(request.headers):
+            if proto.startswith(KEY_SUBPROTOCOL):
+                key = proto[len(KEY_SUBPROTOCOL) :]
+    return key
+
+
+def parse_vad(query: dict[str, list[str]]) -> TurnDetection | None:
+    mode = (query.get("turn_detection") or ["server_vad"])[0]
+    if mode == "none":
+        return None
+    if mode != "server_vad":
+        raise ValueError(f"turn_detection must be server_vad or none, not {mode!r}")
+    return TurnDetection().merged({k: v[0] for k, v in query.items()})
+
+
+class EngineServer:
+    """The asyncio server; `start` loads the default model and listens."""
+
+    def __init__(self, config: ServerConfig, registry: ModelRegistry | None = None) -> None:
+        self.config = config
+        self.registry = registry or ModelRegistry(config.device, config.decode_workers)
+        self.scheduler = DecodeScheduler(config.decode_workers)
+        self.default: Recognizer | None = None
+        self.port = config.port
+        self._server: Server | None = None
+        self._admitted: dict[Any, _Admitted] = {}
+        self._live: dict[Any, _Live] = {}
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.config.host}:{self.port}/v1/realtime"
+
+    @property
+    def session_count(self) -> int:
+        return len(self._live)
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.default = await loop.run_in_executor(None, self.registry.get, self.config.model_id)
+        self.scheduler.start()
+        self._server = await serve(
+            self._handle,
+            self.config.host,
+            self.config.port,
+            process_request=self._process_request,
+            select_subprotocol=self._select_subprotocol,
+            max_size=self.config.max_message_bytes * 4,
+            compression=None,
+            open_timeout=120,
+            ping_interval=20,
+            ping_timeout=20,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Give every open session its pending finals, then a fatal `failed` and a close."""
+        if self._server is None:
+            return
+        self._server.close(close_connections=False)
+        await asyncio.gather(*(self._shut(live) for live in list(self._live.values())))
+        await self._server.wait_closed()
+        await self.scheduler.stop()
+
+    async def _shut(self, live: _Live) -> None:
+        live.closing = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(live.session.drain(), self.config.shutdown_grace_s)
+        await self._fatal(
+            live.connection,
+            live.session,
+            "the server is shutting down",
+            "server_shutdown",
+            "service_unavailable_error",
+        )
+
+    # --- handshake ---------------------------------------------------------------------
+
+    def _select_subprotocol(
+        self, connection: ServerConnection, offered: list[Subprotocol] | Any
+    ) -> Subprotocol | None:
+        names = [str(p) for p in offered]
+        if "realtime" in names:
+            return Subprotocol("realtime")
+        plain = [p for p in names if not p.startswith(KEY_SUBPROTOCOL)]
+        return Subprotocol(plain[0]) if plain else None
+
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        try:
+            self._admitted[connection.id] = await self._admit(request)
+        except HandshakeRefusal as refusal:
+            log.info("refused a connection: %s %s", refusal.status.value, refusal.code)
+            body = {"error": {"message": str(refusal), "type": refusal.kind, "code": refusal.code}}
+            response = connection.respond(refusal.status, json.dumps(body) + "\n")
+            del response.headers["Content-Type"]
+            response.headers["Content-Type"] = "application/json"
+            return response
+        return None
+
+    async def _admit(self, request: Request) -> _Admitted:
+        parts = urlsplit(request.path)
+        query = parse_qs(parts.query)
+        invalid = "invalid_request_error"
+        if parts.path.rstrip("/") not in PATHS:
+            raise HandshakeRefusal(HTTPStatus.NOT_FOUND, "not_found", "use /v1/realtime", invalid)
+        origin = request.headers.get("Origin")
+        if origin is not None and origin not in self.config.allowed_origins:
+            raise HandshakeRefusal(
+                HTTPStatus.FORBIDDEN,
+                "origin_not_allowed",
+                f"origin {origin} is not allowed (start the engine with --allow-origin)",
+                invalid,
+            )
+        if self.config.token is not None:
+            key = offered_key(request, query)
+            if not key:
+                raise HandshakeRefusal(
+                    HTTPStatus.UNAUTHORIZED, "missing_api_key", "no API key was sent", invalid
+                )
+            if not hmac.compare_digest(key.encode(), self.config.token.encode()):
+                raise HandshakeRefusal(
+                    HTTPStatus.UNAUTHORIZED, "invalid_api_key", "the API key is not valid", invalid
+                )
+        model_id = (query.get("model") or [""])[0]
+        if not model_id:
+            raise HandshakeRefusal(
+                HTTPStatus.BAD_REQUEST,
+                "missing_model",
+                "the 'model' query parameter is required",
+                invalid,
+            )
+        audio_format = (query.get("input_audio_format") or [AUDIO_FORMAT])[0]
+        if audio_format != AUDIO_FORMAT:
+            raise HandshakeRefusal(
+                HTTPStatus.BAD_REQUEST,
+                "unsupported_format",
+                f"unsupported format {audio_format!r}: only {AUDIO_FORMAT} is accepted",
+                invalid,
+            )
+        try:
+            turn_detection = parse_vad(query)
+        except ValueError as exc:
+            raise HandshakeRefusal(
+                HTTPStatus.BAD_REQUEST, "invalid_value", str(exc), invalid
+            ) from exc
+        if len(self._live) + len(self._admitted) >= self.config.max_sessions:
+            raise HandshakeRefusal(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "too_many_sessions",
+                f"this engine serves at most {self.config.max_sessions} sessions at once",
+                "rate_limit_error",
+            )
+        loop = asyncio.get_running_loop()
+        try:
+            recognizer = await loop.run_in_executor(None, self.registry.get, model_id)
+        except ModelNotAvailableError as exc:
+            raise HandshakeRefusal(
+                HTTPStatus.BAD_REQUEST, "model_not_available", str(exc), invalid
+            ) from exc
+        language = (query.get("language") or [""])[0] or None
+        options = SessionOptions(
+            language=language,
+            turn_detection=turn_detection,
+            partial_interval_ms=self.config.partial_interval_ms,
+            max_buffered_s=self.config.max_buffered_s,
+        )
+        return _Admitted(recognizer, options)
+
+    # --- session -----------------------------------------------------------------------
+
+    async def _handle(self, connection: ServerConnection) -> None:
+        admitted = self._admitted.pop(connection.id, None)
+        if admitted is None:
+            await connection.close(1011, "handshake state lost")
+            return
+        session = Session(admitted.recognizer, self.scheduler, connection.send, admitted.options)
+        live = _Live(connection, session)
+        self._live[connection.id] = live
+        log.info("session %s opened (%s)", session.id, admitted.recognizer.model_id)
+        try:
+            await session.emit(SessionCreated(session.id, admitted.recognizer.model_id))
+            await self._serve(live)
+        except ConnectionClosed:
+            pass
+        finally:
+            session.close()
+            self._live.pop(connection.id, None)
+            log.info("session %s closed", session.id)
+
+    async def _serve(self, live: _Live) -> None:
+        connection, session = live.connection, live.session
+        loop = asyncio.get_running_loop()
+        last_append = loop.time()
+        limit = self.config.max_message_bytes
+        while not live.closing:
+            remaining = self.config.idle_timeout_s - (loop.time() - last_append)
+            if remaining <= 0:
+                await self._fatal(
+                    connection,
+                    session,
+                    "no audio for too long: session closed",
+                    "idle_timeout",
+                    "request_timeout",
+                )
+                return
+            try:
+                frame = await asyncio.wait_for(connection.recv(), remaining)
+            except TimeoutError:
+                continue
+            if live.closing:
+                return
+            if isinstance(frame, bytes):
+                await self._fatal(
+                    connection,
+                    session,
+                    "binary frames are not part of the protocol: send JSON text",
+                    "invalid_frame",
+                    "invalid_request_error",
+                )
+                return
+            if len(frame) > limit:
+                await self._fatal(
+                    connection,
+                    session,
+                    f"message of {len(frame)} bytes is over the {limit} byte limit",
+                    "message_too_large",
+                    "invalid_request_error",
+                )
+                return
+            try:
+                message = decode_client_message(frame)
+                if isinstance(message, AppendAudio):
+                    last_append = loop.time()
+                await session.handle(message)
+            except ProtocolError as exc:
+                await session.emit(
+                    TranscriptFailed(str(exc), "invalid_request", event_type=exc.event_type)
+                )
+            except ValueError as exc:
+                await session.emit(
+                    TranscriptFailed(
+                        str(exc), "invalid_value", event_type="transcription_session.updated"
+                    )
+                )
+
+    async def _fatal(
+        self, connection: ServerConnection, session: Session, message: str, code: str, kind: str
+    ) -> None:
+        try:
+            await session.emit(TranscriptFailed(message, code, kind))
+            await connection.close(1000, code)
+        except ConnectionClosed:
+            pass
+
+
+class EmbeddedEngine:
+    """The engine on a thread of its own, bound to a random loopback port with a random token.
+
+    `start` returns at once (the model loads in the background); `wait_ready` gives the URL
+    and token, or raises what went wrong.
+    """
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig(port=0)
+        if self.config.token is None:
+            self.config.token = secrets.token_urlsafe(24)
+        self.server = EngineServer(self.config)
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="dictate-engine", daemon=True)
+        self._thread.start()
+
+    def wait_ready(self, timeout: float = 120.0) -> tuple[str, str]:
+        if not self._ready.wait(timeout):
+            raise TimeoutError("the local engine did not start in time")
+        if self._error is not None:
+            raise RuntimeError(f"the local engine could not start: {self._error}")
+        assert self.config.token is not None
+        return self.server.url, self.config.token
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            await self.server.start()
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        await self._stop.wait()
+        await self.server.stop()

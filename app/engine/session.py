@@ -1,0 +1,432 @@
+"""One realtime transcription session: audio in, deltas and completed segments out.
+
+Messages are handled strictly in arrival order. Audio is scored by the VAD as it arrives;
+segment boundaries open and finalize *items*. While an item is open it is decoded again
+every `partial_interval` of new audio (never two decodes of one session at once) and the
+whole text so far goes out as a delta. Finals are queued in order and emitted in order, so
+`completed` events never overtake each other, and a final whose audio has had no speech
+since the last partial reuses that partial's text instead of decoding again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from app.engine.asr import Recognizer
+from app.engine.audio_buffer import AudioBuffer
+from app.engine.scheduler import DecodeScheduler
+from app.engine.vad import (
+    FRAME,
+    SegmentDiscarded,
+    SegmentEnded,
+    Segmenter,
+    SileroStream,
+    SpeechPaused,
+    SpeechStarted,
+)
+from app.realtime.protocol import (
+    SAMPLE_RATE,
+    AppendAudio,
+    AudioCommitted,
+    Clear,
+    ClientMessage,
+    Commit,
+    Echo,
+    EchoResponse,
+    ServerEvent,
+    SessionUpdate,
+    SessionUpdated,
+    TranscriptCompleted,
+    TranscriptDelta,
+    TranscriptFailed,
+    TurnDetection,
+    UnknownEvent,
+    encode_server_event,
+)
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[str], Awaitable[None]]
+
+
+@dataclass
+class SessionOptions:
+    """What a client chose at the handshake (and may change with a session update)."""
+
+    language: str | None = None
+    turn_detection: TurnDetection | None = field(default_factory=TurnDetection)
+    prompt: str | None = None
+    partial_interval_ms: int = 400
+    max_buffered_s: float = 300.0
+
+
+@dataclass
+class Item:
+    """One segment on its way to a `completed`."""
+
+    id: str
+    start: int
+    last_delta: str = ""
+    closed: bool = False  # finalized or cleared: no more deltas
+    answers_commit: bool = False
+
+
+@dataclass
+class _Partial:
+    item_id: str
+    start: int
+    end: int
+    text: str
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+class Session:
+    """The state of one connection; the server feeds it messages and gives it a `send`."""
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        scheduler: DecodeScheduler,
+        send: Send,
+        options: SessionOptions,
+    ) -> None:
+        self.id = new_id("sess")
+        self.recognizer = recognizer
+        self.options = options
+        self._scheduler = scheduler
+        self._send = send
+        self._audio = AudioBuffer()
+        self._carry = b""
+        self._vad = SileroStream()
+        self._speech_flags = bytearray()  # one byte per VAD frame: 1 where it was speech
+        td = options.turn_detection
+        self._segmenter = Segmenter(td or TurnDetection())
+        self._finalized_upto = 0
+        self._item: Item | None = None
+        self._partial_task: asyncio.Task[None] | None = None
+        self._partial_item: Item | None = None
+        self._finals_pending = 0
+        self._partial_again = False
+        self._last_partial_end = 0
+        self._cache: _Partial | None = None
+        self._outbox: asyncio.Queue[tuple[Item, asyncio.Future[str], int, int]] = asyncio.Queue()
+        self._emitter = asyncio.create_task(self._emit_finals())
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    # --- public ------------------------------------------------------------------------
+
+    @property
+    def vad_on(self) -> bool:
+        return self.options.turn_detection is not None
+
+    @property
+    def buffered_samples(self) -> int:
+        return self._audio.kept
+
+    async def handle(self, message: ClientMessage) -> None:
+        if isinstance(message, AppendAudio):
+            self._append(message.audio)
+        elif isinstance(message, Commit):
+            await self._commit()
+        elif isinstance(message, Clear):
+            await self._clear()
+        elif isinstance(message, SessionUpdate):
+            await self._update(message.session)
+        elif isinstance(message, Echo):
+            await self.emit(EchoResponse(message.echo_id, message.payload), echo=True)
+
+    async def emit(self, event: ServerEvent, *, echo: bool = False) -> None:
+        if echo and isinstance(event, EchoResponse):
+            now = time.time()
+            text = encode_server_event(event, server_received_at=now, server_sent_at=now)
+        else:
+            text = encode_server_event(event)
+        await self._send(text)
+
+    async def drain(self) -> None:
+        """Wait until every queued final has been sent."""
+        await self._outbox.join()
+
+    def close(self) -> None:
+        """Cancel everything this session still has running and free its audio."""
+        self._emitter.cancel()
+        if self._partial_task is not None:
+            self._partial_task.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        while not self._outbox.empty():
+            _item, future, _s, _e = self._outbox.get_nowait()
+            future.cancel()
+        self._audio = AudioBuffer()
+
+    # --- audio -------------------------------------------------------------------------
+
+    def _append(self, audio: bytes) -> None:
+        pcm = self._carry + audio
+        if len(pcm) % 2:
+            pcm, self._carry = pcm[:-1], pcm[-1:]
+        else:
+            self._carry = b""
+        if not pcm:
+            return
+        self._audio.append(pcm)
+        floats = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        probs = self._vad.process(floats)
+        first = len(self._speech_flags) * FRAME
+        self._speech_flags += (probs >= self._segmenter.params.threshold).astype(np.uint8).tobytes()
+        for event in self._segmenter.feed(first, probs):
+            if isinstance(event, SpeechStarted) and self.vad_on and self._item is None:
+                self._open_item(event.start - self._pad())
+            elif isinstance(event, SpeechPaused):
+                self._request_partial(force=True)
+            elif isinstance(event, SegmentEnded) and self.vad_on:
+                self._end_segment(event)
+            elif isinstance(event, SegmentDiscarded) and self.vad_on and self._item is not None:
+                self._item.closed = True
+                self._item = None
+        if (
+            not self.vad_on
+            and self._item is None
+            and self._segmenter.last_speech_end > (self._finalized_upto)
+        ):
+            self._open_item(self._finalized_upto)
+        if self._item is not None:
+            self._request_partial()
+        if not self.vad_on and (
+            self._audio.end - self._finalized_upto > self.options.max_buffered_s * SAMPLE_RATE
+        ):
+            self._force_final(self._audio.end)
+        self._trim()
+
+    def _speech_between(self, start: int, end: int) -> int:
+        """Samples scored as speech in [start, end), to whole VAD frames."""
+        return self._speech_flags[max(start, 0) // FRAME : max(end, 0) // FRAME].count(1) * FRAME
+
+    def _pad(self) -> int:
+        return int(self._segmenter.params.speech_pad_ms * SAMPLE_RATE / 1000)
+
+    def _min_speech(self) -> int:
+        return int(self._segmenter.params.min_speech_duration_ms * SAMPLE_RATE / 1000)
+
+    def _open_item(self, start: int) -> Item:
+        self._item = Item(new_id("item"), max(start, self._finalized_upto, 0))
+        self._last_partial_end = 0
+        return self._item
+
+    def _end_segment(self, event: SegmentEnded) -> None:
+        item = self._item
+        if item is None:
+            return
+        pad = self._pad()
+        end = event.end + pad
+        if event.next_start is not None and event.next_start - event.end < 2 * pad:
+            end = (event.end + event.next_start) // 2
+        end = min(end, self._audio.end)
+        self._finalize(item, end)
+        if event.next_start is not None:
+            self._open_item(event.next_start - pad)
+
+    def _trim(self) -> None:
+        if self._item is not None:
+            keep = self._item.start
+        elif self.vad_on:
+            keep = max(self._finalized_upto, self._audio.end - self._pad() - 2 * FRAME)
+        else:
+            keep = self._finalized_upto
+        self._audio.drop_before(keep)
+
+    # --- partials ----------------------------------------------------------------------
+
+    def _request_partial(self, force: bool = False) -> None:
+        item = self._item
+        if item is None or self._speech_between(item.start, self._audio.end) < self._min_speech():
+            return
+        if self._partial_task is not None and not self._partial_task.done():
+            if force:
+                self._partial_again = True
+            return
+        interval = self.options.partial_interval_ms * SAMPLE_RATE // 1000
+        due = self._last_partial_end == 0 or self._audio.end - self._last_partial_end >= interval
+        if not (due or force or self._partial_again):
+            return
+        self._partial_again = False
+        end = self._audio.end
+        self._last_partial_end = end
+        audio = self._audio.samples(item.start, end)
+        self._partial_item = item
+        self._partial_task = asyncio.create_task(self._run_partial(item, item.start, end, audio))
+
+    async def _run_partial(
+        self, item: Item, start: int, end: int, audio: npt.NDArray[np.float32]
+    ) -> None:
+        future = self._scheduler.submit(self._decoder(audio), final=False)
+        try:
+            text = await future
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception:
+            log.exception("partial decode failed")
+            return
+        self._cache = _Partial(item.id, start, end, text)
+        # A delta waits for earlier finals: after a `completed` the next delta starts anew.
+        if not item.closed and self._finals_pending == 0 and text and text != item.last_delta:
+            item.last_delta = text
+            await self._safe_emit(TranscriptDelta(item.id, text))
+        if self._partial_again:
+            self._partial_task = None
+            self._request_partial(force=True)
+
+    def _decoder(self, audio: npt.NDArray[np.float32]) -> Callable[[], str]:
+        recognizer, options = self.recognizer, self.options
+        return lambda: recognizer.transcribe(audio, options.language, options.prompt)
+
+    # --- finals ------------------------------------------------------------------------
+
+    def _finalize(self, item: Item, end: int) -> None:
+        """Queue `item`'s final over [item.start, end); completions leave in queue order."""
+        item.closed = True
+        if self._item is item:
+            self._item = None
+        self._finalized_upto = max(self._finalized_upto, end)
+        audio = self._audio.samples(item.start, end)
+        has_speech = self._speech_between(item.start, end) >= self._min_speech()
+        partial_task = self._partial_task if self._partial_item is item else None
+        self._finals_pending += 1
+        future: asyncio.Future[str] = asyncio.ensure_future(
+            self._final_text(item, end, audio, has_speech, partial_task)
+        )
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
+        self._outbox.put_nowait((item, future, item.start, end))
+
+    async def _final_text(
+        self,
+        item: Item,
+        end: int,
+        audio: npt.NDArray[np.float32],
+        has_speech: bool,
+        partial_task: asyncio.Task[None] | None,
+    ) -> str:
+        if not has_speech:
+            return ""
+        if partial_task is not None and not partial_task.done():
+            await asyncio.wait([partial_task])
+        cache = self._cache
+        if (
+            cache is not None
+            and cache.item_id == item.id
+            and cache.start == item.start
+            and self._speech_between(min(cache.end, end), max(cache.end, end)) == 0
+        ):
+            return cache.text  # nothing was said since that partial: its text is final
+        return await self._scheduler.submit(self._decoder(audio), final=True)
+
+    def _force_final(self, end: int) -> None:
+        item = self._item or Item(new_id("item"), self._finalized_upto)
+        self._finalize(item, end)
+
+    async def _emit_finals(self) -> None:
+        while True:
+            item, future, start, end = await self._outbox.get()
+            try:
+                try:
+                    text = await future
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.exception("final decode failed")
+                    await self._safe_emit(
+                        TranscriptFailed(
+                            f"transcription failed: {exc}",
+                            code="decode_failed",
+                            error_type="server_error",
+                            item_id=item.id,
+                            event_type="transcription",
+                        )
+                    )
+                    continue
+                if not (text or item.last_delta or item.answers_commit):
+                    continue  # a VAD segment that turned out to hold no words
+                if text and text != item.last_delta:
+                    await self._safe_emit(TranscriptDelta(item.id, text))
+                await self._safe_emit(
+                    TranscriptCompleted(
+                        item.id, text, start / SAMPLE_RATE, (end - start) / SAMPLE_RATE
+                    )
+                )
+            finally:
+                self._finals_pending -= 1
+                self._outbox.task_done()
+
+    async def _safe_emit(self, event: ServerEvent) -> None:
+        try:
+            await self.emit(event)
+        except Exception:  # the client went away; the server cleans up the session
+            log.debug("could not send %s", type(event).__name__)
+
+    # --- commands ----------------------------------------------------------------------
+
+    async def _commit(self) -> None:
+        end = self._audio.end
+        item = self._item or Item(new_id("item"), self._finalized_upto)
+        item.answers_commit = True
+        await self.emit(AudioCommitted(item.id))
+        self._finalize(item, end)
+        self._finalized_upto = end
+        self._segmenter.reset()
+
+    async def _clear(self) -> None:
+        if self._item is not None:
+            self._item.closed = True
+            self._item = None
+        self._finalized_upto = self._audio.end
+        self._segmenter.reset()
+        self._cache = None
+        self._trim()
+        await self.emit(UnknownEvent("input_audio_buffer.cleared", {}))
+
+    async def _update(self, session: dict[str, Any] | Any) -> None:
+        options = self.options
+        if "turn_detection" in session:
+            td = session["turn_detection"]
+            if td is None or (isinstance(td, dict) and td.get("type") == "none"):
+                options.turn_detection = None
+            elif isinstance(td, dict):
+                options.turn_detection = TurnDetection().merged(td)
+                self._segmenter.params = options.turn_detection
+                self._segmenter.reset()
+                if self._item is not None:
+                    self._segmenter.triggered = True
+                    self._segmenter.start = self._item.start
+            else:
+                raise ValueError("turn_detection must be an object or null")
+        if "language" in session:
+            lang = session["language"]
+            options.language = lang if isinstance(lang, str) and lang else None
+        if "prompt" in session:
+            prompt = session["prompt"]
+            options.prompt = prompt if isinstance(prompt, str) and prompt else None
+        await self.emit(SessionUpdated(self.effective_settings()))
+
+    def effective_settings(self) -> dict[str, Any]:
+        td = self.options.turn_detection
+        return {
+            "model": self.recognizer.model_id,
+            "input_audio_format": "pcm_s16le_16000",
+            "language": self.options.language,
+            "prompt": self.options.prompt,
+            "turn_detection": td.as_dict() if td is not None else None,
+        }

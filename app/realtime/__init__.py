@@ -1,0 +1,1 @@
+"""The realtime transcription protocol: wire format, client, backends."""

@@ -1,0 +1,1 @@
+"""Things that outlive a run: settings, secrets, history."""

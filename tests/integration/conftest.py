@@ -1,0 +1,32 @@
+"""A real engine on loopback with the real tiny.en model, shared by the integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from app.engine.server import EmbeddedEngine, ServerConfig
+
+
+@dataclass(frozen=True)
+class Engine:
+    url: str
+    token: str
+    embedded: EmbeddedEngine
+
+
+def start_engine(**overrides: object) -> Engine:
+    config = ServerConfig(port=0, **overrides)  # type: ignore[arg-type]
+    embedded = EmbeddedEngine(config)
+    embedded.start()
+    url, token = embedded.wait_ready(120)
+    return Engine(url, token, embedded)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    running = start_engine(max_sessions=6)
+    yield running
+    running.embedded.stop()
