@@ -8,6 +8,7 @@ import wave
 from pathlib import Path
 
 import jiwer
+import numpy as np
 
 DATA = Path(__file__).parent / "data"
 RATE = 16_000
@@ -15,10 +16,18 @@ TEXTS: dict[str, str] = json.loads((DATA / "texts.json").read_text())
 
 
 def pcm(name: str) -> bytes:
-    """16 kHz mono s16le samples of a fixture."""
+    """16 kHz mono s16le samples of a fixture, trimmed to 50 ms around the speech.
+
+    espeak-ng ends every file with ~350 ms of silence; trimming it makes the pauses that
+    tests put between utterances the pauses the engine actually sees.
+    """
     with wave.open(str(DATA / f"{name}.wav")) as w:
         assert w.getframerate() == RATE and w.getnchannels() == 1 and w.getsampwidth() == 2
-        return bytes(w.readframes(w.getnframes()))
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    loud = np.nonzero(np.abs(samples) > 300)[0]
+    margin = RATE // 20
+    start, end = max(0, loud[0] - margin), min(samples.size, loud[-1] + margin)
+    return samples[start:end].tobytes()
 
 
 def silence(seconds: float) -> bytes:

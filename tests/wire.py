@@ -70,6 +70,7 @@ class RawSession:
                 opcode, data = self.ws.recv_data(control_frame=False)
                 if opcode == websocket.ABNF.OPCODE_CLOSE:
                     self.close_code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+                    self.ws.shutdown()  # type: ignore[no-untyped-call]  # handshake done: drop TCP
                     break
                 self.events.put(json.loads(data))
         except Exception:
