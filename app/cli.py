@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from app import __version__
-from app.commands import serve
+from app.commands import serve, transcribe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dictate {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve.add_parser(subparsers)
+    transcribe.add_parser(subparsers)
     return parser
 
 

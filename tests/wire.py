@@ -58,6 +58,7 @@ class RawSession:
         self.events: queue.Queue[dict[str, Any] | Closed] = queue.Queue()
         self.close_code: int | None = None
         self.seen: list[dict[str, Any]] = []
+        self.stamped: list[tuple[float, dict[str, Any]]] = []  # (arrival monotonic, event)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.created: dict[str, Any] | None = None
@@ -72,7 +73,9 @@ class RawSession:
                     self.close_code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
                     self.ws.shutdown()  # type: ignore[no-untyped-call]  # handshake done: drop TCP
                     break
-                self.events.put(json.loads(data))
+                event = json.loads(data)
+                self.stamped.append((time.monotonic(), event))
+                self.events.put(event)
         except Exception:
             pass
         self.events.put(Closed())

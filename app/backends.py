@@ -1,0 +1,92 @@
+"""Which server a dictation talks to: Together's cloud, the local engine, or a custom URL.
+
+The default is Together when a key is available (TOGETHER_API_KEY, or the OS keyring), else
+the local engine, started in this process on a random loopback port with a random token.
+Whatever is chosen, `describe()` says so in words: users must always know where their
+voice goes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from app.engine.models import DEFAULT_MODEL_ID
+from app.engine.server import EmbeddedEngine, ServerConfig
+from app.realtime.client import ClientConfig
+from app.storage.secrets import get_secret
+
+TOGETHER_URL = "wss://api.together.ai/v1"
+TOGETHER_MODEL = "openai/whisper-large-v3"
+TOGETHER_KEY_NAME = "together_api_key"
+BACKENDS = ("together", "local", "custom")
+
+
+def together_key() -> str | None:
+    return os.environ.get("TOGETHER_API_KEY") or get_secret(TOGETHER_KEY_NAME)
+
+
+@dataclass
+class Backend:
+    name: str
+    model: str
+    url: str = ""
+    api_key: str | None = None
+    engine: EmbeddedEngine | None = field(default=None, repr=False)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """For the local engine: wait until the model is loaded and the port is open."""
+        if self.engine is not None and not self.url:
+            self.url, self.api_key = self.engine.wait_ready(timeout)
+
+    def describe(self) -> str:
+        if self.name == "together":
+            return f"Together AI ({self.model})"
+        if self.name == "local":
+            where = f" at {urlsplit(self.url).netloc}" if self.url else ", starting"
+            return f"local engine ({self.model}{where})"
+        return f"custom server {self.url} ({self.model})"
+
+    def client_config(self, **overrides: object) -> ClientConfig:
+        self.wait_ready()
+        options: dict[str, object] = {
+            "url": self.url,
+            "model": self.model,
+            "api_key": self.api_key,
+            "commit_ack": True if self.name == "local" else None,
+        }
+        options.update(overrides)
+        return ClientConfig(**options)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+
+
+def choose_backend(
+    name: str | None = None,
+    *,
+    url: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+    key_lookup: Callable[[], str | None] = together_key,
+) -> Backend:
+    """The backend asked for, or the default; the local engine starts loading at once."""
+    if url and name in (None, "custom"):
+        return Backend("custom", model or DEFAULT_MODEL_ID, url, api_key)
+    if name is None:
+        api_key = api_key or key_lookup()
+        name = "together" if api_key else "local"
+    if name == "together":
+        key = api_key or key_lookup()
+        return Backend("together", model or TOGETHER_MODEL, url or TOGETHER_URL, key)
+    if name == "local":
+        engine = EmbeddedEngine(ServerConfig(port=0, model_id=model or DEFAULT_MODEL_ID))
+        engine.start()
+        return Backend("local", model or DEFAULT_MODEL_ID, engine=engine)
+    if name == "custom":
+        raise ValueError("the custom backend needs --url")
+    raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")

@@ -1,0 +1,525 @@
+"""The realtime transcription client: one dictation over websocket-client, words never lost.
+
+Threads: the caller (the audio pipeline) only enqueues onto a bounded queue. The *sender*
+thread owns the connection: it connects (with backoff), moves queued audio into the
+dictation's buffer, sends appends of 20-250 ms and commits at their places, pings, and
+closes an idle connection. A *receiver* thread per connection decodes frames and updates
+the transcript. Events go to `on_event`; nothing here knows about Qt.
+
+No lost words: every byte of the dictation stays in `_audio`. `_confirmed` marks how far the
+completed segments reach (exactly, from our engine's `start`/`duration`; for servers that do
+not say, conservatively). When a connection drops, the next one starts at `_confirmed`: the
+unconfirmed audio is replayed at full speed and unanswered commits are sent again at their
+places, so the transcript ends the same as without the drop, with nothing doubled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import websocket
+
+from app.core.errors import ConnectionLostError, DictationError, TransientError
+from app.core.transcript import Transcript
+from app.realtime import errors
+from app.realtime.backoff import Backoff
+from app.realtime.events import (
+    ClientEvent,
+    DictationResult,
+    Fatal,
+    SegmentCompleted,
+    SegmentFailed,
+    Status,
+    TextChanged,
+)
+from app.realtime.protocol import (
+    SAMPLE_RATE,
+    AppendAudio,
+    AudioCommitted,
+    Commit,
+    SessionCreated,
+    TranscriptCompleted,
+    TranscriptDelta,
+    TranscriptFailed,
+    TurnDetection,
+    decode_server_event,
+    encode_client_message,
+    realtime_url,
+)
+
+BYTES_PER_MS = SAMPLE_RATE * 2 // 1000
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    url: str  # a base (`wss://api.together.ai/v1`) or the realtime endpoint itself
+    model: str
+    api_key: str | None = None
+    language: str | None = None
+    turn_detection: TurnDetection | None = field(default_factory=TurnDetection)
+    connect_timeout_s: float = 10.0
+    io_timeout_s: float = 5.0
+    ping_interval_s: float = 10.0
+    ping_timeout_s: float = 10.0
+    idle_close_s: float = 240.0
+    quiet_period_s: float = 1.2
+    finish_cap_s: float = 20.0
+    # True: the server announces the item that answers each commit (our engine); None: learn
+    # it from the first `input_audio_buffer.committed`; until then Together's rules apply.
+    commit_ack: bool | None = None
+    min_chunk_ms: int = 20
+    max_chunk_ms: int = 250
+    queue_frames: int = 3000
+    max_reconnects: int = 30
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+Connector = Callable[[str, list[str], float], Any]
+
+
+def connect_websocket(url: str, headers: list[str], timeout: float) -> websocket.WebSocket:
+    return websocket.create_connection(
+        url, header=headers, timeout=timeout, suppress_origin=True, enable_multithread=True
+    )
+
+
+class _CommitMark:
+    """A commit's place in the queue, between the audio before and after it."""
+
+
+class RealtimeClient:
+    """One dictation. `start`, then `send_audio`/`commit` from any thread, then `finish`."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        on_event: Callable[[ClientEvent], None] | None = None,
+        *,
+        connect: Connector = connect_websocket,
+    ) -> None:
+        self.config = config
+        self._on_event = on_event or (lambda _e: None)
+        self._connect = connect
+        self._url = realtime_url(
+            config.url,
+            config.model,
+            language=config.language,
+            turn_detection=config.turn_detection,
+        )
+        self._inbox: queue.Queue[bytes | _CommitMark | None] = queue.Queue(config.queue_frames)
+        self._cv = threading.Condition()
+        # Dictation state (guarded by _cv).
+        self._audio = bytearray()
+        self._commits: list[int] = []  # byte positions of commits not answered yet
+        self._confirmed = 0
+        self.transcript = Transcript()
+        self._error: DictationError | None = None
+        self._last_event_at = 0.0
+        self._completed_since_commit = False
+        self._exact = bool(config.commit_ack)  # the server says which item answers a commit
+        self._marks_queued = 0  # commit marks still in the inbox
+        # Connection state (guarded by _cv; sockets used outside it).
+        self._ws: Any = None
+        self._generation = 0
+        self._broken: int | None = None
+        self._created = False
+        self._origin = 0
+        self._cursor = 0
+        self._sent_commits: deque[int] = deque()
+        self._commit_items: dict[str, int] = {}
+        self._last_heard = 0.0
+        self._last_ping = 0.0
+        self._last_audio_at = time.monotonic()
+        self._stopping = False
+        self._finished = False
+        self.reconnects = 0
+        self.dropped_frames = 0
+        self.model_in_use = ""
+        self._sender = threading.Thread(target=self._run, name="realtime-sender", daemon=True)
+
+    # --- caller API --------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._sender.start()
+
+    def send_audio(self, pcm: bytes) -> None:
+        """Queue 16 kHz mono s16le audio; never blocks (a full queue drops and counts)."""
+        try:
+            self._inbox.put_nowait(pcm)
+        except queue.Full:
+            self.dropped_frames += 1
+
+    def commit(self) -> None:
+        """Ask for everything so far to be finalized (blocks only if the queue is full)."""
+        with self._cv:
+            self._marks_queued += 1
+        self._inbox.put(_CommitMark(), timeout=self.config.io_timeout_s)
+
+    def finish(self, timeout: float | None = None) -> DictationResult:
+        """Commit, wait for the answer to that commit, close; the audio is always returned."""
+        self.commit()
+        deadline = time.monotonic() + (timeout or self.config.finish_cap_s)
+        with self._cv:
+            while not self._settled():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    if self._error is None and not self._quiet_enough():
+                        self._error = TransientError("no final answer came in time")
+                    break
+                self._cv.wait(min(remaining, 0.1))
+            self._finished = True
+        self.close()
+        with self._cv:
+            return DictationResult(
+                text=self.transcript.final_text,
+                segments=tuple(s for s in self.transcript.segments if s),
+                audio=bytes(self._audio),
+                error=self._error,
+                reconnects=self.reconnects,
+                dropped_frames=self.dropped_frames,
+            )
+
+    def close(self) -> None:
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
+        with contextlib.suppress(queue.Full):
+            self._inbox.put_nowait(None)
+        if self._sender.is_alive() and threading.current_thread() is not self._sender:
+            self._sender.join(self.config.io_timeout_s + 1)
+
+    def audio(self) -> bytes:
+        with self._cv:
+            return bytes(self._audio)
+
+    # --- finishing rules ---------------------------------------------------------------
+
+    def _settled(self) -> bool:
+        """Under _cv: every commit is answered, or no answer can come."""
+        if self._error is not None:
+            return True
+        if self._marks_queued:
+            return False
+        if not self._commits:
+            return True
+        if self._exact:
+            return False
+        # A server that does not say which item answers a commit (Together): the completed
+        # after the commit, or a quiet period with no partial pending.
+        all_sent = len(self._sent_commits) >= len(self._commits) and self._created
+        return all_sent and (self._completed_since_commit or self._quiet_enough())
+
+    def _quiet_enough(self) -> bool:
+        quiet = time.monotonic() - self._last_event_at >= self.config.quiet_period_s
+        return bool(quiet and not self.transcript.live and self._created)
+
+    # --- sender thread -----------------------------------------------------------------
+
+    def _emit(self, event: ClientEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # the owner's bug must not kill the connection
+            import logging
+
+            logging.getLogger(__name__).exception("event callback failed")
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self._disconnect(graceful=True)
+            with self._cv:
+                self._cv.notify_all()
+            self._emit(Status("closed"))
+
+    def _loop(self) -> None:
+        attempts = iter(self.config.backoff.delays())
+        connected_once = False
+        while True:
+            with self._cv:
+                if self._stopping or (self._error is not None and not self._error.retryable):
+                    return
+                broken = self._broken is not None and self._broken == self._generation
+            if broken:
+                self._disconnect(graceful=False)
+                self._emit(Status("reconnecting", "the connection dropped"))
+            if self._ws is None:
+                if connected_once and not self._needs_connection():
+                    self._take_inbox(block=True)
+                    continue
+                if not self._open(attempts):
+                    return
+                connected_once = True
+                attempts = iter(self.config.backoff.delays())
+            self._take_inbox(block=False)
+            try:
+                self._send_pending()
+                self._keepalive()
+            except (OSError, websocket.WebSocketException, DictationError) as exc:
+                self._mark_broken(self._generation, exc)
+                continue
+            self._take_inbox(block=True, timeout=0.05)
+
+    def _needs_connection(self) -> bool:
+        with self._cv:
+            return self._cursor < len(self._audio) or len(self._commits) > 0
+
+    def _take_inbox(self, *, block: bool, timeout: float = 0.2) -> None:
+        """Move queued audio and commit marks into the dictation's state."""
+        try:
+            item = self._inbox.get(block=block, timeout=timeout if block else None)
+        except queue.Empty:
+            return
+        with self._cv:
+            while True:
+                if isinstance(item, bytes):
+                    self._audio += item[: len(item) // 2 * 2]
+                    self._last_audio_at = time.monotonic()
+                elif isinstance(item, _CommitMark):
+                    self._marks_queued -= 1
+                    self._commits.append(len(self._audio))
+                    self._completed_since_commit = False
+                    self._last_event_at = time.monotonic()
+                try:
+                    item = self._inbox.get_nowait()
+                except queue.Empty:
+                    break
+            self._cv.notify_all()
+
+    def _open(self, attempts: Any) -> bool:
+        """Connect, retrying transient failures with backoff; False when giving up."""
+        while True:
+            with self._cv:
+                if self._stopping:
+                    return False
+            self._emit(Status("connecting", self.config.url))
+            try:
+                ws = self._connect(self._url, self._headers(), self.config.connect_timeout_s)
+                ws.settimeout(self.config.io_timeout_s)
+            except Exception as exc:
+                error = errors.from_handshake(exc, self._url)
+                delay = next(attempts, None) if error.retryable else None
+                if delay is None or self.reconnects >= self.config.max_reconnects:
+                    self._fail(self._give_up(error) if error.retryable else error)
+                    return False
+                self._emit(Status("reconnecting", f"{error.message}; retrying in {delay:.1f} s"))
+                deadline = time.monotonic() + delay
+                while time.monotonic() < deadline and not self._stopping:
+                    self._take_inbox(block=True, timeout=min(0.1, deadline - time.monotonic()))
+                continue
+            with self._cv:
+                self._generation += 1
+                self._ws = ws
+                self._created = False
+                self._origin = self._confirmed
+                self._cursor = self._confirmed
+                self._sent_commits.clear()
+                self._commit_items.clear()
+                self._last_heard = self._last_ping = time.monotonic()
+                generation = self._generation
+            threading.Thread(
+                target=self._receive, args=(ws, generation), name="realtime-receiver", daemon=True
+            ).start()
+            return True
+
+    def _give_up(self, error: DictationError) -> DictationError:
+        with self._cv:
+            seconds = len(self._audio) / 2 / SAMPLE_RATE
+            ever = self._generation > 0
+        what = "lost the connection and could not reconnect" if ever else "could not connect"
+        return ConnectionLostError(
+            f"{what}: {error.message}; the {seconds:.1f} s of audio are kept",
+            detail=error.detail,
+        )
+
+    def _headers(self) -> list[str]:
+        return [f"Authorization: Bearer {self.config.api_key}"] if self.config.api_key else []
+
+    def _send_pending(self) -> None:
+        """Send unsent audio in 20-250 ms appends, and each commit at its place."""
+        ws = self._ws
+        if ws is None:
+            return
+        min_chunk = self.config.min_chunk_ms * BYTES_PER_MS
+        max_chunk = self.config.max_chunk_ms * BYTES_PER_MS
+        while True:
+            with self._cv:
+                unsent_commits = self._commits[len(self._sent_commits) :]
+                next_commit = unsent_commits[0] if unsent_commits else None
+                limit = next_commit if next_commit is not None else len(self._audio)
+                available = limit - self._cursor
+                if available > 0 and (available >= min_chunk or next_commit is not None):
+                    start = self._cursor
+                    size = min(available, max_chunk)
+                    chunk = bytes(self._audio[start : start + size])
+                    frame = encode_client_message(AppendAudio(chunk))
+                elif next_commit is not None and self._cursor >= next_commit:
+                    chunk, frame = b"", encode_client_message(Commit())
+                else:
+                    return
+            ws.send(frame)
+            with self._cv:
+                if chunk:
+                    self._cursor += len(chunk)
+                else:
+                    assert next_commit is not None
+                    self._sent_commits.append(next_commit)
+
+    def _keepalive(self) -> None:
+        now = time.monotonic()
+        with self._cv:
+            ws = self._ws
+            silent_for = now - self._last_heard
+            idle_for = now - self._last_audio_at
+            idle = (
+                idle_for >= self.config.idle_close_s
+                and not self._commits
+                and self._cursor >= len(self._audio)
+            )
+        if ws is None:
+            return
+        if silent_for > self.config.ping_interval_s + self.config.ping_timeout_s:
+            raise TransientError("the server stopped answering")  # handled as broken below
+        if idle:
+            self._disconnect(graceful=True)
+            self._emit(Status("idle", "closed an idle connection; it reopens when needed"))
+            return
+        if now - self._last_ping >= self.config.ping_interval_s:
+            ws.ping()
+            self._last_ping = now
+
+    def _disconnect(self, *, graceful: bool) -> None:
+        with self._cv:
+            ws, self._ws = self._ws, None
+            if ws is None:
+                return
+            self._generation += 1
+            if not graceful:
+                self.reconnects += 1
+                self.transcript.drop_live()
+        if graceful:
+            with contextlib.suppress(Exception):
+                ws.close(timeout=1)
+        with contextlib.suppress(Exception):
+            ws.abort()
+            ws.shutdown()
+
+    def _mark_broken(self, generation: int, exc: BaseException | None = None) -> None:
+        with self._cv:
+            if generation != self._generation or self._ws is None:
+                return
+            self._broken = generation
+            self._cv.notify_all()
+        with contextlib.suppress(queue.Full):
+            self._inbox.put_nowait(b"")  # wake the sender
+
+    def _fail(self, error: DictationError) -> None:
+        with self._cv:
+            self._error = error
+            self._cv.notify_all()
+        self._emit(Fatal(error))
+
+    # --- receiver thread ---------------------------------------------------------------
+
+    def _receive(self, ws: Any, generation: int) -> None:
+        while True:
+            try:
+                opcode, data = ws.recv_data(control_frame=True)
+            except websocket.WebSocketTimeoutException:
+                with self._cv:
+                    if generation != self._generation:
+                        return
+                continue
+            except Exception as exc:
+                self._mark_broken(generation, exc)
+                return
+            with self._cv:
+                if generation != self._generation:
+                    return
+                self._last_heard = time.monotonic()
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                self._mark_broken(generation)
+                return
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                self._handle(decode_server_event(data.decode("utf-8", "replace")), generation)
+
+    def _handle(self, event: Any, generation: int) -> None:
+        out: list[ClientEvent] = []
+        with self._cv:
+            if generation != self._generation:
+                return
+            self._last_event_at = time.monotonic()
+            if isinstance(event, SessionCreated):
+                self._created = True
+                self.model_in_use = event.model
+                out.append(Status("connected", event.model))
+            elif isinstance(event, TranscriptDelta):
+                self.transcript.on_delta(event.text)
+                out.append(TextChanged(self.transcript.final_text, event.text))
+            elif isinstance(event, AudioCommitted):
+                self._exact = True
+                if self._sent_commits:
+                    answered = len(self._commit_items)
+                    if answered < len(self._sent_commits):
+                        self._commit_items[event.item_id] = self._sent_commits[answered]
+            elif isinstance(event, TranscriptCompleted):
+                self._on_completed(event)
+                if event.text:
+                    out.append(SegmentCompleted(event.text))
+                out.append(TextChanged(self.transcript.final_text, ""))
+            elif isinstance(event, TranscriptFailed):
+                out.extend(self._on_failed(event, generation))
+            self._cv.notify_all()
+        for item in out:
+            self._emit(item)
+
+    def _on_completed(self, event: TranscriptCompleted) -> None:
+        """Under _cv: add the text and move `_confirmed` to where this segment's audio ends."""
+        self._completed_since_commit = True
+        if event.text:
+            self.transcript.on_completed(event.text)
+        else:
+            self.transcript.drop_live()
+        position: int | None = None
+        if event.item_id in self._commit_items:
+            position = self._commit_items.pop(event.item_id)
+            self._answer(position)
+        elif not self._exact and self._sent_commits and self._commits:
+            position = self._sent_commits[0]  # Together: the completed after the commit
+            self._answer(position)
+        elif event.start is not None and event.duration is not None:
+            position = self._origin + round((event.start + event.duration) * SAMPLE_RATE) * 2
+        else:
+            # No timing from the server: its VAD needed at least min_silence of quiet after
+            # the segment, so everything sent until that long ago is covered.
+            silence = (self.config.turn_detection or TurnDetection()).min_silence_duration_ms
+            position = self._cursor - silence * BYTES_PER_MS
+        self._confirmed = min(max(self._confirmed, position), self._cursor)
+
+    def _answer(self, position: int) -> None:
+        if position in self._commits:
+            self._commits.remove(position)
+        if self._sent_commits and self._sent_commits[0] == position:
+            self._sent_commits.popleft()
+            self._commit_items = {k: v for k, v in self._commit_items.items() if v != position}
+
+    def _on_failed(self, event: TranscriptFailed, generation: int) -> list[ClientEvent]:
+        if not event.fatal:
+            if event.item_id and event.item_id in self._commit_items:
+                self._answer(self._commit_items.pop(event.item_id))
+            return [SegmentFailed(event.message)]
+        error = errors.from_fatal_event(event)
+        if error.retryable and not self._finished:
+            self._broken = generation
+            with contextlib.suppress(queue.Full):
+                self._inbox.put_nowait(b"")
+            return [Status("reconnecting", error.message)]
+        self._error = error
+        return [Fatal(error)]
