@@ -194,6 +194,8 @@ class RealtimeClient:
             self._inbox.put_nowait(None)
         if self._sender.is_alive() and threading.current_thread() is not self._sender:
             self._sender.join(self.config.io_timeout_s + 1)
+        if not self._sender.is_alive():
+            self._take_inbox(block=False)  # audio queued after a failure is kept too
 
     def audio(self) -> bytes:
         with self._cv:
