@@ -1,8 +1,9 @@
 """The decode queue: every session's decodes share a small pool of worker threads.
 
-A final (someone is waiting for it) always goes before a partial (a nicety), and the event
-loop never decodes itself, so echoes, pings and other sessions stay responsive while the
-model works.
+A final (someone is waiting for it) goes first, then the partial taken when speech pauses
+(it usually becomes the final as it is), then ordinary partials, which sessions only ask for
+while a worker is free, so partials fill idle time instead of delaying finals. The event
+loop never decodes itself, so echoes, pings and other sessions stay responsive.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 FINAL = 0
-PARTIAL = 1
+LIKELY_FINAL = 1
+PARTIAL = 2
 
 
 class DecodeScheduler:
@@ -38,13 +40,14 @@ class DecodeScheduler:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def submit(self, fn: Callable[[], str], *, final: bool) -> asyncio.Future[str]:
+    def submit(self, fn: Callable[[], str], priority: int) -> asyncio.Future[str]:
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((FINAL if final else PARTIAL, next(self._seq), fn, future))
+        self._queue.put_nowait((priority, next(self._seq), fn, future))
         return future
 
-    def pending(self) -> int:
-        return self._queue.qsize()
+    def has_capacity(self) -> bool:
+        """A worker would start a new job at once."""
+        return self.busy + self._queue.qsize() < self.workers
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()

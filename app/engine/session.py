@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from app.engine.asr import Recognizer
 from app.engine.audio_buffer import AudioBuffer
-from app.engine.scheduler import DecodeScheduler
+from app.engine.scheduler import FINAL, LIKELY_FINAL, PARTIAL, DecodeScheduler
 from app.engine.vad import (
     FRAME,
     SegmentDiscarded,
@@ -259,19 +259,22 @@ class Session:
             return
         interval = self.options.partial_interval_ms * SAMPLE_RATE // 1000
         due = self._last_partial_end == 0 or self._audio.end - self._last_partial_end >= interval
-        if not (due or force or self._partial_again):
+        if not (force or self._partial_again or (due and self._scheduler.has_capacity())):
             return
+        priority = LIKELY_FINAL if force or self._partial_again else PARTIAL
         self._partial_again = False
         end = self._audio.end
         self._last_partial_end = end
         audio = self._audio.samples(item.start, end)
         self._partial_item = item
-        self._partial_task = asyncio.create_task(self._run_partial(item, item.start, end, audio))
+        self._partial_task = asyncio.create_task(
+            self._run_partial(item, item.start, end, audio, priority)
+        )
 
     async def _run_partial(
-        self, item: Item, start: int, end: int, audio: npt.NDArray[np.float32]
+        self, item: Item, start: int, end: int, audio: npt.NDArray[np.float32], priority: int
     ) -> None:
-        future = self._scheduler.submit(self._decoder(audio), final=False)
+        future = self._scheduler.submit(self._decoder(audio), priority)
         try:
             text = await future
         except asyncio.CancelledError:
@@ -332,7 +335,7 @@ class Session:
             and self._speech_between(min(cache.end, end), max(cache.end, end)) == 0
         ):
             return cache.text  # nothing was said since that partial: its text is final
-        return await self._scheduler.submit(self._decoder(audio), final=True)
+        return await self._scheduler.submit(self._decoder(audio), FINAL)
 
     def _force_final(self, end: int) -> None:
         item = self._item or Item(new_id("item"), self._finalized_upto)

@@ -1,0 +1,108 @@
+"""A real microphone without a sound card: PulseAudio's pipe source fed in real time.
+
+PortAudio's ALSA `pulse`/`default` devices record from it exactly as from a microphone
+(`../shared/RECIPES.md`). `VirtualMic.play` writes speech into the FIFO paced at real time,
+with silence around it; `unplug` unloads the source module mid-recording.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+
+class VirtualMic:
+    def __init__(self, rate: int = 48000) -> None:
+        self.rate = rate
+        self.runtime = Path(tempfile.mkdtemp(prefix="pulse-"))
+        self.runtime.chmod(0o700)
+        self.fifo = self.runtime / "mic.fifo"
+        self.env = dict(os.environ, XDG_RUNTIME_DIR=str(self.runtime))
+        self._feeder: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._queue: list[bytes] = []
+        self._lock = threading.Lock()
+        self.module: str | None = None
+
+    def start(self) -> None:
+        subprocess.run(
+            [
+                "pulseaudio", "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit",
+                "-L", "module-native-protocol-unix",
+                "-L", "module-null-sink sink_name=nullout",
+            ],
+            env=self.env, check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        self.load_source()
+        subprocess.run(["pactl", "set-default-sink", "nullout"], env=self.env, check=True)
+        # PortAudio reads XDG_RUNTIME_DIR when it starts, in this very process.
+        os.environ["XDG_RUNTIME_DIR"] = str(self.runtime)
+        self._stop.clear()
+        self._feeder = threading.Thread(target=self._feed, daemon=True)
+        self._feeder.start()
+
+    def load_source(self) -> None:
+        args = (
+            f"source_name=virtmic file={self.fifo} format=s16le rate={self.rate} channels=1"
+        )
+        done = subprocess.run(
+            ["pactl", "load-module", "module-pipe-source", args],
+            env=self.env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        self.module = done.stdout.strip()
+        subprocess.run(["pactl", "set-default-source", "virtmic"], env=self.env, check=True)
+
+    def unplug(self) -> None:
+        """Unload the source module, as if the microphone were pulled out."""
+        if self.module:
+            subprocess.run(["pactl", "unload-module", self.module], env=self.env, check=True)
+            self.module = None
+
+    def play(self, pcm16k: bytes) -> None:
+        """Queue 16 kHz mono speech; it is resampled to the source rate and fed in real time."""
+        mono = np.frombuffer(pcm16k, "<i2").astype(np.float32) / 32768
+        data = soxr.resample(mono, 16000, self.rate)
+        raw = np.clip(np.round(data * 32767), -32768, 32767).astype("<i2").tobytes()
+        with self._lock:
+            self._queue.append(raw)
+
+    def _feed(self) -> None:
+        step = self.rate // 50 * 2  # 20 ms
+        silence = b"\x00" * step
+        pending = b""
+        with contextlib.suppress(OSError):
+            fd = os.open(self.fifo, os.O_WRONLY)
+            started = time.monotonic()
+            written = 0
+            while not self._stop.is_set():
+                if not pending:
+                    with self._lock:
+                        pending = self._queue.pop(0) if self._queue else b""
+                chunk, pending = (pending[:step], pending[step:]) if pending else (silence, b"")
+                os.write(fd, chunk.ljust(step, b"\x00"))
+                written += 1
+                delay = started + written * 0.02 - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)  # pacing: a microphone delivers in real time
+            os.close(fd)
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._queue
+
+    def stop(self) -> None:
+        self._stop.set()
+        subprocess.run(["pulseaudio", "--kill"], env=self.env, check=False, capture_output=True)
+        if self._feeder:
+            self._feeder.join(5)
+        shutil.rmtree(self.runtime, ignore_errors=True)
