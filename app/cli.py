@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from app import __version__
-from app.commands import serve, transcribe
+from app.commands import devices, listen, serve, transcribe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve.add_parser(subparsers)
     transcribe.add_parser(subparsers)
+    listen.add_parser(subparsers)
+    devices.add_parser(subparsers)
     return parser
 
 

@@ -32,18 +32,17 @@ class VirtualMic:
         self._queue: list[bytes] = []
         self._lock = threading.Lock()
         self.module: str | None = None
+        self.sink_module: str | None = None
 
     def start(self) -> None:
         subprocess.run(
             [
                 "pulseaudio", "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit",
                 "-L", "module-native-protocol-unix",
-                "-L", "module-null-sink sink_name=nullout",
             ],
             env=self.env, check=True, capture_output=True, timeout=30,
         )  # fmt: skip
         self.load_source()
-        subprocess.run(["pactl", "set-default-sink", "nullout"], env=self.env, check=True)
         # PortAudio reads XDG_RUNTIME_DIR when it starts, in this very process.
         os.environ["XDG_RUNTIME_DIR"] = str(self.runtime)
         self._stop.clear()
@@ -51,21 +50,26 @@ class VirtualMic:
         self._feeder.start()
 
     def load_source(self) -> None:
-        args = (
-            f"source_name=virtmic file={self.fifo} format=s16le rate={self.rate} channels=1"
-        )
+        args = f"source_name=virtmic file={self.fifo} format=s16le rate={self.rate} channels=1"
+        self.module = self._pactl("load-module", "module-pipe-source", args)
+        self._pactl("set-default-source", "virtmic")
+
+    def _pactl(self, *args: str) -> str:
         done = subprocess.run(
-            ["pactl", "load-module", "module-pipe-source", args],
-            env=self.env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        self.module = done.stdout.strip()
-        subprocess.run(["pactl", "set-default-source", "virtmic"], env=self.env, check=True)
+            ["pactl", *args], env=self.env, check=True, capture_output=True, text=True
+        )
+        return done.stdout.strip()
 
     def unplug(self) -> None:
-        """Unload the source module, as if the microphone were pulled out."""
-        if self.module:
-            subprocess.run(["pactl", "unload-module", self.module], env=self.env, check=True)
-            self.module = None
+        """Unload the source, as if the microphone were pulled out.
+
+        The null sink goes too: PulseAudio moves a stream whose source vanished to another
+        source, and the sink's monitor would be one.
+        """
+        for module in (self.module, self.sink_module):
+            if module:
+                self._pactl("unload-module", module)
+        self.module = self.sink_module = None
 
     def play(self, pcm16k: bytes) -> None:
         """Queue 16 kHz mono speech; it is resampled to the source rate and fed in real time."""

@@ -75,7 +75,7 @@ class MicrophoneSource:
         self._stream: Any = None
         self._thread: threading.Thread | None = None
         self._sink: Sink | None = None
-        self._sink_lock = threading.Lock()
+        self._sink_lock = threading.RLock()  # a sink may ask for `captured`
         self._captured = bytearray()
         self._preroll: collections.deque[bytes] = collections.deque(
             maxlen=max(1, preroll_ms // frame_ms) if keep_open else 1

@@ -1,0 +1,69 @@
+"""`dictate listen`: live dictation in the terminal, from the microphone.
+
+The live partial rewrites one line, each final segment is printed, and the whole transcript
+comes at the end. Ctrl-C or `--seconds` stops: the microphone is drained and the last words
+committed before anything closes, so nothing said is cut off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import threading
+
+from app.audio.capture import MicrophoneSource
+from app.backends import choose_backend
+from app.commands.transcribe import Printer, add_backend_arguments, note
+from app.core.errors import AudioInputError
+from app.realtime.client import RealtimeClient
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser("listen", help="dictate from the microphone in the terminal")
+    p.add_argument("--device", help="microphone name (see `dictate devices`)")
+    p.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
+    add_backend_arguments(p)
+    p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    backend = choose_backend(args.backend, url=args.url, model=args.model, api_key=args.api_key)
+    try:
+        try:
+            config = backend.client_config(language=args.language)
+        except (RuntimeError, TimeoutError) as exc:
+            note(f"dictate listen: {exc}")
+            return 6
+        note(f"backend: {backend.describe()}")
+        printer = Printer(sys.stdout, as_json=args.json, live=sys.stdout.isatty())
+        client = RealtimeClient(config, printer)
+        stopped = threading.Event()
+        source = MicrophoneSource(
+            args.device,
+            on_warning=lambda message: note(f"warning: {message}"),
+            on_error=lambda _error: stopped.set(),
+        )
+        try:
+            source.start(client.send_audio)
+        except AudioInputError as exc:
+            note(f"dictate listen: {exc}")
+            return exc.exit_code
+        client.start()
+        assert source.device is not None
+        note(f"listening on {source.device.name} ({source.rate:.0f} Hz); Ctrl-C stops")
+        with contextlib.suppress(KeyboardInterrupt):
+            stopped.wait(args.seconds)
+        source.stop()
+        result = client.finish()
+        printer.finish()
+        if result.text and not args.json:
+            sys.stdout.write("\n" + result.text + "\n")
+        error = source.error or result.error
+        if error is not None:
+            note(f"dictate listen: {error}")
+            return error.exit_code
+        return 0
+    finally:
+        backend.close()
