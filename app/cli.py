@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from app import __version__
-from app.commands import devices, listen, serve, transcribe
+from app.commands import devices, listen, ptt, serve, transcribe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_parser(subparsers)
     listen.add_parser(subparsers)
     devices.add_parser(subparsers)
+    ptt.add_parser(subparsers)
     return parser
 
 
@@ -26,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        from app.main import run
+
+        return run()
     result: int = args.run(args)
     return result

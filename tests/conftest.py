@@ -1,7 +1,35 @@
-"""Test-wide settings: no display, no model hub, no user keyring."""
+"""Test-wide settings (no display, no model hub, no user keyring) and the shared real engine."""
 
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from app.engine.server import EmbeddedEngine, ServerConfig
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+
+@dataclass(frozen=True)
+class Engine:
+    url: str
+    token: str
+    embedded: EmbeddedEngine
+
+
+def start_engine(**overrides: object) -> Engine:
+    config = ServerConfig(port=0, **overrides)  # type: ignore[arg-type]
+    embedded = EmbeddedEngine(config)
+    embedded.start()
+    url, token = embedded.wait_ready(120)
+    return Engine(url, token, embedded)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    running = start_engine(max_sessions=6)
+    yield running
+    running.embedded.stop()

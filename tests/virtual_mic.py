@@ -33,6 +33,7 @@ class VirtualMic:
         self._lock = threading.Lock()
         self.module: str | None = None
         self.sink_module: str | None = None
+        self.feeder_tid = 0
 
     def start(self) -> None:
         subprocess.run(
@@ -80,6 +81,7 @@ class VirtualMic:
             self._queue.append(raw)
 
     def _feed(self) -> None:
+        self.feeder_tid = threading.get_native_id()
         step = self.rate // 50 * 2  # 20 ms
         silence = b"\x00" * step
         pending = b""

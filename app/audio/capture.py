@@ -166,7 +166,7 @@ class MicrophoneSource:
                         channels=channels,
                         samplerate=rate,
                         dtype="float32",
-                        blocksize=int(rate // 100),
+                        blocksize=int(rate * self.frame_ms // 1000),
                         callback=self._callback,
                         finished_callback=self._finished,
                     )

@@ -42,10 +42,11 @@ class LevelMeter:
         if mono.size == 0:
             return None, False
         self._sum_sq += float(np.dot(mono, mono))
-        self._peak = max(self._peak, float(np.max(np.abs(mono))))
+        peak = max(float(mono.max()), -float(mono.min()))
+        self._peak = max(self._peak, peak)
         self._count += mono.size
         warn = False
-        if np.any(mono):
+        if peak > 0.0:
             self._zeros = 0
             self.silent_input = False
         else:

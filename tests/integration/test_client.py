@@ -11,7 +11,7 @@ from app.audio.files import FileSource
 from app.realtime.client import ClientConfig, RealtimeClient
 from app.realtime.events import ClientEvent, DictationResult, Status, TextChanged
 from app.realtime.protocol import TurnDetection
-from tests.integration.conftest import Engine
+from tests.conftest import Engine
 from tests.proxy import FaultProxy
 from tests.speech import TEXTS, pcm, silence, wer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from tests.integration.conftest import Engine
+from tests.conftest import Engine
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.wire import RawSession, handshake_error
 

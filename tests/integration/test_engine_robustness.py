@@ -12,7 +12,7 @@ import websocket
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.conftest import Engine, start_engine
+from tests.conftest import Engine, start_engine
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.wire import FAILED, RawSession, handshake_error
 

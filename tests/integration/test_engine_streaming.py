@@ -6,7 +6,7 @@ error rates are checked against the fixture's text with the bound stated in each
 
 from __future__ import annotations
 
-from tests.integration.conftest import Engine
+from tests.conftest import Engine
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.wire import COMPLETED, DELTA, RawSession, completed_texts
 

@@ -22,7 +22,7 @@ from app.audio.capture import MicrophoneSource
 from app.core.errors import AudioInputError
 from app.engine.asr import ModelRegistry
 from app.realtime.client import ClientConfig, RealtimeClient
-from tests.integration.conftest import Engine
+from tests.conftest import Engine
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.virtual_mic import VirtualMic
 
@@ -42,7 +42,7 @@ def mic(request: pytest.FixtureRequest) -> Iterator[VirtualMic]:
 
 
 def offline(name: str) -> str:
-    samples = np.frombuffer(pcm(name), "<i2").astype(np.float32) / 32768
+    samples = np.frombuffer(pcm(name), "<i2").astype(np.float32) / np.float32(32768)
     return ModelRegistry().get("openai/whisper-tiny.en").transcribe(samples)
 
 

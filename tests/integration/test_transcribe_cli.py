@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soxr
 
-from tests.integration.conftest import Engine
+from tests.conftest import Engine
 from tests.speech import DATA, TEXTS, pcm, wer
 
 

@@ -1,0 +1,28 @@
+"""`dictate ptt start|stop|toggle`: control the running app, e.g. from a desktop shortcut."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app import paths
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "ptt",
+        help="start, stop or toggle dictation in the running app",
+        description="Bind these to keys in your desktop's shortcut settings where global "
+        "hotkeys are not possible (Wayland): `dictate ptt toggle`.",
+    )
+    p.add_argument("action", choices=("start", "stop", "toggle", "show"))
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.platform.single_instance import send_command
+
+    if send_command(paths.runtime_name(), args.action):
+        return 0
+    sys.stderr.write("dictate ptt: Dictate is not running (start it with `dictate`)\n")
+    return 1

@@ -1,0 +1,1 @@
+"""Qt, not widgets: the bridge onto the GUI thread and the dictation controller."""

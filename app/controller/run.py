@@ -1,0 +1,177 @@
+"""One dictation's worker-side life: open the microphone, connect, stream, finish, save.
+
+Plain Python on background threads; it talks to the GUI only through `post`. The microphone
+opens first and its frames are held until the client exists, so words spoken while the
+engine loads or the connection opens are kept. `finish` always ends with a saved history
+row: the text when there is one, else the audio marked failed, ready for Retry.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from app.backends import Backend
+from app.core.errors import AudioInputError, DictationError
+from app.realtime.client import RealtimeClient
+from app.realtime.events import DictationResult
+from app.realtime.protocol import TurnDetection
+from app.storage.history import History, HistoryError
+
+
+class Source(Protocol):
+    def start(self, sink: Callable[[bytes], None]) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """Something a dictation's threads saw, tagged with the dictation's number."""
+
+    number: int
+    event: object
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    number: int
+    result: DictationResult
+    row: int
+    save_error: str
+    backend: str
+
+
+@dataclass(frozen=True)
+class MicOpened:
+    device: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning for the status line (a microphone fallback, digital silence...)."""
+
+    message: str
+
+
+class DictationRun:
+    def __init__(
+        self,
+        number: int,
+        backend: Backend,
+        source_factory: Callable[[], Source],
+        post: Callable[[object], None],
+        history: History | None,
+        *,
+        language: str | None,
+        turn_detection: TurnDetection | None,
+        keep_audio: bool,
+    ) -> None:
+        self.number = number
+        self.backend = backend
+        self.source_factory = source_factory
+        self.post = post
+        self.history = history
+        self.language = language
+        self.turn_detection = turn_detection
+        self.keep_audio = keep_audio
+        self.started_at = time.time()
+        self.opened = threading.Event()
+        self.source: Source | None = None
+        self.client: RealtimeClient | None = None
+        self.error: DictationError | None = None
+        self._lock = threading.Lock()
+        self._held: list[bytes] = []
+
+    def _tell(self, event: object) -> None:
+        self.post(RunEvent(self.number, event))
+
+    def _route(self, frame: bytes) -> None:
+        with self._lock:
+            if self.client is not None:
+                self.client.send_audio(frame)
+            else:
+                self._held.append(frame)
+
+    def open(self) -> None:
+        """Background: microphone first, then the backend and the connection."""
+        try:
+            self.source = self.source_factory()
+            self.source.start(self._route)
+            self._tell(MicOpened(getattr(getattr(self.source, "device", None), "name", "")))
+            self.backend.wait_ready()
+            config = self.backend.client_config(
+                language=self.language, turn_detection=self.turn_detection
+            )
+            client = RealtimeClient(config, self._tell)
+            client.start()
+            with self._lock:
+                for frame in self._held:
+                    client.send_audio(frame)
+                self._held.clear()
+                self.client = client
+        except AudioInputError as exc:
+            self.error = exc
+            self._tell(exc)
+        except (RuntimeError, TimeoutError) as exc:
+            self.error = DictationError(f"the local engine is not available: {exc}")
+            self._tell(self.error)
+        finally:
+            self.opened.set()
+
+    def finish(self) -> RunFinished:
+        """Background: drain the microphone, get the final text, save it."""
+        self.opened.wait(180)
+        if self.source is not None:
+            self.source.stop()
+            source_error = getattr(self.source, "error", None)
+            if source_error is not None and self.error is None:
+                self.error = source_error
+        if self.client is not None:
+            result = self.client.finish()
+        else:
+            with self._lock:
+                audio = b"".join(self._held)
+            result = DictationResult("", (), audio, self.error, 0, 0)
+        if result.error is None and self.error is not None:
+            result = DictationResult(
+                result.text, result.segments, result.audio, self.error,
+                result.reconnects, result.dropped_frames,
+            )  # fmt: skip
+        row, save_error = self._save(result)
+        return RunFinished(self.number, result, row, save_error, self.backend.describe())
+
+    def _save(self, result: DictationResult) -> tuple[int, str]:
+        if self.history is None or (not result.text and not result.audio):
+            return 0, ""
+        failed = result.error is not None
+        keep = failed or self.keep_audio
+        try:
+            row = self.history.add(
+                result.text,
+                started_at=self.started_at,
+                duration_s=len(result.audio) / 32000,
+                backend=self.backend.name,
+                model=self.backend.model,
+                status="failed" if failed else "ok",
+                error=str(result.error) if failed else "",
+                audio=result.audio if keep else None,
+            )
+        except HistoryError as exc:
+            return 0, str(exc)
+        return row, ""
+
+
+def retry_transcription(backend: Backend, audio: bytes, language: str | None) -> Any:
+    """Transcribe saved audio again (fast, not paced); returns the DictationResult."""
+    from app.audio.files import FileSource
+
+    backend.wait_ready()
+    client = RealtimeClient(backend.client_config(language=language))
+    client.start()
+    source = FileSource(audio, realtime=False)
+    source.start(client.send_audio)
+    source.wait()
+    return client.finish(60 + len(audio) / 32000)

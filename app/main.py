@@ -1,0 +1,201 @@
+"""The GUI's composition root: builds every object, wires every signal, runs, shuts down.
+
+Nothing imports this module; `build` is what tests call with their own audio source and
+directories. Shutdown happens in one place (`Parts.shutdown`), in a fixed order: finish any
+dictation, stop the engine, close the history, stop listening for `dictate ptt`.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from app import paths
+from app.audio.capture import MicrophoneSource
+from app.backends import Backend, choose_backend
+from app.controller.bridge import Bridge
+from app.controller.dictation import DictationController
+from app.controller.run import Notice, Source
+from app.platform import sounds
+from app.platform.single_instance import InstanceServer, send_command
+from app.storage import settings as settings_store
+from app.storage.history import History, HistoryError
+from app.storage.settings import Settings
+from app.ui.main_window import MainWindow
+from app.ui.tray import Tray
+
+
+def backend_for(settings: Settings) -> Backend:
+    name = None if settings.backend == "auto" else settings.backend
+    chosen = name or None
+    model = settings.model_for(chosen) if chosen else None
+    url = settings.custom_url if chosen == "custom" else None
+    backend = choose_backend(chosen, url=url, model=model or None)
+    if backend.name == "local" and not model:
+        backend.model = settings.model_for("local") or backend.model
+    return backend
+
+
+class Clipboard(QObject):
+    """Puts each final text on the clipboard (main thread only, as Qt requires)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    @Slot(str, int)
+    def on_finished(self, text: str, _row: int) -> None:
+        if text and self.settings.auto_copy:
+            QGuiApplication.clipboard().setText(text)
+
+
+@dataclass
+class Parts:
+    settings: Settings
+    history: History | None
+    backend: Backend
+    bridge: Bridge
+    controller: DictationController
+    window: MainWindow
+    clipboard: Clipboard
+    instance: InstanceServer
+    tray: Tray | None
+
+    def shutdown(self) -> None:
+        if self.controller.phase.value in ("loading model", "connecting", "listening"):
+            self.controller.release()
+        self.instance.close()
+        self.backend.close()
+        if self.history is not None:
+            self.history.close()
+
+
+def microphone_factory(settings: Settings, bridge: Bridge) -> Callable[[], Source]:
+    """A fresh microphone per dictation, or one kept open (pre-roll) when the user wants."""
+    kept: list[MicrophoneSource] = []
+
+    def make() -> Source:
+        if kept:
+            return kept[0]
+        source = MicrophoneSource(
+            settings.microphone or None,
+            keep_open=settings.keep_microphone_open,
+            on_level=bridge.post,
+            on_warning=lambda message: bridge.post(Notice(message)),
+        )
+        if settings.keep_microphone_open:
+            kept.append(source)
+        return source
+
+    return make
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    source_factory: Callable[[], Source] | None = None,
+    backend: Backend | None = None,
+    instance_name: str | None = None,
+) -> Parts:
+    settings = settings or settings_store.load(paths.config_dir())
+    bridge = Bridge()
+    try:
+        history: History | None = History(
+            paths.data_dir() / "history.sqlite3", audio_days=settings.history_audio_days
+        )
+    except HistoryError:
+        history = None
+    backend = backend or backend_for(settings)
+    controller = DictationController(
+        bridge,
+        backend,
+        source_factory or microphone_factory(settings, bridge),
+        history,
+        settings,
+        sounds.play if settings.sounds else None,
+    )
+    window = MainWindow()
+    icon = QIcon(str(paths.resources() / "icons" / "dictate.svg"))
+    window.setWindowIcon(icon)
+    clipboard = Clipboard(settings)
+    instance = InstanceServer(instance_name or paths.runtime_name())
+    tray = Tray(icon) if Tray.available() else None
+    parts = Parts(settings, history, backend, bridge, controller, window, clipboard, instance, tray)
+    wire(parts)
+    if history is None:
+        window.on_notice("the history could not be opened: dictations will not be saved")
+    return parts
+
+
+def wire(p: Parts) -> None:
+    """Every signal connection of the app, in one place."""
+    c, w = p.controller, p.window
+    w.press_requested.connect(c.press)
+    w.release_requested.connect(c.release)
+    w.toggle_requested.connect(c.toggle)
+    c.phase_changed.connect(w.on_phase)
+    c.text_changed.connect(w.on_text)
+    c.level_changed.connect(w.on_level)
+    c.problem.connect(w.on_problem)
+    c.notice.connect(w.on_notice)
+    c.finished.connect(w.on_finished)
+    c.finished.connect(p.clipboard.on_finished)
+    commands = {"start": c.press, "stop": c.release, "toggle": c.toggle}
+    p.instance.command.connect(lambda name: _command(p, commands, name))
+    w.status.setText(f"{p.backend.describe()} · idle")
+    if p.tray is not None:
+        p.tray.toggle_requested.connect(c.toggle)
+        p.tray.show_requested.connect(lambda: _raise(w))
+        p.tray.quit_requested.connect(QApplication.quit)
+        c.phase_changed.connect(p.tray.on_phase)
+        w.hide_on_close = p.settings.close_to_tray
+        p.tray.show()
+    w.quit_requested.connect(QApplication.quit)
+
+
+def _command(p: Parts, commands: dict[str, Callable[[], None]], name: str) -> None:
+    if name == "show":
+        _raise(p.window)
+    elif name == "quit":
+        QApplication.quit()
+    elif name in commands:
+        commands[name]()
+
+
+def _raise(window: MainWindow) -> None:
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def run() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Dictate")
+    app.setDesktopFileName("dictate")
+    if send_command(paths.runtime_name(), "show", timeout_ms=500):
+        sys.stderr.write("Dictate is already running: brought its window to the front\n")
+        return 0
+    parts = build()
+    parts.window.show()
+    if parts.backend.engine is not None:  # say when the local engine is ready
+        backend, bridge = parts.backend, parts.bridge
+
+        def wait() -> None:
+            try:
+                backend.wait_ready()
+                bridge.post(Notice(f"{backend.describe()} ready"))
+            except (RuntimeError, TimeoutError) as exc:
+                bridge.post(Notice(f"the local engine could not start: {exc}"))
+
+        threading.Thread(target=wait, name="engine-ready", daemon=True).start()
+    try:
+        return app.exec()
+    finally:
+        parts.shutdown()

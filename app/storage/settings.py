@@ -1,0 +1,105 @@
+"""Typed, versioned settings in a JSON file in the config directory.
+
+Preferences only: secrets live in the keyring (`storage.secrets`) and window geometry is
+Qt's business. Keys are stable; a file written by an older version is migrated field by
+field (unknown keys dropped, missing ones defaulted), and a corrupt file is kept aside as
+`settings.json.bad` rather than silently lost. Writes are atomic (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+VAD_PRESETS: dict[str, dict[str, float]] = {
+    "push-to-talk": {"threshold": 0.3, "min_silence_duration_ms": 800, "speech_pad_ms": 300},
+    "hands-free": {"threshold": 0.3, "min_silence_duration_ms": 500, "speech_pad_ms": 250},
+    "noisy room": {"threshold": 0.6, "min_silence_duration_ms": 600, "speech_pad_ms": 200},
+}
+
+
+@dataclass
+class Settings:
+    backend: str = "auto"  # auto | together | local | custom
+    custom_url: str = ""
+    models: dict[str, str] = field(
+        default_factory=lambda: {
+            "together": "openai/whisper-large-v3",
+            "local": "openai/whisper-tiny.en",
+            "custom": "openai/whisper-tiny.en",
+        }
+    )
+    language: str = "en"
+    microphone: str = ""  # a device name; "" is the system default
+    vad_preset: str = "push-to-talk"
+    vad_threshold: float = 0.3
+    vad_min_silence_ms: int = 800
+    vad_speech_pad_ms: int = 300
+    hotkey: str = "<ctrl>+<alt>+d"
+    hotkey_mode: str = "hold"  # hold | toggle
+    auto_copy: bool = True
+    auto_paste: bool = False
+    restore_clipboard: bool = False
+    sounds: bool = True
+    keep_microphone_open: bool = False
+    history_audio: bool = True
+    history_audio_days: int = 30
+    close_to_tray: bool = True
+
+    def model_for(self, backend: str) -> str:
+        return self.models.get(backend, "")
+
+
+def settings_path(config_dir: Path) -> Path:
+    return config_dir / "settings.json"
+
+
+def load(config_dir: Path) -> Settings:
+    path = settings_path(config_dir)
+    if not path.exists():
+        return Settings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("not an object")
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            path.replace(path.with_suffix(".json.bad"))
+        return Settings()
+    return _migrate(raw)
+
+
+def _migrate(raw: dict[str, Any]) -> Settings:
+    values = raw.get("settings", raw)
+    defaults = Settings()
+    known = {f.name: f for f in fields(Settings)}
+    chosen: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in known:
+            continue
+        default = getattr(defaults, name)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int | float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, type(default))
+        if ok:
+            chosen[name] = type(default)(value) if isinstance(default, int | float) else value
+    settings = Settings(**chosen)
+    settings.models = {**defaults.models, **settings.models}
+    return settings
+
+
+def save(config_dir: Path, settings: Settings) -> None:
+    path = settings_path(config_dir)
+    temp = path.with_suffix(".json.tmp")
+    data = {"version": SCHEMA_VERSION, "settings": asdict(settings)}
+    temp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(temp, path)

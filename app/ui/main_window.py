@@ -1,0 +1,204 @@
+"""The main window: transcript, push-to-talk, level, status, and the error banner.
+
+It renders what the controller says and forwards what the user does; it holds no dictation
+logic. Signals (user intents): `press_requested`, `release_requested`, `toggle_requested`,
+`settings_requested`, `history_requested`, `action_requested(str action)`,
+`quit_requested`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.level_meter import LevelMeter
+from app.ui.transcript_view import TranscriptView
+
+PTT_KEY = Qt.Key.Key_F8
+RECORDING = ("loading model", "connecting", "listening")
+
+
+class MainWindow(QMainWindow):
+    press_requested = Signal()
+    release_requested = Signal()
+    toggle_requested = Signal()
+    settings_requested = Signal()
+    history_requested = Signal()
+    action_requested = Signal(str)
+    quit_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("Dictate")
+        self.resize(640, 460)
+        self.hide_on_close = False
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(14, 12, 14, 10)
+        layout.setSpacing(10)
+
+        self.banner = QFrame()
+        self.banner.setObjectName("banner")
+        self.banner.setStyleSheet(
+            "#banner { background: #fdecea; border: 1px solid #f5c2bd; border-radius: 6px; }"
+            "#banner QLabel { color: #7a1d14; }"
+        )
+        banner_row = QHBoxLayout(self.banner)
+        self.banner_text = QLabel()
+        self.banner_text.setWordWrap(True)
+        self.banner_action = QPushButton()
+        self.banner_action.clicked.connect(self._on_banner_action)
+        self.banner_close = QPushButton("Dismiss")
+        self.banner_close.clicked.connect(self.banner.hide)
+        banner_row.addWidget(self.banner_text, 1)
+        banner_row.addWidget(self.banner_action)
+        banner_row.addWidget(self.banner_close)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+
+        self.transcript = TranscriptView()
+        layout.addWidget(self.transcript, 1)
+
+        controls = QHBoxLayout()
+        self.talk = QPushButton("Hold to talk")
+        self.talk.setObjectName("talk")
+        self.talk.setMinimumHeight(56)
+        self.talk.setStyleSheet(
+            "#talk { font-size: 16px; font-weight: 600; border-radius: 8px; padding: 0 24px;"
+            " background: #2563eb; color: white; }"
+            '#talk[recording="true"] { background: #dc2626; }'
+        )
+        self.talk.pressed.connect(self._on_talk_pressed)
+        self.talk.released.connect(self._on_talk_released)
+        self.toggle_mode = QCheckBox("Toggle mode")
+        self.toggle_mode.setToolTip("Click once to start and once to stop, instead of holding")
+        self.toggle_mode.toggled.connect(self._on_toggle_mode)
+        controls.addWidget(self.talk, 1)
+        controls.addWidget(self.toggle_mode)
+        layout.addLayout(controls)
+
+        self.meter = LevelMeter()
+        layout.addWidget(self.meter)
+
+        bottom = QHBoxLayout()
+        self.status = QLabel("idle")
+        self.status.setObjectName("status")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy = QPushButton("Copy")
+        self.copy.clicked.connect(self._copy_all)
+        self.clear = QPushButton("Clear")
+        self.clear.clicked.connect(self.transcript.clear_all)
+        self.history = QPushButton("History")
+        self.history.clicked.connect(self.history_requested)
+        self.settings = QPushButton("Settings")
+        self.settings.clicked.connect(self.settings_requested)
+        bottom.addWidget(self.status, 1)
+        for button in (self.copy, self.clear, self.history, self.settings):
+            bottom.addWidget(button)
+        layout.addLayout(bottom)
+        self.setCentralWidget(central)
+        self.phase = "idle"
+
+    # --- user intents ------------------------------------------------------------------
+
+    @Slot()
+    def _on_talk_pressed(self) -> None:
+        if self.toggle_mode.isChecked():
+            self.toggle_requested.emit()
+        else:
+            self.press_requested.emit()
+
+    @Slot()
+    def _on_talk_released(self) -> None:
+        if not self.toggle_mode.isChecked():
+            self.release_requested.emit()
+
+    @Slot(bool)
+    def _on_toggle_mode(self, on: bool) -> None:
+        self._label_talk()
+
+    @Slot()
+    def _on_banner_action(self) -> None:
+        self.action_requested.emit(self.banner_action.text())
+
+    @Slot()
+    def _copy_all(self) -> None:
+        QGuiApplication.clipboard().setText(self.transcript.all_text())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == PTT_KEY and not event.isAutoRepeat():
+            self._on_talk_pressed()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == PTT_KEY and not event.isAutoRepeat():
+            self._on_talk_released()
+            return
+        super().keyReleaseEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.hide_on_close:
+            event.ignore()
+            self.hide()
+        else:
+            self.quit_requested.emit()
+            event.accept()
+
+    # --- what the controller says ------------------------------------------------------
+
+    @Slot(str, str)
+    def on_phase(self, phase: str, detail: str) -> None:
+        entering = phase in RECORDING and self.phase not in RECORDING
+        self.phase = phase
+        if entering:
+            self.transcript.begin_dictation()
+            self.banner.hide()
+        if phase not in RECORDING:
+            self.meter.reset()
+        self.status.setText(f"{detail} · {phase}" if detail and phase != "error" else phase)
+        self._label_talk()
+
+    @Slot(str, str)
+    def on_text(self, final: str, live: str) -> None:
+        if self.phase in (*RECORDING, "finishing"):
+            self.transcript.show_dictation(final, live)
+
+    @Slot(str, int)
+    def on_finished(self, text: str, _row: int) -> None:
+        self.transcript.end_dictation(text)
+
+    @Slot(float)
+    def on_level(self, rms_db: float) -> None:
+        self.meter.set_db(rms_db)
+
+    @Slot(str, str)
+    def on_problem(self, message: str, action: str) -> None:
+        self.banner_text.setText(message)
+        self.banner_action.setText(action)
+        self.banner_action.setVisible(bool(action))
+        self.banner.show()
+
+    @Slot(str)
+    def on_notice(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def _label_talk(self) -> None:
+        recording = self.phase in RECORDING
+        if self.toggle_mode.isChecked():
+            self.talk.setText("Stop" if recording else "Start dictation")
+        else:
+            self.talk.setText("Listening… release to finish" if recording else "Hold to talk")
+        self.talk.setProperty("recording", "true" if recording else "false")
+        self.talk.style().unpolish(self.talk)
+        self.talk.style().polish(self.talk)

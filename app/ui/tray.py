@@ -1,0 +1,50 @@
+"""The system tray icon: start/stop, show, quit. Absent when the desktop has no tray."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+
+class Tray(QObject):
+    """Signals: `toggle_requested`, `show_requested`, `quit_requested`."""
+
+    toggle_requested = Signal()
+    show_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, icon: QIcon, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.icon = QSystemTrayIcon(icon, self)
+        self.icon.setToolTip("Dictate")
+        self.menu = QMenu()
+        self.start_stop = QAction("Start dictation", self.menu)
+        self.start_stop.triggered.connect(self.toggle_requested)
+        show = QAction("Show window", self.menu)
+        show.triggered.connect(self.show_requested)
+        quit_action = QAction("Quit", self.menu)
+        quit_action.triggered.connect(self.quit_requested)
+        self.menu.addActions([self.start_stop, show])
+        self.menu.addSeparator()
+        self.menu.addAction(quit_action)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+
+    @staticmethod
+    def available() -> bool:
+        return QSystemTrayIcon.isSystemTrayAvailable()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    @Slot(QSystemTrayIcon.ActivationReason)
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.show_requested.emit()
+
+    @Slot(str, str)
+    def on_phase(self, phase: str, _detail: str) -> None:
+        recording = phase in ("loading model", "connecting", "listening")
+        self.start_stop.setText("Stop dictation" if recording else "Start dictation")
+        self.icon.setToolTip(f"Dictate · {phase}")

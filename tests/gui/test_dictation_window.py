@@ -1,0 +1,160 @@
+"""The desktop app, offscreen, with the real engine: press, speak (from a file), release.
+
+The audio comes from a `FileSource` paced at real time, so partial text has to appear while
+it flows, exactly as with a microphone.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from app.audio.files import FileSource
+from app.backends import Backend
+from app.controller.run import Source
+from app.main import Parts, build
+from app.storage.settings import Settings
+from tests.conftest import Engine
+from tests.speech import TEXTS, pcm, silence, wer
+
+
+def speech_factory(audio: bytes) -> Callable[[], Source]:
+    def make() -> Source:
+        return FileSource(audio, frame_ms=20, realtime=True)
+
+    return make
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
+    return tmp_path
+
+
+def make_app(
+    qtbot: QtBot, engine: Engine, audio: bytes, *, token: str | None = None, name: str = "t"
+) -> Parts:
+    backend = Backend("local", "openai/whisper-tiny.en", engine.url, token or engine.token)
+    settings = Settings(sounds=False, history_audio=True)
+    parts = build(
+        settings,
+        source_factory=speech_factory(audio),
+        backend=backend,
+        instance_name=f"dictate-test-{name}-{time.monotonic_ns()}",
+    )
+    qtbot.addWidget(parts.window)
+    parts.window.show()
+    return parts
+
+
+@pytest.fixture
+def app_parts(qtbot: QtBot, engine: Engine, home: Path) -> Iterator[Parts]:
+    parts = make_app(qtbot, engine, pcm("five") + silence(0.6))
+    yield parts
+    parts.instance.close()
+    if parts.history is not None:
+        parts.history.close()
+
+
+def dictate_once(
+    qtbot: QtBot, parts: Parts, press: Callable[[], None], release: Callable[[], None]
+) -> str:
+    window, controller = parts.window, parts.controller
+    with qtbot.waitSignal(controller.phase_changed, timeout=10000):
+        press()
+    # Partial text shows up while the audio is still flowing.
+    qtbot.waitUntil(lambda: bool(window.transcript.all_text().strip()), timeout=15000)
+    assert controller.phase.value in ("connecting", "listening")
+    qtbot.waitUntil(lambda: controller.phase.value == "listening", timeout=10000)
+    run = controller._run
+    assert run is not None and run.source is not None
+    qtbot.waitUntil(
+        lambda: run.source.wait(0) if hasattr(run.source, "wait") else True, timeout=20000
+    )
+    with qtbot.waitSignal(controller.finished, timeout=30000) as finished:
+        release()
+    text: str = finished.args[0]
+    return text
+
+
+def test_hold_speak_release_gives_text_in_pane_clipboard_and_history(
+    qtbot: QtBot, app_parts: Parts
+) -> None:
+    window = app_parts.window
+    text = dictate_once(qtbot, app_parts, window.talk.pressed.emit, window.talk.released.emit)
+    assert wer(TEXTS["five"], text) <= 0.3
+    assert window.transcript.all_text().strip() == text
+    assert not window.transcript.isReadOnly()
+    assert QGuiApplication.clipboard().text() == text
+    assert app_parts.history is not None
+    rows = app_parts.history.search()
+    assert len(rows) == 1 and rows[0].text == text and rows[0].status == "ok"
+    assert rows[0].has_audio and app_parts.controller.phase.value == "idle"
+
+
+def test_dictate_ptt_commands_drive_the_running_app(qtbot: QtBot, app_parts: Parts) -> None:
+    name = app_parts.instance.server.serverName()
+
+    def ptt(action: str) -> None:
+        code = (
+            "import sys; from app.platform.single_instance import send_command;"
+            f"sys.exit(0 if send_command({name!r}, {action!r}) else 1)"
+        )
+        proc = subprocess.Popen([sys.executable, "-c", code])
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=10000)
+        assert proc.returncode == 0
+
+    text = dictate_once(qtbot, app_parts, lambda: ptt("start"), lambda: ptt("stop"))
+    assert wer(TEXTS["five"], text) <= 0.3
+    assert QGuiApplication.clipboard().text() == text
+
+
+def test_the_gui_thread_never_stalls_during_a_dictation(qtbot: QtBot, app_parts: Parts) -> None:
+    gaps: list[int] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    window = app_parts.window
+    dictate_once(qtbot, app_parts, window.talk.pressed.emit, window.talk.released.emit)
+    timer.stop()
+    assert len(gaps) > 200
+    assert max(gaps) < 100, f"the GUI thread stalled for {max(gaps)} ms"
+
+
+def test_a_wrong_key_offers_the_key_action_and_keeps_the_audio(
+    qtbot: QtBot, engine: Engine, home: Path
+) -> None:
+    parts = make_app(qtbot, engine, pcm("fox"), token="wrong", name="key")
+    window = parts.window
+    with qtbot.waitSignal(parts.controller.problem, timeout=20000) as problem:
+        window.talk.pressed.emit()
+        qtbot.waitUntil(
+            lambda: parts.controller.phase.value in ("finishing", "error"), timeout=20000
+        )
+        window.talk.released.emit()
+    message, action = problem.args
+    assert "API key" in message and action == "Set API key..."
+    qtbot.waitUntil(lambda: parts.controller.phase.value == "error", timeout=20000)
+    assert window.banner.isVisible() and window.banner_action.text() == "Set API key..."
+    assert parts.history is not None
+    rows = parts.history.search()
+    assert rows and rows[0].status == "failed" and rows[0].has_audio
+    parts.instance.close()
