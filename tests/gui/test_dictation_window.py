@@ -75,10 +75,9 @@ def dictate_once(
     assert controller.phase.value in ("connecting", "listening")
     qtbot.waitUntil(lambda: controller.phase.value == "listening", timeout=10000)
     run = controller._run
-    assert run is not None and run.source is not None
-    qtbot.waitUntil(
-        lambda: run.source.wait(0) if hasattr(run.source, "wait") else True, timeout=20000
-    )
+    assert run is not None and isinstance(run.source, FileSource)
+    source: FileSource = run.source
+    qtbot.waitUntil(lambda: source.wait(0), timeout=20000)  # the whole file was spoken
     with qtbot.waitSignal(controller.finished, timeout=30000) as finished:
         release()
     text: str = finished.args[0]
