@@ -90,3 +90,30 @@ def choose_backend(
     if name == "custom":
         raise ValueError("the custom backend needs --url")
     raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+
+
+def test_key(key: str, *, url: str = TOGETHER_URL, model: str = TOGETHER_MODEL) -> str:
+    """Open one session with `key` and close it; says in words whether the key works."""
+    import websocket
+
+    from app.realtime.errors import from_handshake
+    from app.realtime.protocol import realtime_url
+
+    if not key:
+        return "enter a key first"
+    try:
+        ws = websocket.create_connection(
+            realtime_url(url, model),
+            header=[f"Authorization: Bearer {key}"],
+            timeout=8,
+            suppress_origin=True,
+        )
+    except Exception as exc:
+        return f"not accepted: {from_handshake(exc, url)}"
+    try:
+        first = ws.recv()
+    except Exception as exc:
+        return f"connected, but no session started: {exc}"
+    finally:
+        ws.close()
+    return "the key works" if "session.created" in str(first) else f"unexpected answer: {first!r}"

@@ -27,6 +27,7 @@ from app.platform.single_instance import InstanceServer, send_command
 from app.storage import settings as settings_store
 from app.storage.history import History, HistoryError
 from app.storage.settings import Settings
+from app.ui.actions import Actions
 from app.ui.main_window import MainWindow
 from app.ui.tray import Tray
 
@@ -66,12 +67,14 @@ class Parts:
     clipboard: Clipboard
     instance: InstanceServer
     tray: Tray | None
+    actions: Actions
 
     def shutdown(self) -> None:
         if self.controller.phase.value in ("loading model", "connecting", "listening"):
             self.controller.release()
+        self.controller.wait_finished(30)
         self.instance.close()
-        self.backend.close()
+        self.controller.backend.close()
         if self.history is not None:
             self.history.close()
 
@@ -126,7 +129,10 @@ def build(
     clipboard = Clipboard(settings)
     instance = InstanceServer(instance_name or paths.runtime_name())
     tray = Tray(icon) if Tray.available() else None
-    parts = Parts(settings, history, backend, bridge, controller, window, clipboard, instance, tray)
+    actions = Actions(window, controller, bridge, history, backend_for)
+    parts = Parts(
+        settings, history, backend, bridge, controller, window, clipboard, instance, tray, actions
+    )
     wire(parts)
     if history is None:
         window.on_notice("the history could not be opened: dictations will not be saved")
@@ -146,6 +152,9 @@ def wire(p: Parts) -> None:
     c.notice.connect(w.on_notice)
     c.finished.connect(w.on_finished)
     c.finished.connect(p.clipboard.on_finished)
+    w.settings_requested.connect(p.actions.open_settings)
+    w.history_requested.connect(p.actions.open_history)
+    w.action_requested.connect(p.actions.on_action)
     commands = {"start": c.press, "stop": c.release, "toggle": c.toggle}
     p.instance.command.connect(lambda name: _command(p, commands, name))
     w.status.setText(f"{p.backend.describe()} · idle")

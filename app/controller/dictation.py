@@ -17,6 +17,7 @@ dropped. Signals:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -70,6 +71,7 @@ class DictationController(QObject):
         self.last_failed_row = 0
         self._number = 0
         self._run: DictationRun | None = None
+        self._finishing: threading.Thread | None = None
         bridge.posted.connect(self._on_posted)
 
     # --- intents (main thread) ---------------------------------------------------------
@@ -102,7 +104,7 @@ class DictationController(QObject):
             return
         self._move(Phase.FINISHING)
         self.sounds("stop")
-        self.bridge.run_in_background("finish", self._run.finish)
+        self._finishing = self.bridge.run_in_background("finish", self._run.finish)
 
     @Slot()
     def toggle(self) -> None:
@@ -110,6 +112,11 @@ class DictationController(QObject):
             self.release()
         else:
             self.press()
+
+    def wait_finished(self, timeout: float) -> None:
+        """At shutdown: let a dictation that is finishing save its text and audio."""
+        if self._finishing is not None:
+            self._finishing.join(timeout)
 
     @Slot(int)
     def retry(self, row: int) -> None:

@@ -1,0 +1,202 @@
+"""Settings: backend and key, models, language, microphone, VAD, hotkey, delivery, history.
+
+The dialog edits a copy of `Settings`; `accepted_settings()` returns it, and the API key
+(never stored in the settings file) comes back separately for the keyring. "Test key" runs
+a real handshake in the background and says what the server answered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.storage.settings import VAD_PRESETS, Settings
+
+BACKENDS = [
+    ("Automatic (Together with a key, else local)", "auto"),
+    ("Together AI", "together"),
+    ("Local engine (offline)", "local"),
+    ("Custom server URL", "custom"),
+]
+
+
+class SettingsDialog(QDialog):
+    """Signals: `test_key_requested(str key)`."""
+
+    test_key_requested = Signal(str)
+
+    def __init__(
+        self,
+        settings: Settings,
+        microphones: list[str],
+        has_key: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Dictate — settings")
+        self.original = settings
+        s = dataclasses.replace(settings, models=dict(settings.models))
+        self.edited = s
+        outer = QVBoxLayout(self)
+
+        connection = QGroupBox("Transcription")
+        form = QFormLayout(connection)
+        self.backend = QComboBox()
+        for label, value in BACKENDS:
+            self.backend.addItem(label, value)
+        self.backend.setCurrentIndex([v for _, v in BACKENDS].index(s.backend))
+        self.custom_url = QLineEdit(s.custom_url)
+        self.custom_url.setPlaceholderText("ws://host:8765/v1")
+        self.key = QLineEdit()
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("stored in the OS keyring" if has_key else "Together API key")
+        self.test_key = QPushButton("Test key")
+        self.test_key.clicked.connect(self._test_key)
+        self.key_result = QLabel("")
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key, 1)
+        key_row.addWidget(self.test_key)
+        self.models = {
+            name: QLineEdit(s.model_for(name)) for name in ("together", "local", "custom")
+        }
+        self.language = QLineEdit(s.language)
+        self.language.setPlaceholderText("en, de, fr… (empty: detect)")
+        form.addRow("Backend", self.backend)
+        form.addRow("Custom URL", self.custom_url)
+        form.addRow("API key", key_row)
+        form.addRow("", self.key_result)
+        form.addRow("Together model", self.models["together"])
+        form.addRow("Local model", self.models["local"])
+        form.addRow("Custom model", self.models["custom"])
+        form.addRow("Language", self.language)
+        outer.addWidget(connection)
+
+        audio = QGroupBox("Microphone and speech detection")
+        aform = QFormLayout(audio)
+        self.microphone = QComboBox()
+        self.microphone.addItem("System default", "")
+        for name in microphones:
+            self.microphone.addItem(name, name)
+        index = self.microphone.findData(s.microphone)
+        self.microphone.setCurrentIndex(max(0, index))
+        self.keep_open = QCheckBox("Keep the microphone open (never clips the first word)")
+        self.keep_open.setChecked(s.keep_microphone_open)
+        self.preset = QComboBox()
+        self.preset.addItems([*VAD_PRESETS, "custom"])
+        self.preset.setCurrentText(s.vad_preset if s.vad_preset in VAD_PRESETS else "custom")
+        self.preset.currentTextChanged.connect(self._apply_preset)
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.05, 0.95)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setValue(s.vad_threshold)
+        self.silence = QSpinBox()
+        self.silence.setRange(100, 5000)
+        self.silence.setSuffix(" ms")
+        self.silence.setValue(s.vad_min_silence_ms)
+        self.pad = QSpinBox()
+        self.pad.setRange(0, 2000)
+        self.pad.setSuffix(" ms")
+        self.pad.setValue(s.vad_speech_pad_ms)
+        aform.addRow("Microphone", self.microphone)
+        aform.addRow("", self.keep_open)
+        aform.addRow("Speech detection", self.preset)
+        aform.addRow("Threshold", self.threshold)
+        aform.addRow("Silence that ends a segment", self.silence)
+        aform.addRow("Padding around speech", self.pad)
+        outer.addWidget(audio)
+
+        behaviour = QGroupBox("Keys and delivery")
+        bform = QFormLayout(behaviour)
+        self.hotkey = QLineEdit(s.hotkey)
+        self.hotkey.setToolTip(
+            "pynput syntax, e.g. <ctrl>+<alt>+d; on Wayland bind `dictate ptt toggle`"
+        )
+        self.hotkey_mode = QComboBox()
+        self.hotkey_mode.addItems(["hold", "toggle"])
+        self.hotkey_mode.setCurrentText(s.hotkey_mode)
+        self.checks = {
+            "auto_copy": QCheckBox("Copy the final text to the clipboard"),
+            "auto_paste": QCheckBox("Paste it into the app I was typing in"),
+            "restore_clipboard": QCheckBox("Restore my clipboard after pasting"),
+            "sounds": QCheckBox("Play start and stop sounds"),
+            "history_audio": QCheckBox("Keep the audio of dictations"),
+            "close_to_tray": QCheckBox("Closing the window keeps Dictate in the tray"),
+        }
+        for name, box in self.checks.items():
+            box.setChecked(bool(getattr(s, name)))
+        self.retention = QSpinBox()
+        self.retention.setRange(1, 3650)
+        self.retention.setSuffix(" days")
+        self.retention.setValue(s.history_audio_days)
+        bform.addRow("Global hotkey", self.hotkey)
+        bform.addRow("Hotkey mode", self.hotkey_mode)
+        for box in self.checks.values():
+            bform.addRow("", box)
+        bform.addRow("Keep audio for", self.retention)
+        outer.addWidget(behaviour)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        outer.addWidget(buttons)
+
+    @Slot(str)
+    def _apply_preset(self, name: str) -> None:
+        values = VAD_PRESETS.get(name)
+        if values:
+            self.threshold.setValue(values["threshold"])
+            self.silence.setValue(int(values["min_silence_duration_ms"]))
+            self.pad.setValue(int(values["speech_pad_ms"]))
+
+    @Slot()
+    def _test_key(self) -> None:
+        self.key_result.setText("testing…")
+        self.test_key_requested.emit(self.key.text().strip())
+
+    @Slot(str)
+    def on_key_tested(self, message: str) -> None:
+        self.key_result.setText(message)
+
+    def focus_key(self) -> None:
+        self.key.setFocus()
+
+    def new_key(self) -> str:
+        return self.key.text().strip()
+
+    def accepted_settings(self) -> Settings:
+        s = self.edited
+        s.backend = str(self.backend.currentData())
+        s.custom_url = self.custom_url.text().strip()
+        s.models = {name: box.text().strip() for name, box in self.models.items()}
+        s.language = self.language.text().strip()
+        s.microphone = str(self.microphone.currentData() or "")
+        s.keep_microphone_open = self.keep_open.isChecked()
+        s.vad_preset = self.preset.currentText()
+        s.vad_threshold = self.threshold.value()
+        s.vad_min_silence_ms = self.silence.value()
+        s.vad_speech_pad_ms = self.pad.value()
+        s.hotkey = self.hotkey.text().strip()
+        s.hotkey_mode = self.hotkey_mode.currentText()
+        for name, box in self.checks.items():
+            setattr(s, name, box.isChecked())
+        s.history_audio_days = self.retention.value()
+        return s
