@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -23,6 +23,7 @@ from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.run import Notice, Source
 from app.platform import sounds
+from app.platform.hotkey import GlobalHotkey, paste_keystroke
 from app.platform.single_instance import InstanceServer, send_command
 from app.storage import settings as settings_store
 from app.storage.history import History, HistoryError
@@ -44,16 +45,27 @@ def backend_for(settings: Settings) -> Backend:
 
 
 class Clipboard(QObject):
-    """Puts each final text on the clipboard (main thread only, as Qt requires)."""
+    """Delivers each final text: the clipboard (main thread only, as Qt requires), and when
+    asked a Ctrl+V into the focused app, then the user's previous clipboard back."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, bridge: Bridge) -> None:
         super().__init__()
         self.settings = settings
+        self.bridge = bridge
 
     @Slot(str, int)
     def on_finished(self, text: str, _row: int) -> None:
-        if text and self.settings.auto_copy:
-            QGuiApplication.clipboard().setText(text)
+        if not text:
+            return
+        s = self.settings
+        clipboard = QGuiApplication.clipboard()
+        previous = clipboard.text()
+        if s.auto_copy or s.auto_paste:
+            clipboard.setText(text)
+        if s.auto_paste:
+            self.bridge.run_in_background("paste", paste_keystroke)
+            if s.restore_clipboard:
+                QTimer.singleShot(600, lambda: clipboard.setText(previous))
 
 
 @dataclass
@@ -68,12 +80,15 @@ class Parts:
     instance: InstanceServer
     tray: Tray | None
     actions: Actions
+    hotkey: GlobalHotkey | None = None
 
     def shutdown(self) -> None:
         if self.controller.phase.value in ("loading model", "connecting", "listening"):
             self.controller.release()
         self.controller.wait_finished(30)
         self.instance.close()
+        if self.hotkey is not None:
+            self.hotkey.stop()
         self.controller.backend.close()
         if self.history is not None:
             self.history.close()
@@ -126,7 +141,7 @@ def build(
     window = MainWindow()
     icon = QIcon(str(paths.resources() / "icons" / "dictate.svg"))
     window.setWindowIcon(icon)
-    clipboard = Clipboard(settings)
+    clipboard = Clipboard(settings, bridge)
     instance = InstanceServer(instance_name or paths.runtime_name())
     tray = Tray(icon) if Tray.available() else None
     actions = Actions(window, controller, bridge, history, backend_for)
@@ -168,6 +183,23 @@ def wire(p: Parts) -> None:
     w.quit_requested.connect(QApplication.quit)
 
 
+def start_hotkey(p: Parts) -> None:
+    """The global hotkey: hold-to-talk or toggle, as the settings say."""
+    if not p.settings.hotkey:
+        return
+    hotkey = GlobalHotkey(p.settings.hotkey)
+    if p.settings.hotkey_mode == "toggle":
+        hotkey.pressed.connect(p.controller.toggle)
+    else:
+        hotkey.pressed.connect(p.controller.press)
+        hotkey.released.connect(p.controller.release)
+    problem = hotkey.start()
+    if problem:
+        p.window.on_notice(problem)
+    else:
+        p.hotkey = hotkey
+
+
 def _command(p: Parts, commands: dict[str, Callable[[], None]], name: str) -> None:
     if name == "show":
         _raise(p.window)
@@ -193,6 +225,7 @@ def run() -> int:
         return 0
     parts = build()
     parts.window.show()
+    start_hotkey(parts)
     if parts.backend.engine is not None:  # say when the local engine is ready
         backend, bridge = parts.backend, parts.bridge
 

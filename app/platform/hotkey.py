@@ -1,0 +1,86 @@
+"""A global push-to-talk hotkey (X11, Windows, macOS) with pynput.
+
+pynput's listener runs on its own thread; the signals it emits are queued to the main thread
+because this object lives there. Chords like `<ctrl>+<alt>+d` are held: `pressed` fires when
+the last key of the chord goes down, `released` when any of them comes up. Wayland does not
+let applications see global keys: `start` then returns why, and users bind
+`dictate ptt toggle` in their desktop's shortcut settings instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+
+class GlobalHotkey(QObject):
+    """Signals: `pressed()`, `released()`."""
+
+    pressed = Signal()
+    released = Signal()
+
+    def __init__(self, combo: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.combo = combo
+        self._listener: Any = None
+        self._keys: set[Any] = set()
+        self._down: set[Any] = set()
+        self._active = False
+
+    def start(self) -> str | None:
+        """Start listening; returns None, or why a global hotkey is impossible here."""
+        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+            if os.environ.get("WAYLAND_DISPLAY"):
+                return "global hotkeys are not possible on Wayland: bind `dictate ptt toggle`"
+            return "no X display: global hotkey off"
+        try:
+            from pynput import keyboard
+
+            self._keys = set(keyboard.HotKey.parse(self.combo))
+            listener = keyboard.Listener(on_press=self._on_press, on_release=self._on_release)
+            self._canonical = listener.canonical
+            listener.start()
+            listener.wait()
+        except ValueError as exc:
+            return f"the hotkey {self.combo!r} is not valid: {exc}"
+        except Exception as exc:  # no backend for this platform, X refused...
+            return f"global hotkey unavailable: {exc}"
+        self._listener = listener
+        return None
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener.join(2)
+            self._listener = None
+
+    def _on_press(self, key: Any) -> None:
+        self._down.add(self._canonical(key))
+        if not self._active and self._keys <= self._down:
+            self._active = True
+            self.pressed.emit()
+
+    def _on_release(self, key: Any) -> None:
+        canonical = self._canonical(key)
+        self._down.discard(canonical)
+        if self._active and canonical in self._keys:
+            self._active = False
+            self.released.emit()
+
+
+def paste_keystroke() -> str | None:
+    """Send Ctrl+V (Cmd+V on macOS) to the focused app; returns why it could not."""
+    try:
+        from pynput.keyboard import Controller, Key
+
+        modifier = Key.cmd if sys.platform == "darwin" else Key.ctrl
+        keys = Controller()
+        with keys.pressed(modifier):
+            keys.press("v")
+            keys.release("v")
+    except Exception as exc:
+        return f"could not paste: {exc}"
+    return None

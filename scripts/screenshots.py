@@ -1,0 +1,86 @@
+"""Screenshots of the app for the README: idle, recording with partial text, settings,
+history. Run under a real X server: `xvfb-run -a -s "-screen 0 1280x800x24"
+.venv/bin/python scripts/screenshots.py` (the local engine and a speech fixture stand in
+for a microphone)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DICTATE_HOME", tempfile.mkdtemp(prefix="dictate-shots-"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from PySide6.QtCore import QCoreApplication, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from app.audio.files import FileSource  # noqa: E402
+from app.backends import choose_backend  # noqa: E402
+from app.main import build  # noqa: E402
+from app.storage.settings import Settings  # noqa: E402
+from tests.speech import pcm, silence  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def wait(condition: object, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        if callable(condition) and condition():
+            return
+        time.sleep(0.01)  # pacing: a script driving the event loop by hand
+
+
+def shot(widget: QWidget, name: str) -> None:
+    wait(None, 0.3)
+    widget.grab().save(str(OUT / f"{name}.png"))
+    print(f"saved {OUT / name}.png")
+
+
+def main() -> None:
+    app = QApplication(sys.argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    audio = pcm("long") + silence(0.5)
+    backend = choose_backend("local")
+    parts = build(
+        Settings(sounds=False),
+        source_factory=lambda: FileSource(audio, realtime=True),
+        backend=backend,
+        instance_name=f"dictate-shots-{os.getpid()}",
+    )
+    window = parts.window
+    window.resize(720, 480)
+    window.show()
+    backend.wait_ready()
+    window.status.setText(f"{backend.describe()} · idle")
+    shot(window, "idle")
+    parts.controller.press()
+    wait(lambda: len(window.transcript.all_text().split()) > 12, 30)
+    wait(lambda: window.meter.level > 0.2, 3)
+    shot(window, "recording")
+    parts.controller.release()
+    wait(lambda: parts.controller.phase.value == "idle", 30)
+    shot(window, "finished")
+    parts.actions.open_history()
+    panel = parts.actions.panel
+    assert panel is not None
+    wait(lambda: panel.list.count() > 0, 5)
+    shot(panel, "history")
+    panel.close()
+    parts.actions.open_settings()
+    dialog = parts.actions.dialog
+    assert dialog is not None
+    shot(dialog, "settings")
+    dialog.close()
+    QTimer.singleShot(0, app.quit)
+    parts.shutdown()
+
+
+if __name__ == "__main__":
+    main()
