@@ -7,6 +7,7 @@ dictation, stop the engine, close the history, stop listening for `dictate ptt`.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import paths
 from app.audio.capture import MicrophoneSource
+from app.audio.devices import list_inputs
 from app.backends import Backend, choose_backend
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
@@ -129,7 +131,13 @@ def build(
         )
     except HistoryError:
         history = None
-    backend = backend or backend_for(settings)
+    problem = ""
+    if backend is None:
+        try:
+            backend = backend_for(settings)
+        except ValueError as exc:  # e.g. a custom backend with no URL yet
+            problem = f"{exc}; using the local engine until that is fixed"
+            backend = choose_backend("local", model=settings.model_for("local") or None)
     controller = DictationController(
         bridge,
         backend,
@@ -151,6 +159,8 @@ def build(
     wire(parts)
     if history is None:
         window.on_notice("the history could not be opened: dictations will not be saved")
+    if problem:
+        window.on_problem(problem, "Open settings...")
     return parts
 
 
@@ -226,6 +236,9 @@ def run() -> int:
     parts = build()
     parts.window.show()
     start_hotkey(parts)
+    # PortAudio scans the devices when it starts (up to a second with ALSA): do it now, in
+    # the background, so the first press opens the microphone at once.
+    parts.bridge.run_in_background("audio-warmup", list_inputs)
     if parts.backend.engine is not None:  # say when the local engine is ready
         backend, bridge = parts.backend, parts.bridge
 
@@ -238,6 +251,13 @@ def run() -> int:
 
         threading.Thread(target=wait, name="engine-ready", daemon=True).start()
     try:
-        return app.exec()
+        code = app.exec()
     finally:
         parts.shutdown()
+    # Everything that must outlive the process is on disk now (history commits are durable,
+    # settings are written atomically). Skip the interpreter's teardown: with daemon threads
+    # of native libraries (PortAudio, CTranslate2, onnxruntime) still parked, finalization
+    # has been seen to abort in a C extension's deallocator.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

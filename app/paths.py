@@ -6,6 +6,7 @@ The same answers in a source checkout, an installed wheel and a PyInstaller bund
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -43,7 +44,7 @@ def data_dir() -> Path:
 
 def runtime_name() -> str:
     """A per-user, per-home name for the single-instance socket."""
-    home = _home()
-    suffix = f"-{abs(hash(str(home))) % 10**8}" if home else ""
+    home = _home()  # str hashes differ per process: use a stable digest
+    suffix = f"-{hashlib.sha1(str(home).encode()).hexdigest()[:10]}" if home else ""
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
     return f"{APP}-{user}{suffix}"

@@ -30,6 +30,7 @@ class VirtualMic:
         self._feeder: threading.Thread | None = None
         self._stop = threading.Event()
         self._queue: list[bytes] = []
+        self._pending = b""
         self._lock = threading.Lock()
         self.module: str | None = None
         self.sink_module: str | None = None
@@ -84,27 +85,30 @@ class VirtualMic:
         self.feeder_tid = threading.get_native_id()
         step = self.rate // 50 * 2  # 20 ms
         silence = b"\x00" * step
-        pending = b""
         with contextlib.suppress(OSError):
             fd = os.open(self.fifo, os.O_WRONLY)
-            started = time.monotonic()
-            written = 0
+            due = time.monotonic()
             while not self._stop.is_set():
-                if not pending:
-                    with self._lock:
-                        pending = self._queue.pop(0) if self._queue else b""
-                chunk, pending = (pending[:step], pending[step:]) if pending else (silence, b"")
-                os.write(fd, chunk.ljust(step, b"\x00"))
-                written += 1
-                delay = started + written * 0.02 - time.monotonic()
+                with self._lock:
+                    if not self._pending and self._queue:
+                        self._pending = self._queue.pop(0)
+                    chunk, self._pending = self._pending[:step], self._pending[step:]
+                os.write(fd, (chunk or silence).ljust(step, b"\x00"))
+                due += 0.02
+                delay = due - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)  # pacing: a microphone delivers in real time
+                elif delay < -0.1:
+                    # The write blocked (nobody was reading): a microphone does not deliver
+                    # the time it missed in a burst afterwards, so neither do we.
+                    due = time.monotonic()
             os.close(fd)
 
     @property
     def idle(self) -> bool:
+        """Everything played so far has been written."""
         with self._lock:
-            return not self._queue
+            return not self._queue and not self._pending
 
     def stop(self) -> None:
         self._stop.set()

@@ -15,7 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Bind these to keys in your desktop's shortcut settings where global "
         "hotkeys are not possible (Wayland): `dictate ptt toggle`.",
     )
-    p.add_argument("action", choices=("start", "stop", "toggle", "show"))
+    p.add_argument("action", choices=("start", "stop", "toggle", "show", "quit"))
     p.set_defaults(run=run)
 
 

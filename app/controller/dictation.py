@@ -167,6 +167,7 @@ class DictationController(QObject):
 
     def _on_run_event(self, event: object) -> None:
         if isinstance(event, MicOpened):
+            self._move(Phase.LISTENING)  # audio is captured from now on, connected or not
             if (
                 event.device
                 and self.settings.microphone
@@ -179,9 +180,7 @@ class DictationController(QObject):
         elif isinstance(event, TextChanged):
             self.text_changed.emit(event.final, event.live)
         elif isinstance(event, Status):
-            if event.state == "connected" and recording(self.phase):
-                self._move(Phase.LISTENING)
-            elif event.state == "reconnecting" and self.phase == Phase.LISTENING:
+            if event.state == "reconnecting" and self.phase == Phase.LISTENING:
                 self.notice.emit(f"reconnecting: {event.detail}")
         elif isinstance(event, Fatal | DictationError):
             # Nothing more can be heard: stop now, so the audio is saved and the error shown.

@@ -54,7 +54,7 @@ class GlobalHotkey(QObject):
     def stop(self) -> None:
         if self._listener is not None:
             self._listener.stop()
-            self._listener.join(2)
+            self._listener.join(0.5)
             self._listener = None
 
     def _on_press(self, key: Any) -> None:
