@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app.engine.models import DEFAULT_MODEL_ID
-from app.engine.server import EmbeddedEngine, ServerConfig
-from app.realtime.client import ClientConfig
 from app.storage.secrets import get_secret
+
+if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` stays quick
+    from app.engine.server import EmbeddedEngine
+    from app.realtime.client import ClientConfig
 
 TOGETHER_URL = "wss://api.together.ai/v1"
 TOGETHER_MODEL = "openai/whisper-large-v3"
@@ -50,6 +53,8 @@ class Backend:
         return f"custom server {self.url} ({self.model})"
 
     def client_config(self, **overrides: object) -> ClientConfig:
+        from app.realtime.client import ClientConfig
+
         self.wait_ready()
         options: dict[str, object] = {
             "url": self.url,
@@ -84,6 +89,8 @@ def choose_backend(
         key = api_key or key_lookup()
         return Backend("together", model or TOGETHER_MODEL, url or TOGETHER_URL, key)
     if name == "local":
+        from app.engine.server import EmbeddedEngine, ServerConfig
+
         engine = EmbeddedEngine(ServerConfig(port=0, model_id=model or DEFAULT_MODEL_ID))
         engine.start()
         return Backend("local", model or DEFAULT_MODEL_ID, engine=engine)

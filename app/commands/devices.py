@@ -6,11 +6,12 @@ import argparse
 import contextlib
 import sys
 import threading
+from typing import TYPE_CHECKING
 
-from app.audio.capture import MicrophoneSource
-from app.audio.devices import list_inputs
-from app.audio.levels import FLOOR_DB, Level
 from app.core.errors import AudioInputError
+
+if TYPE_CHECKING:
+    from app.audio.levels import Level
 
 METER_WIDTH = 40
 
@@ -29,12 +30,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def meter_line(level: Level) -> str:
+    from app.audio.levels import FLOOR_DB
+
     filled = round((max(level.rms_db, FLOOR_DB / 2) - FLOOR_DB / 2) / (-FLOOR_DB / 2) * METER_WIDTH)
     bar = "#" * filled + "-" * (METER_WIDTH - filled)
     return f"[{bar}] rms {level.rms_db:6.1f} dBFS  peak {level.peak_db:6.1f} dBFS"
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.audio.devices import list_inputs
+
     try:
         if args.test is None:
             inputs = list_inputs()
@@ -51,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def level_test(name: str | None, seconds: float) -> int:
+    from app.audio.capture import MicrophoneSource
+
     tty = sys.stdout.isatty()
     lock = threading.Lock()
 

@@ -12,11 +12,8 @@ import contextlib
 import sys
 import threading
 
-from app.audio.capture import MicrophoneSource
-from app.backends import choose_backend
 from app.commands.transcribe import Printer, add_backend_arguments, note
 from app.core.errors import AudioInputError
-from app.realtime.client import RealtimeClient
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +26,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.audio.capture import MicrophoneSource
+    from app.backends import choose_backend
+    from app.realtime.client import RealtimeClient
+
     backend = choose_backend(args.backend, url=args.url, model=args.model, api_key=args.api_key)
     try:
         try:

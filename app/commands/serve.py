@@ -10,9 +10,12 @@ import secrets
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from app.engine.models import DEFAULT_MODEL_ID
-from app.engine.server import EngineServer, ServerConfig
+
+if TYPE_CHECKING:
+    from app.engine.server import ServerConfig
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,6 +59,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def config_from(args: argparse.Namespace) -> ServerConfig:
+    from app.engine.server import ServerConfig
+
     token: str | None
     if args.no_auth:
         token = None
@@ -77,6 +82,8 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
 
 
 async def _serve(config: ServerConfig) -> int:
+    from app.engine.server import EngineServer
+
     server = EngineServer(config)
     started = time.perf_counter()
     await server.start()

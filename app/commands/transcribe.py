@@ -14,9 +14,7 @@ import sys
 import threading
 from typing import TextIO
 
-from app.audio.files import AudioFileError, FileSource, read_pcm16k
-from app.backends import BACKENDS, choose_backend
-from app.realtime.client import RealtimeClient
+from app.backends import BACKENDS
 from app.realtime.events import (
     ClientEvent,
     Fatal,
@@ -104,6 +102,10 @@ def note(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.audio.files import AudioFileError, FileSource, read_pcm16k
+    from app.backends import choose_backend
+    from app.realtime.client import RealtimeClient
+
     try:
         pcm = read_pcm16k(args.file)
     except AudioFileError as exc:
