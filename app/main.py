@@ -235,10 +235,14 @@ def run() -> int:
         return 0
     parts = build()
     parts.window.show()
+    if os.environ.get("DICTATE_STARTUP_REPORT"):  # for bench/app.py
+        QTimer.singleShot(0, lambda: print("window shown", flush=True))
     start_hotkey(parts)
     # PortAudio scans the devices when it starts (up to a second with ALSA): do it now, in
     # the background, so the first press opens the microphone at once.
     parts.bridge.run_in_background("audio-warmup", list_inputs)
+    if parts.history is not None:  # audio past the retention limit goes
+        parts.bridge.run_in_background("history-prune", parts.history.prune_audio)
     if parts.backend.engine is not None:  # say when the local engine is ready
         backend, bridge = parts.backend, parts.bridge
 

@@ -12,7 +12,9 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QGuiApplication
 
 from app import paths
+from app.audio.capture import MicrophoneSource
 from app.audio.devices import list_inputs
+from app.audio.levels import Level
 from app.backends import TOGETHER_KEY_NAME, Backend, test_key, together_key
 from app.controller.bridge import Bridge, TaskDone
 from app.controller.dictation import DictationController
@@ -41,6 +43,7 @@ class Actions(QObject):
         self.make_backend = make_backend
         self.panel: HistoryPanel | None = None
         self.dialog: SettingsDialog | None = None
+        self.mic_source: MicrophoneSource | None = None
         bridge.posted.connect(self._on_posted)
         controller.retried.connect(self._on_retried)
 
@@ -78,6 +81,8 @@ class Actions(QObject):
             self.controller.settings, microphones, together_key() is not None, self.window
         )
         dialog.test_key_requested.connect(self._test_key)
+        dialog.mic_test_toggled.connect(self._mic_test)
+        dialog.finished.connect(lambda _code: self._mic_test(False))
         self.dialog = dialog
         if focus_key:
             dialog.focus_key()
@@ -108,14 +113,34 @@ class Actions(QObject):
             old_backend.close()
             self.window.status.setText(f"{self.controller.backend.describe()} · idle")
 
+    @Slot(bool)
+    def _mic_test(self, on: bool) -> None:
+        """A live level for the microphone chosen in the dialog (opened off the GUI thread)."""
+        if self.mic_source is not None:
+            source, self.mic_source = self.mic_source, None
+            self.bridge.run_in_background("mic-test-stop", source.close)
+        if not on or self.dialog is None:
+            return
+        source = MicrophoneSource(
+            self.dialog.chosen_microphone() or None, on_level=self.bridge.post
+        )
+        self.mic_source = source
+        self.bridge.run_in_background("mic-test", lambda: source.start(lambda _frame: None))
+
     @Slot(str)
     def _test_key(self, key: str) -> None:
         self.bridge.run_in_background("key-test", lambda: test_key(key or (together_key() or "")))
 
     @Slot(object)
     def _on_posted(self, payload: object) -> None:
+        if isinstance(payload, Level) and self.mic_source is not None and self.dialog:
+            self.dialog.on_level(payload.rms_db)
         if not isinstance(payload, TaskDone):
             return
+        if payload.tag == "mic-test" and payload.error is not None and self.dialog is not None:
+            self.dialog.mic_test.setChecked(False)
+            self.dialog.key_result.setText("")
+            self.window.on_notice(str(payload.error))
         if payload.tag == "key-test" and self.dialog is not None:
             self.dialog.on_key_tested(str(payload.result or payload.error))
         elif payload.tag == "settings-save":

@@ -144,8 +144,10 @@ class HistoryPanel(QDialog):
     def export_to(self, path: Path, fmt: str) -> None:
         rows = list(self.rows)
 
-        def work() -> None:
-            path.write_text(export(rows, fmt), encoding="utf-8")
+        def work() -> None:  # written aside, then renamed: never a half-written file
+            temp = path.with_name(path.name + ".part")
+            temp.write_text(export(rows, fmt), encoding="utf-8")
+            temp.replace(path)
 
         self.info.setText(f"exporting {len(rows)} dictation(s) to {path}")
         self.bridge.run_in_background("history-export", work)

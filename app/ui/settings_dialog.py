@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage.settings import VAD_PRESETS, Settings
+from app.ui.level_meter import LevelMeter
 
 BACKENDS = [
     ("Automatic (Together with a key, else local)", "auto"),
@@ -38,9 +39,10 @@ BACKENDS = [
 
 
 class SettingsDialog(QDialog):
-    """Signals: `test_key_requested(str key)`."""
+    """Signals: `test_key_requested(str key)`, `mic_test_toggled(bool on)`."""
 
     test_key_requested = Signal(str)
+    mic_test_toggled = Signal(bool)
 
     def __init__(
         self,
@@ -114,7 +116,16 @@ class SettingsDialog(QDialog):
         self.pad.setRange(0, 2000)
         self.pad.setSuffix(" ms")
         self.pad.setValue(s.vad_speech_pad_ms)
-        aform.addRow("Microphone", self.microphone)
+        self.mic_test = QPushButton("Test")
+        self.mic_test.setCheckable(True)
+        self.mic_test.setToolTip("Show this microphone's level while you speak")
+        self.mic_test.toggled.connect(self.mic_test_toggled)
+        self.mic_level = LevelMeter()
+        mic_row = QHBoxLayout()
+        mic_row.addWidget(self.microphone, 1)
+        mic_row.addWidget(self.mic_test)
+        aform.addRow("Microphone", mic_row)
+        aform.addRow("", self.mic_level)
         aform.addRow("", self.keep_open)
         aform.addRow("Speech detection", self.preset)
         aform.addRow("Threshold", self.threshold)
@@ -175,6 +186,13 @@ class SettingsDialog(QDialog):
     @Slot(str)
     def on_key_tested(self, message: str) -> None:
         self.key_result.setText(message)
+
+    def chosen_microphone(self) -> str:
+        return str(self.microphone.currentData() or "")
+
+    @Slot(float)
+    def on_level(self, rms_db: float) -> None:
+        self.mic_level.set_db(rms_db)
 
     def focus_key(self) -> None:
         self.key.setFocus()

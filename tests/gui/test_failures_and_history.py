@@ -168,3 +168,34 @@ def test_history_panel_lists_and_exports(qtbot: QtBot, home: Path, tmp_path: Pat
     qtbot.waitUntil(target.exists, timeout=5000)
     assert "hello history" in target.read_text()
     parts.instance.close()
+
+
+def test_settings_dialog_saves_and_switches_the_backend(
+    qtbot: QtBot, home: Path, engine: Engine
+) -> None:
+    backend = Backend("local", "openai/whisper-tiny.en", "ws://127.0.0.1:9/v1", "x")
+    parts = build(
+        Settings(sounds=False),
+        backend=backend,
+        instance_name=f"dictate-test-set-{time.monotonic_ns()}",
+    )
+    qtbot.addWidget(parts.window)
+    parts.actions.open_settings()
+    dialog = parts.actions.dialog
+    assert dialog is not None
+    dialog.backend.setCurrentIndex(3)  # custom URL
+    dialog.custom_url.setText(engine.url)
+    dialog.language.setText("de")
+    dialog.preset.setCurrentText("noisy room")
+    assert dialog.threshold.value() == 0.6
+    dialog.mic_test.setChecked(True)  # no microphone here: said, not crashed
+    qtbot.waitUntil(lambda: not dialog.mic_test.isChecked(), timeout=10000)
+    dialog.accept()
+    qtbot.waitUntil((paths.config_dir() / "settings.json").exists, timeout=5000)
+    saved = settings_store.load(paths.config_dir())
+    assert (saved.backend, saved.custom_url, saved.language) == ("custom", engine.url, "de")
+    assert saved.vad_threshold == 0.6
+    assert parts.controller.backend.name == "custom"
+    assert parts.controller.backend.url == engine.url
+    assert "custom server" in parts.window.status.text()
+    parts.instance.close()
