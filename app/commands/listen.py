@@ -12,7 +12,7 @@ import contextlib
 import sys
 import threading
 
-from app.commands.transcribe import Printer, add_backend_arguments, note
+from app.commands.transcribe import add_backend_arguments, note, open_client
 from app.core.errors import AudioInputError
 
 
@@ -27,19 +27,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     from app.audio.capture import MicrophoneSource
-    from app.backends import choose_backend
-    from app.realtime.client import RealtimeClient
 
-    backend = choose_backend(args.backend, url=args.url, model=args.model, api_key=args.api_key)
+    opened = open_client(args, "listen")
+    if isinstance(opened, int):
+        return opened
+    backend, client, printer = opened
     try:
-        try:
-            config = backend.client_config(language=args.language)
-        except (RuntimeError, TimeoutError) as exc:
-            note(f"dictate listen: {exc}")
-            return 6
-        note(f"backend: {backend.describe()}")
-        printer = Printer(sys.stdout, as_json=args.json, live=sys.stdout.isatty())
-        client = RealtimeClient(config, printer)
         stopped = threading.Event()
         source = MicrophoneSource(
             args.device,

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import sys
 import threading
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app.backends import BACKENDS
 from app.realtime.events import (
@@ -21,6 +21,10 @@ from app.realtime.events import (
     SegmentCompleted,
     TextChanged,
 )
+
+if TYPE_CHECKING:
+    from app.backends import Backend
+    from app.realtime.client import RealtimeClient
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -101,26 +105,43 @@ def note(message: str) -> None:
     sys.stderr.flush()
 
 
-def run(args: argparse.Namespace) -> int:
-    from app.audio.files import AudioFileError, FileSource, read_pcm16k
+def open_client(
+    args: argparse.Namespace, command: str
+) -> tuple[Backend, RealtimeClient, Printer] | int:
+    """The backend the arguments ask for and a client for it, or an exit code (said why)."""
     from app.backends import choose_backend
     from app.realtime.client import RealtimeClient
+
+    try:
+        backend = choose_backend(args.backend, url=args.url, model=args.model,
+                                 api_key=args.api_key)  # fmt: skip
+    except ValueError as exc:
+        note(f"dictate {command}: {exc}")
+        return 2
+    try:
+        config = backend.client_config(language=args.language)
+    except (RuntimeError, TimeoutError) as exc:
+        backend.close()
+        note(f"dictate {command}: {exc}")
+        return 6
+    note(f"backend: {backend.describe()}")
+    printer = Printer(sys.stdout, as_json=args.json, live=sys.stdout.isatty())
+    return backend, RealtimeClient(config, printer), printer
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.audio.files import AudioFileError, FileSource, read_pcm16k
 
     try:
         pcm = read_pcm16k(args.file)
     except AudioFileError as exc:
         note(f"dictate transcribe: {exc}")
         return 2
-    backend = choose_backend(args.backend, url=args.url, model=args.model, api_key=args.api_key)
+    opened = open_client(args, "transcribe")
+    if isinstance(opened, int):
+        return opened
+    backend, client, printer = opened
     try:
-        try:
-            config = backend.client_config(language=args.language)
-        except (RuntimeError, TimeoutError) as exc:
-            note(f"dictate transcribe: {exc}")
-            return 6
-        note(f"backend: {backend.describe()}")
-        printer = Printer(sys.stdout, as_json=args.json, live=sys.stdout.isatty())
-        client = RealtimeClient(config, printer)
         client.start()
         source = FileSource(pcm, realtime=args.pace == "realtime")
         source.start(client.send_audio)

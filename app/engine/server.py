@@ -350,6 +350,16 @@ class EngineServer:
                         str(exc), "invalid_value", event_type="transcription_session.updated"
                     )
                 )
+            except Exception as exc:  # a bug of ours: this frame fails, the session goes on
+                log.exception("could not handle a frame")
+                await session.emit(
+                    TranscriptFailed(
+                        f"the server could not handle this event: {exc}",
+                        "server_error",
+                        "server_error",
+                        event_type="unknown",
+                    )
+                )
 
     async def _fatal(
         self, connection: ServerConnection, session: Session, message: str, code: str, kind: str

@@ -16,6 +16,7 @@ places, so the transcript ends the same as without the drop, with nothing double
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 import time
@@ -55,6 +56,7 @@ from app.realtime.protocol import (
 )
 
 BYTES_PER_MS = SAMPLE_RATE * 2 // 1000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -228,9 +230,7 @@ class RealtimeClient:
         try:
             self._on_event(event)
         except Exception:  # the owner's bug must not kill the connection
-            import logging
-
-            logging.getLogger(__name__).exception("event callback failed")
+            log.exception("event callback failed")
 
     def _run(self) -> None:
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -53,6 +54,15 @@ class ProtocolError(ValueError):
 # --- VAD parameters -------------------------------------------------------------------
 
 
+_LIMITS = {
+    "threshold": 1.0,
+    "min_silence_duration_ms": 60_000,
+    "min_speech_duration_ms": 60_000,
+    "max_speech_duration_s": 3_600,
+    "speech_pad_ms": 10_000,
+}
+
+
 @dataclass(frozen=True)
 class TurnDetection:
     """Server VAD settings with Together's defaults (PROTOCOL.md section 4)."""
@@ -70,12 +80,12 @@ class TurnDetection:
             if f.name in values and values[f.name] is not None:
                 kind = float if f.type in ("float", float) else int
                 try:
-                    value = kind(float(values[f.name]))
+                    number = float(values[f.name])
                 except (TypeError, ValueError) as exc:
                     raise ValueError(f"{f.name} must be a number") from exc
-                if value < 0:
-                    raise ValueError(f"{f.name} must not be negative")
-                changes[f.name] = value
+                if not math.isfinite(number) or not 0 <= number <= _LIMITS[f.name]:
+                    raise ValueError(f"{f.name} must be between 0 and {_LIMITS[f.name]:g}")
+                changes[f.name] = kind(number)
         if "threshold" in changes and not 0.0 < changes["threshold"] < 1.0:
             raise ValueError("threshold must be between 0 and 1")
         return replace(self, **changes)

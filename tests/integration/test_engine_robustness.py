@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
 import threading
@@ -218,7 +219,9 @@ frames = st.one_of(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(frames, min_size=1, max_size=8))
 def test_random_frames_never_break_a_session(engine: Engine, batch: list[str]) -> None:
@@ -226,12 +229,13 @@ def test_random_frames_never_break_a_session(engine: Engine, batch: list[str]) -
     try:
         for frame in batch:
             s.send(frame)
-        s.send({"type": "session.update", "session": {"turn_detection": None}})
+        reset = {"turn_detection": None, "prompt": "", "language": ""}  # undo the batch's
+        s.send({"type": "session.update", "session": reset})
         s.send({"type": "input_audio_buffer.clear"})
         s.send({"type": "echo", "echo_id": "sync"})
         s.until("echo.response", 10)  # frames are handled in order: the batch is behind us
         s.stream(pcm("fox"), pace=None)
-        _, text = s.commit_and_wait()
+        _, text = s.commit_and_wait(10)
         assert wer(TEXTS["fox"], text) <= 0.35
         assert not [e for e in s.seen if e["type"] == "error"]
     finally:

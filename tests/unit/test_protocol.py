@@ -91,6 +91,9 @@ def test_turn_detection_merges_known_fields_and_rejects_bad_values() -> None:
         p.TurnDetection().merged({"threshold": 7})
     with pytest.raises(ValueError):
         p.TurnDetection().merged({"speech_pad_ms": "soon"})
+    for bad in (float("inf"), float("nan"), -1, 1e9):
+        with pytest.raises(ValueError):
+            p.TurnDetection().merged({"min_silence_duration_ms": bad})
 
 
 def test_append_encodes_raw_pcm_as_base64() -> None:
