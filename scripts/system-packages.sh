@@ -3,7 +3,7 @@
 set -euo pipefail
 what="${1:-runtime}"
 runtime=(python3 python3-venv python3-pip libportaudio2 libxcb-cursor0 libxcb-icccm4
-  libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3)
+  libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 fonts-dejavu-core libdbus-1-3)
 test=(espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb xauth xclip
   xdotool trayer desktop-file-utils)
 packages=("${runtime[@]}")
