@@ -117,6 +117,7 @@ class Session:
         self._item: Item | None = None
         self._partial_task: asyncio.Task[None] | None = None
         self._partial_item: Item | None = None
+        self._partial_end = 0
         self._finals_pending = 0
         self._partial_again = False
         self._last_partial_end = 0
@@ -267,6 +268,7 @@ class Session:
         self._last_partial_end = end
         audio = self._audio.samples(item.start, end)
         self._partial_item = item
+        self._partial_end = end
         self._partial_task = asyncio.create_task(
             self._run_partial(item, item.start, end, audio, priority)
         )
@@ -307,6 +309,12 @@ class Session:
         audio = self._audio.samples(item.start, end)
         has_speech = self._speech_between(item.start, end) >= self._min_speech()
         partial_task = self._partial_task if self._partial_item is item else None
+        if partial_task is not None and self._speech_between(self._partial_end, end) > 0:
+            # That partial misses words said since: it cannot become the final, so it must
+            # not hold a worker (or this final) up.
+            partial_task.cancel()
+            partial_task = None
+            self._partial_again = False
         self._finals_pending += 1
         future: asyncio.Future[str] = asyncio.ensure_future(
             self._final_text(item, end, audio, has_speech, partial_task)
