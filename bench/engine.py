@@ -123,7 +123,7 @@ def main() -> None:
             "WER streamed - offline",
             f"{(stream_wer - offline_wer) * 100:+.1f} points",
             "<= 2 points",
-            str(stream_wer - offline_wer <= 0.02),
+            str(round(stream_wer - offline_wer, 3) <= 0.02),
         ),
         *[
             (

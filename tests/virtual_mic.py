@@ -7,7 +7,6 @@ with silence around it; `unplug` unloads the source module mid-recording.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -83,10 +82,17 @@ class VirtualMic:
 
     def _feed(self) -> None:
         self.feeder_tid = threading.get_native_id()
+        while not self._stop.is_set():  # after an unplug, feed the new source's FIFO
+            try:
+                self._feed_fifo()
+            except OSError:
+                self._stop.wait(0.05)
+
+    def _feed_fifo(self) -> None:
         step = self.rate // 50 * 2  # 20 ms
         silence = b"\x00" * step
-        with contextlib.suppress(OSError):
-            fd = os.open(self.fifo, os.O_WRONLY)
+        fd = os.open(self.fifo, os.O_WRONLY)
+        try:
             due = time.monotonic()
             while not self._stop.is_set():
                 with self._lock:
@@ -102,7 +108,14 @@ class VirtualMic:
                     # The write blocked (nobody was reading): a microphone does not deliver
                     # the time it missed in a burst afterwards, so neither do we.
                     due = time.monotonic()
+        finally:
             os.close(fd)
+
+    def flush(self) -> None:
+        """Forget speech still queued (a previous test's)."""
+        with self._lock:
+            self._queue.clear()
+            self._pending = b""
 
     @property
     def idle(self) -> bool:

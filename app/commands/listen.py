@@ -54,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
         printer.finish()
         if result.text and not args.json:
             sys.stdout.write("\n" + result.text + "\n")
+        dropped = source.dropped_blocks + result.dropped_frames
+        if dropped:
+            note(f"warning: {dropped} audio block(s) were dropped (the computer was too busy)")
         error = source.error or result.error
         if error is not None:
             note(f"dictate listen: {error}")

@@ -129,6 +129,9 @@ class DictationRun:
             source_error = getattr(self.source, "error", None)
             if source_error is not None and self.error is None:
                 self.error = source_error
+            dropped = getattr(self.source, "dropped_blocks", 0)
+            if dropped:
+                self.post(Notice(f"{dropped} audio block(s) were dropped: the computer was busy"))
         if self.client is not None:
             result = self.client.finish()
         else:

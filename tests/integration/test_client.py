@@ -171,3 +171,19 @@ def test_without_commit_acks_the_together_rules_still_finish(engine: Engine) -> 
     result, _ = dictate(cfg, pcm("meeting") + silence(0.3), realtime=False)
     assert result.error is None
     assert wer(TEXTS["meeting"], result.text) <= 0.2
+
+
+def test_an_idle_connection_is_closed_and_reopened_when_audio_comes(
+    engine: Engine, proxy: FaultProxy
+) -> None:
+    recorder = Recorder()
+    client = RealtimeClient(config(proxy.url(), engine.token, idle_close_s=0.5), recorder)
+    client.start()
+    client.send_audio(pcm("fox") + silence(1.0))
+    recorder.wait_for(lambda e: isinstance(e, Status) and e.state == "idle")
+    assert proxy.accepted == 1
+    client.send_audio(pcm("meeting") + silence(0.5))  # the user speaks again
+    result = client.finish(30)
+    assert result.error is None and result.reconnects == 0  # closed on purpose, not lost
+    assert proxy.accepted == 2
+    assert wer(TEXTS["fox"] + " " + TEXTS["meeting"], result.text) <= 0.3

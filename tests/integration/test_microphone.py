@@ -19,6 +19,7 @@ import pytest
 
 from app.audio import devices
 from app.audio.capture import MicrophoneSource
+from app.audio.levels import Level
 from app.core.errors import AudioInputError
 from app.engine.asr import ModelRegistry
 from app.realtime.client import ClientConfig, RealtimeClient
@@ -124,3 +125,46 @@ def test_unplugging_mid_recording_gives_a_clear_error_and_keeps_the_audio(
     finally:
         source.close()
         mic.load_source()
+
+
+def test_a_kept_open_microphone_hands_over_half_a_second_of_pre_roll(mic: VirtualMic) -> None:
+    mic.flush()
+    loud = threading.Event()
+    levels: list[float] = []
+
+    def on_level(level: Level) -> None:
+        levels.append(level.rms_db)
+        # The pre-roll had time to fill, and speech began 100 ms ago (two levels back).
+        if len(levels) > 12 and min(levels[-3:]) > -35:
+            loud.set()
+
+    source = MicrophoneSource(None, keep_open=True, preroll_ms=500, on_level=on_level)
+    source.open()
+    try:
+        mic.play(silence(0.8) + pcm("five"))
+        assert loud.wait(15), "no speech reached the open microphone"
+        sink = Counting(10**9)
+        source.start(sink)  # the user presses the key after starting to speak
+        head = np.frombuffer(source.captured[:16000], "<i2")  # the first 500 ms
+        assert head.size == 8000
+        assert np.abs(head.astype(np.float32)).max() > 3000  # and it holds the first word
+        source.stop()
+        assert source.is_open  # kept open for the next dictation
+    finally:
+        source.close()
+    assert not source.is_open
+
+
+def test_dictate_devices_lists_and_meters(mic: VirtualMic) -> None:
+    mic.flush()
+    env = dict(os.environ, XDG_RUNTIME_DIR=mic.env["XDG_RUNTIME_DIR"])
+    listed = subprocess.run([sys.executable, "-m", "app", "devices"], env=env,
+                            capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+    assert listed.returncode == 0 and "(default)" in listed.stdout
+    mic.play(pcm("fox"))
+    metered = subprocess.run(
+        [sys.executable, "-m", "app", "devices", "--test", "--seconds", "2"],
+        env=env, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert metered.returncode == 0, metered.stderr
+    assert "dBFS" in metered.stdout and "testing" in metered.stderr
