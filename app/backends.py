@@ -18,8 +18,8 @@ from app.engine.models import DEFAULT_MODEL_ID
 from app.storage.secrets import get_secret
 
 if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` stays quick
-    from app.engine.server import EmbeddedEngine
-    from app.realtime.client import ClientConfig
+    from app.engine.embedded import EmbeddedEngine
+    from app.realtime.config import ClientConfig
 
 TOGETHER_URL = "wss://api.together.ai/v1"
 TOGETHER_MODEL = "openai/whisper-large-v3"
@@ -53,7 +53,7 @@ class Backend:
         return f"custom server {self.url} ({self.model})"
 
     def client_config(self, **overrides: object) -> ClientConfig:
-        from app.realtime.client import ClientConfig
+        from app.realtime.config import ClientConfig
 
         self.wait_ready()
         options: dict[str, object] = {
@@ -89,7 +89,8 @@ def choose_backend(
         key = api_key or key_lookup()
         return Backend("together", model or TOGETHER_MODEL, url or TOGETHER_URL, key)
     if name == "local":
-        from app.engine.server import EmbeddedEngine, ServerConfig
+        from app.engine.embedded import EmbeddedEngine
+        from app.engine.server import ServerConfig
 
         engine = EmbeddedEngine(ServerConfig(port=0, model_id=model or DEFAULT_MODEL_ID))
         engine.start()

@@ -226,6 +226,15 @@ def _raise(window: MainWindow) -> None:
 
 
 def run() -> int:
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        sys.stderr.write(
+            "dictate: no display to open a window on. On a desktop, run `dictate` there; in a "
+            "terminal, `dictate listen` dictates from the microphone and `dictate transcribe "
+            "FILE` transcribes a recording (`dictate --help` lists every command).\n"
+        )
+        return 2
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Dictate")

@@ -14,7 +14,8 @@ import time
 from urllib.parse import urlsplit
 
 from app.audio.files import FileSource
-from app.realtime.client import ClientConfig, RealtimeClient
+from app.realtime.client import RealtimeClient
+from app.realtime.config import ClientConfig
 from app.realtime.events import ClientEvent, TextChanged
 from bench.common import TOKEN, pct, rss_mb, served, table
 from tests.proxy import FaultProxy

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.engine.server import EmbeddedEngine, ServerConfig
+from app.engine.embedded import EmbeddedEngine
+from app.engine.server import ServerConfig
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"

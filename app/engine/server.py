@@ -5,7 +5,7 @@ key (header, query or subprotocol), model, audio format, VAD parameters and the 
 limit, each refused with the status and error code Together uses. After the upgrade
 `_serve` reads frames in order, answers bad ones with a non-fatal `failed`, and ends the
 session on binary or oversize frames and on the idle timeout. `EmbeddedEngine` runs the
-same server on a thread of its own, for the app and for tests.
+same server on a thread of its own (`engine.embedded`), for the app and for tests.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import contextlib
 import hmac
 import json
 import logging
-import secrets
-import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -29,9 +27,10 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from app.engine.asr import ModelRegistry, Recognizer
+from app.engine.items import SessionOptions
 from app.engine.models import DEFAULT_MODEL_ID, ModelNotAvailableError
 from app.engine.scheduler import DecodeScheduler
-from app.engine.session import Session, SessionOptions
+from app.engine.session import Session
 from app.realtime.protocol import (
     AUDIO_FORMAT,
     AppendAudio,
@@ -369,56 +368,3 @@ class EngineServer:
             await connection.close(1000, code)
         except ConnectionClosed:
             pass
-
-
-class EmbeddedEngine:
-    """The engine on a thread of its own, bound to a random loopback port with a random token.
-
-    `start` returns at once (the model loads in the background); `wait_ready` gives the URL
-    and token, or raises what went wrong.
-    """
-
-    def __init__(self, config: ServerConfig | None = None) -> None:
-        self.config = config or ServerConfig(port=0)
-        if self.config.token is None:
-            self.config.token = secrets.token_urlsafe(24)
-        self.server = EngineServer(self.config)
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="dictate-engine", daemon=True)
-        self._thread.start()
-
-    def wait_ready(self, timeout: float = 120.0) -> tuple[str, str]:
-        if not self._ready.wait(timeout):
-            raise TimeoutError("the local engine did not start in time")
-        if self._error is not None:
-            raise RuntimeError(f"the local engine could not start: {self._error}")
-        assert self.config.token is not None
-        return self.server.url, self.config.token
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        try:
-            await self.server.start()
-        except BaseException as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        await self._stop.wait()
-        await self.server.stop()

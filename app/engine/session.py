@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +21,7 @@ import numpy.typing as npt
 
 from app.engine.asr import Recognizer
 from app.engine.audio_buffer import AudioBuffer
+from app.engine.items import Item, SessionOptions, _Partial, new_id
 from app.engine.scheduler import FINAL, LIKELY_FINAL, PARTIAL, DecodeScheduler
 from app.engine.vad import (
     FRAME,
@@ -56,40 +55,6 @@ from app.realtime.protocol import (
 log = logging.getLogger(__name__)
 
 Send = Callable[[str], Awaitable[None]]
-
-
-@dataclass
-class SessionOptions:
-    """What a client chose at the handshake (and may change with a session update)."""
-
-    language: str | None = None
-    turn_detection: TurnDetection | None = field(default_factory=TurnDetection)
-    prompt: str | None = None
-    partial_interval_ms: int = 400
-    max_buffered_s: float = 300.0
-
-
-@dataclass
-class Item:
-    """One segment on its way to a `completed`."""
-
-    id: str
-    start: int
-    last_delta: str = ""
-    closed: bool = False  # finalized or cleared: no more deltas
-    answers_commit: bool = False
-
-
-@dataclass
-class _Partial:
-    item_id: str
-    start: int
-    end: int
-    text: str
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
 class Session:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from app.audio.files import FileSource
-from app.realtime.client import ClientConfig, RealtimeClient
+from app.realtime.client import RealtimeClient
+from app.realtime.config import ClientConfig
 from app.realtime.events import ClientEvent, DictationResult, Status, TextChanged
 from app.realtime.protocol import TurnDetection
 from tests.conftest import Engine

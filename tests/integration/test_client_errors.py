@@ -10,7 +10,8 @@ from websockets.sync.server import ServerConnection
 
 from app.core.errors import AuthError, ConfigError, ConnectionLostError
 from app.realtime.backoff import Backoff
-from app.realtime.client import ClientConfig, RealtimeClient
+from app.realtime.client import RealtimeClient
+from app.realtime.config import ClientConfig
 from app.realtime.events import ClientEvent, Fatal, SegmentFailed
 from tests.scripted import FrameScript, HttpAnswer, created
 from tests.speech import silence

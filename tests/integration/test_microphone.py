@@ -22,7 +22,8 @@ from app.audio.capture import MicrophoneSource
 from app.audio.levels import Level
 from app.core.errors import AudioInputError
 from app.engine.asr import ModelRegistry
-from app.realtime.client import ClientConfig, RealtimeClient
+from app.realtime.client import RealtimeClient
+from app.realtime.config import ClientConfig
 from tests.conftest import Engine
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.virtual_mic import VirtualMic

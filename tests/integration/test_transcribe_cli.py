@@ -105,3 +105,12 @@ def test_clear_errors_and_exit_codes(engine: Engine, tmp_path: Path) -> None:
         "transcribe", str(DATA / "fox.wav"), *backend_args(engine), "--model", "openai/whisper-x"
     )
     assert wrong_model.returncode == 4 and b"available" in wrong_model.stderr
+
+
+def test_the_app_without_a_display_says_what_to_do_instead() -> None:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "app"], env=env, capture_output=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert b"no display" in done.stderr and b"dictate listen" in done.stderr
