@@ -6,9 +6,9 @@ dictation's buffer, sends appends of 20-250 ms and commits at their places, ping
 closes an idle connection. A *receiver* thread per connection decodes frames and updates
 the transcript. Events go to `on_event`; nothing here knows about Qt.
 
-No lost words: every byte of the dictation stays in `_audio`. `_confirmed` marks how far the
-completed segments reach (exactly, from our engine's `start`/`duration`; for servers that do
-not say, conservatively). When a connection drops, the next one starts at `_confirmed`: the
+No lost words: every byte of the dictation stays in `_audio`; the `CommitLedger` knows how
+far the completed segments reach (exactly, from our engine's `start`/`duration`; for servers
+that do not say, conservatively). When a connection drops, the next one starts there: the
 unconfirmed audio is replayed at full speed and unanswered commits are sent again at their
 places, so the transcript ends the same as without the drop, with nothing doubled.
 """
@@ -20,7 +20,6 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +28,7 @@ import websocket
 from app.core.errors import ConnectionLostError, DictationError, TransientError
 from app.core.transcript import Transcript
 from app.realtime import errors
-from app.realtime.config import BYTES_PER_MS, ClientConfig, Connector, connect_websocket
+from app.realtime.config import ClientConfig, Connector, connect_websocket
 from app.realtime.events import (
     ClientEvent,
     DictationResult,
@@ -39,7 +38,9 @@ from app.realtime.events import (
     Status,
     TextChanged,
 )
+from app.realtime.ledger import CommitLedger
 from app.realtime.protocol import (
+    BYTES_PER_MS,
     SAMPLE_RATE,
     AppendAudio,
     AudioCommitted,
@@ -84,13 +85,13 @@ class RealtimeClient:
         self._cv = threading.Condition()
         # Dictation state (guarded by _cv).
         self._audio = bytearray()
-        self._commits: list[int] = []  # byte positions of commits not answered yet
-        self._confirmed = 0
+        td = config.turn_detection or TurnDetection()
+        self._ledger = CommitLedger(
+            exact=bool(config.commit_ack), min_silence_ms=td.min_silence_duration_ms
+        )
         self.transcript = Transcript()
         self._error: DictationError | None = None
         self._last_event_at = 0.0
-        self._completed_since_commit = False
-        self._exact = bool(config.commit_ack)  # the server says which item answers a commit
         self._marks_queued = 0  # commit marks still in the inbox
         # Connection state (guarded by _cv; sockets used outside it).
         self._ws: Any = None
@@ -99,8 +100,6 @@ class RealtimeClient:
         self._created = False
         self._origin = 0
         self._cursor = 0
-        self._sent_commits: deque[int] = deque()
-        self._commit_items: dict[str, int] = {}
         self._last_heard = 0.0
         self._last_ping = 0.0
         self._last_audio_at = time.monotonic()
@@ -176,14 +175,18 @@ class RealtimeClient:
             return True
         if self._marks_queued:
             return False
-        if not self._commits:
+        ledger = self._ledger
+        if not ledger.pending:
             return True
-        if self._exact:
+        if ledger.exact:
             return False
         # A server that does not say which item answers a commit (Together): the completed
         # after the commit, or a quiet period with no partial pending.
-        all_sent = len(self._sent_commits) >= len(self._commits) and self._created
-        return all_sent and (self._completed_since_commit or self._quiet_enough())
+        return (
+            ledger.all_sent
+            and self._created
+            and (ledger.completed_since_commit or self._quiet_enough())
+        )
 
     def _quiet_enough(self) -> bool:
         quiet = time.monotonic() - self._last_event_at >= self.config.quiet_period_s
@@ -236,7 +239,7 @@ class RealtimeClient:
 
     def _needs_connection(self) -> bool:
         with self._cv:
-            return self._cursor < len(self._audio) or len(self._commits) > 0
+            return self._cursor < len(self._audio) or bool(self._ledger.pending)
 
     def _take_inbox(self, *, block: bool, timeout: float = 0.2) -> None:
         """Move queued audio and commit marks into the dictation's state."""
@@ -251,8 +254,7 @@ class RealtimeClient:
                     self._last_audio_at = time.monotonic()
                 elif isinstance(item, _CommitMark):
                     self._marks_queued -= 1
-                    self._commits.append(len(self._audio))
-                    self._completed_since_commit = False
+                    self._ledger.commit(len(self._audio))
                     self._last_event_at = time.monotonic()
                 try:
                     item = self._inbox.get_nowait()
@@ -285,10 +287,7 @@ class RealtimeClient:
                 self._generation += 1
                 self._ws = ws
                 self._created = False
-                self._origin = self._confirmed
-                self._cursor = self._confirmed
-                self._sent_commits.clear()
-                self._commit_items.clear()
+                self._origin = self._cursor = self._ledger.new_connection()
                 self._last_heard = self._last_ping = time.monotonic()
                 generation = self._generation
             threading.Thread(
@@ -318,8 +317,7 @@ class RealtimeClient:
         max_chunk = self.config.max_chunk_ms * BYTES_PER_MS
         while True:
             with self._cv:
-                unsent_commits = self._commits[len(self._sent_commits) :]
-                next_commit = unsent_commits[0] if unsent_commits else None
+                next_commit = self._ledger.next_unsent()
                 limit = next_commit if next_commit is not None else len(self._audio)
                 available = limit - self._cursor
                 if available > 0 and (available >= min_chunk or next_commit is not None):
@@ -337,7 +335,7 @@ class RealtimeClient:
                     self._cursor += len(chunk)
                 else:
                     assert next_commit is not None
-                    self._sent_commits.append(next_commit)
+                    self._ledger.mark_sent(next_commit)
 
     def _keepalive(self) -> None:
         now = time.monotonic()
@@ -347,7 +345,7 @@ class RealtimeClient:
             idle_for = now - self._last_audio_at
             idle = (
                 idle_for >= self.config.idle_close_s
-                and not self._commits
+                and not self._ledger.pending
                 and self._cursor >= len(self._audio)
             )
         if ws is None:
@@ -431,11 +429,7 @@ class RealtimeClient:
                 self.transcript.on_delta(event.text)
                 out.append(TextChanged(self.transcript.final_text, event.text))
             elif isinstance(event, AudioCommitted):
-                self._exact = True
-                if self._sent_commits:
-                    answered = len(self._commit_items)
-                    if answered < len(self._sent_commits):
-                        self._commit_items[event.item_id] = self._sent_commits[answered]
+                self._ledger.on_committed(event.item_id)
             elif isinstance(event, TranscriptCompleted):
                 self._on_completed(event)
                 if event.text:
@@ -448,39 +442,18 @@ class RealtimeClient:
             self._emit(item)
 
     def _on_completed(self, event: TranscriptCompleted) -> None:
-        """Under _cv: add the text and move `_confirmed` to where this segment's audio ends."""
-        self._completed_since_commit = True
+        """Under _cv: add the text; the ledger moves the confirmed audio along."""
         if event.text:
             self.transcript.on_completed(event.text)
         else:
             self.transcript.drop_live()
-        position: int | None = None
-        if event.item_id in self._commit_items:
-            position = self._commit_items.pop(event.item_id)
-            self._answer(position)
-        elif not self._exact and self._sent_commits and self._commits:
-            position = self._sent_commits[0]  # Together: the completed after the commit
-            self._answer(position)
-        elif event.start is not None and event.duration is not None:
-            position = self._origin + round((event.start + event.duration) * SAMPLE_RATE) * 2
-        else:
-            # No timing from the server: its VAD needed at least min_silence of quiet after
-            # the segment, so everything sent until that long ago is covered.
-            silence = (self.config.turn_detection or TurnDetection()).min_silence_duration_ms
-            position = self._cursor - silence * BYTES_PER_MS
-        self._confirmed = min(max(self._confirmed, position), self._cursor)
-
-    def _answer(self, position: int) -> None:
-        if position in self._commits:
-            self._commits.remove(position)
-        if self._sent_commits and self._sent_commits[0] == position:
-            self._sent_commits.popleft()
-            self._commit_items = {k: v for k, v in self._commit_items.items() if v != position}
+        self._ledger.on_completed(
+            event.item_id, event.start, event.duration, origin=self._origin, cursor=self._cursor
+        )
 
     def _on_failed(self, event: TranscriptFailed, generation: int) -> list[ClientEvent]:
         if not event.fatal:
-            if event.item_id and event.item_id in self._commit_items:
-                self._answer(self._commit_items.pop(event.item_id))
+            self._ledger.on_failed_item(event.item_id)
             return [SegmentFailed(event.message)]
         error = errors.from_fatal_event(event)
         if error.retryable and not self._finished:

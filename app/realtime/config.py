@@ -9,9 +9,7 @@ from typing import Any
 import websocket
 
 from app.realtime.backoff import Backoff
-from app.realtime.protocol import SAMPLE_RATE, TurnDetection
-
-BYTES_PER_MS = SAMPLE_RATE * 2 // 1000
+from app.realtime.protocol import TurnDetection
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 SAMPLE_RATE = 16_000
 BYTES_PER_SAMPLE = 2
+BYTES_PER_MS = SAMPLE_RATE * BYTES_PER_SAMPLE // 1000
 AUDIO_FORMAT = "pcm_s16le_16000"
 
 # Client -> server type names.
