@@ -14,6 +14,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dictate", description="Live dictation: speak, and the words appear."
     )
     parser.add_argument("--version", action="version", version=f"dictate {__version__}")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="check that this installation works (engine, Qt, audio) and exit",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve.add_parser(subparsers)
     transcribe.add_parser(subparsers)
@@ -26,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_check:
+        from app.commands import selfcheck
+
+        return selfcheck.run()
     if args.command is None:
         from app.main import run
 

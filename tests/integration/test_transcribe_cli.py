@@ -114,3 +114,13 @@ def test_the_app_without_a_display_says_what_to_do_instead() -> None:
                           timeout=60, check=False)  # fmt: skip
     assert done.returncode == 2
     assert b"no display" in done.stderr and b"dictate listen" in done.stderr
+
+
+def test_self_check_passes_without_a_display() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "app", "--self-check"], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == ["ok   engine", "ok   qt", "ok   audio"]
+    assert lines[-1] == "self-check passed"
