@@ -1,6 +1,6 @@
 """The GUI's composition root: builds every object, wires every signal, runs, shuts down.
 
-Nothing imports this module; `build` is what tests call with their own audio source and
+Nothing in the app imports this module; `build` is what tests call with their own audio source and
 directories. Shutdown happens in one place (`Parts.shutdown`), in a fixed order: finish any
 dictation, stop the engine, close the history, stop listening for `dictate ptt`.
 """
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from app import paths
 from app.audio.capture import MicrophoneSource
 from app.audio.devices import list_inputs
-from app.backends import Backend, choose_backend
+from app.backends import Backend, choose_backend, together_key
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.run import Notice, Source
@@ -36,14 +36,12 @@ from app.ui.tray import Tray
 
 
 def backend_for(settings: Settings) -> Backend:
-    name = None if settings.backend == "auto" else settings.backend
-    chosen = name or None
-    model = settings.model_for(chosen) if chosen else None
-    url = settings.custom_url if chosen == "custom" else None
-    backend = choose_backend(chosen, url=url, model=model or None)
-    if backend.name == "local" and not model:
-        backend.model = settings.model_for("local") or backend.model
-    return backend
+    """The backend the settings ask for; "auto" is Together with a key, else the local engine."""
+    name = settings.backend
+    if name == "auto":
+        name = "together" if together_key() else "local"
+    url = settings.custom_url if name == "custom" else None
+    return choose_backend(name, url=url, model=settings.model_for(name) or None)
 
 
 class Clipboard(QObject):

@@ -27,6 +27,7 @@ class EmbeddedEngine:
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._stop_requested = threading.Event()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="dictate-engine", daemon=True)
@@ -41,8 +42,11 @@ class EmbeddedEngine:
         return self.server.url, self.config.token
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        """Stop the engine, also when it is still loading (it stops once loaded)."""
+        self._stop_requested.set()
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None:
+            loop.call_soon_threadsafe(stop.set)
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -50,8 +54,8 @@ class EmbeddedEngine:
         asyncio.run(self._main())
 
     async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         try:
             await self.server.start()
         except BaseException as exc:
@@ -59,5 +63,6 @@ class EmbeddedEngine:
             self._ready.set()
             return
         self._ready.set()
-        await self._stop.wait()
+        if not self._stop_requested.is_set():
+            await self._stop.wait()
         await self.server.stop()

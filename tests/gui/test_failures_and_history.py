@@ -199,3 +199,21 @@ def test_settings_dialog_saves_and_switches_the_backend(
     assert parts.controller.backend.url == engine.url
     assert "custom server" in parts.window.status.text()
     parts.instance.close()
+
+
+def test_auto_backend_follows_the_key_and_uses_the_models_of_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.main import backend_for
+
+    settings = Settings(backend="auto")
+    settings.models["together"] = "openai/whisper-large-v3-turbo"
+    monkeypatch.setenv("TOGETHER_API_KEY", "k")
+    together = backend_for(settings)
+    assert (together.name, together.model) == ("together", "openai/whisper-large-v3-turbo")
+    monkeypatch.setenv("TOGETHER_API_KEY", "")
+    local = backend_for(settings)
+    try:
+        assert (local.name, local.model) == ("local", "openai/whisper-tiny.en")
+    finally:
+        local.close()
