@@ -19,7 +19,9 @@ from app.storage.secrets import get_secret
 
 if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` stays quick
     from app.engine.embedded import EmbeddedEngine
+    from app.realtime.client import RealtimeClient
     from app.realtime.config import ClientConfig
+    from app.realtime.events import DictationResult
 
 TOGETHER_URL = "wss://api.together.ai/v1"
 TOGETHER_MODEL = "openai/whisper-large-v3"
@@ -125,3 +127,18 @@ def test_key(key: str, *, url: str = TOGETHER_URL, model: str = TOGETHER_MODEL) 
     finally:
         ws.close()
     return "the key works" if "session.created" in str(first) else f"unexpected answer: {first!r}"
+
+
+def stream_pcm(client: RealtimeClient, pcm: bytes, *, realtime: bool) -> DictationResult:
+    """Send 16 kHz PCM through `client` like a microphone would (or at full speed) and
+    return the final result; Ctrl-C stops sending and still finishes what was sent."""
+    from app.audio.files import FileSource
+
+    client.start()
+    source = FileSource(pcm, realtime=realtime)
+    source.start(client.send_audio)
+    try:
+        source.wait()
+    except KeyboardInterrupt:
+        source.stop()
+    return client.finish(timeout=60 + source.seconds)

@@ -142,7 +142,7 @@ def build(
         source_factory or microphone_factory(settings, bridge),
         history,
         settings,
-        sounds.play if settings.sounds else None,
+        sounds.play,
     )
     window = MainWindow()
     icon = QIcon(str(paths.resources() / "icons" / "dictate.svg"))

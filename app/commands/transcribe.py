@@ -130,7 +130,8 @@ def open_client(
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.audio.files import AudioFileError, FileSource, read_pcm16k
+    from app.audio.files import AudioFileError, read_pcm16k
+    from app.backends import stream_pcm
 
     try:
         pcm = read_pcm16k(args.file)
@@ -142,14 +143,7 @@ def run(args: argparse.Namespace) -> int:
         return opened
     backend, client, printer = opened
     try:
-        client.start()
-        source = FileSource(pcm, realtime=args.pace == "realtime")
-        source.start(client.send_audio)
-        try:
-            source.wait()
-        except KeyboardInterrupt:
-            source.stop()
-        result = client.finish(timeout=60 + source.seconds)
+        result = stream_pcm(client, pcm, realtime=args.pace == "realtime")
         printer.finish()
         if result.error is not None:
             note(f"dictate transcribe: {result.error}")

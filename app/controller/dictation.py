@@ -66,7 +66,7 @@ class DictationController(QObject):
         self.source_factory = source_factory
         self.history = history
         self.settings = settings
-        self.sounds = sounds or (lambda _name: None)
+        self._play = sounds or (lambda _name: None)
         self.phase = Phase.IDLE
         self.last_failed_row = 0
         self._number = 0
@@ -95,7 +95,7 @@ class DictationController(QObject):
         self.text_changed.emit("", "")
         ready = self.backend.engine is None or bool(self.backend.url)
         self._move(Phase.CONNECTING if ready else Phase.LOADING)
-        self.sounds("start")
+        self._sound("start")
         self.bridge.run_in_background("open", self._run.open)
 
     @Slot()
@@ -103,7 +103,7 @@ class DictationController(QObject):
         if not recording(self.phase) or self._run is None:
             return
         self._move(Phase.FINISHING)
-        self.sounds("stop")
+        self._sound("stop")
         self._finishing = self.bridge.run_in_background("finish", self._run.finish)
 
     @Slot()
@@ -135,6 +135,10 @@ class DictationController(QObject):
             return row, result
 
         self.bridge.run_in_background("retry", work)
+
+    def _sound(self, name: str) -> None:
+        if self.settings.sounds:  # read each time: the settings dialog may switch it
+            self._play(name)
 
     def _turn_detection(self) -> TurnDetection:
         s = self.settings

@@ -12,9 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from app.backends import Backend
+from app.backends import Backend, stream_pcm
 from app.core.errors import AudioInputError, DictationError
 from app.realtime.client import RealtimeClient
 from app.realtime.events import DictationResult
@@ -167,14 +167,8 @@ class DictationRun:
         return row, ""
 
 
-def retry_transcription(backend: Backend, audio: bytes, language: str | None) -> Any:
-    """Transcribe saved audio again (fast, not paced); returns the DictationResult."""
-    from app.audio.files import FileSource
-
+def retry_transcription(backend: Backend, audio: bytes, language: str | None) -> DictationResult:
+    """Transcribe saved audio again (fast, not paced)."""
     backend.wait_ready()
     client = RealtimeClient(backend.client_config(language=language))
-    client.start()
-    source = FileSource(audio, realtime=False)
-    source.start(client.send_audio)
-    source.wait()
-    return client.finish(60 + len(audio) / 32000)
+    return stream_pcm(client, audio, realtime=False)

@@ -205,10 +205,6 @@ class ModelRegistry:
             self._loaded[model_id] = recognizer
             return recognizer
 
-    def loaded(self) -> list[Recognizer]:
-        with self._lock:
-            return list({id(r): r for r in self._loaded.values()}.values())
-
     def available(self) -> list[str]:
         ids = set(available_ids())
         ids.update(r.model_id for r in self._loaded.values())

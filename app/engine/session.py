@@ -97,10 +97,6 @@ class Session:
     def vad_on(self) -> bool:
         return self.options.turn_detection is not None
 
-    @property
-    def buffered_samples(self) -> int:
-        return self._audio.kept
-
     async def handle(self, message: ClientMessage) -> None:
         if isinstance(message, AppendAudio):
             self._append(message.audio)

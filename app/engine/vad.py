@@ -123,14 +123,6 @@ class Segmenter:
         self._silence_start = None
         self._best_pause = None
 
-    def speech_samples(self) -> int:
-        """How much of the open segment is speech so far (for the min-speech rule)."""
-        if not self.triggered:
-            return 0
-        return max(
-            0, min(self.last_speech_end, self._silence_start or self.last_speech_end) - self.start
-        )
-
     def feed(self, first_frame_pos: int, probs: npt.NDArray[np.float32]) -> list[VadEvent]:
         p = self.params
         threshold = p.threshold

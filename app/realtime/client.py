@@ -107,7 +107,6 @@ class RealtimeClient:
         self._finished = False
         self.reconnects = 0
         self.dropped_frames = 0
-        self.model_in_use = ""
         self._sender = threading.Thread(target=self._run, name="realtime-sender", daemon=True)
 
     # --- caller API --------------------------------------------------------------------
@@ -162,10 +161,6 @@ class RealtimeClient:
             self._sender.join(self.config.io_timeout_s + 1)
         if not self._sender.is_alive():
             self._take_inbox(block=False)  # audio queued after a failure is kept too
-
-    def audio(self) -> bytes:
-        with self._cv:
-            return bytes(self._audio)
 
     # --- finishing rules ---------------------------------------------------------------
 
@@ -423,7 +418,6 @@ class RealtimeClient:
             self._last_event_at = time.monotonic()
             if isinstance(event, SessionCreated):
                 self._created = True
-                self.model_in_use = event.model
                 out.append(Status("connected", event.model))
             elif isinstance(event, TranscriptDelta):
                 self.transcript.on_delta(event.text)

@@ -33,12 +33,3 @@ def set_secret(name: str, value: str) -> None:
             f"no usable OS keyring to store the key in ({exc}); "
             "set the TOGETHER_API_KEY environment variable instead"
         ) from exc
-
-
-def delete_secret(name: str) -> None:
-    try:
-        keyring.delete_password(SERVICE, name)
-    except keyring.errors.PasswordDeleteError:
-        pass
-    except keyring.errors.KeyringError as exc:
-        raise SecretStoreError(f"could not remove the key from the OS keyring ({exc})") from exc

@@ -53,7 +53,6 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dictate — settings")
-        self.original = settings
         s = dataclasses.replace(settings, models=dict(settings.models))
         self.edited = s
         outer = QVBoxLayout(self)
