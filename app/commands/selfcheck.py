@@ -1,8 +1,9 @@
 """`dictate --self-check`: prove an installation works, with no display and no network.
 
 Loads the engine and transcribes the bundled sample, starts Qt on its offscreen platform
-and draws the main window, loads the audio backend (PortAudio), then prints one line per
-check and exits 0 only if every check passed. Installers run it after installing.
+and draws the main window, loads the audio backend (PortAudio) and, where there is an X
+display, the global hotkey's backend; then prints one line per check and exits 0 only if
+every check passed. Installers run it after installing.
 """
 
 from __future__ import annotations
@@ -58,10 +59,20 @@ def check_audio() -> str:
     return f"PortAudio loaded, {len(inputs)} input device(s)"
 
 
+def check_hotkey() -> str:
+    """pynput picks its platform backend at import: a bundle that lacks it fails here."""
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        return "skipped, no X display (on Wayland, bind `dictate ptt toggle` to a key)"
+    from pynput import keyboard
+
+    return f"global hotkeys through {keyboard.Listener.__module__}"
+
+
 CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("engine", check_engine),
     ("qt", check_qt),
     ("audio", check_audio),
+    ("hotkey", check_hotkey),
 ]
 
 

@@ -26,6 +26,7 @@ from app.audio.levels import Level
 from app.backends import Backend
 from app.controller.bridge import Bridge, TaskDone
 from app.controller.run import (
+    BackendReady,
     DictationRun,
     MicOpened,
     Notice,
@@ -168,6 +169,9 @@ class DictationController(QObject):
                 self.level_changed.emit(payload.rms_db)
         elif isinstance(payload, Notice):
             self.notice.emit(payload.message)
+        elif isinstance(payload, BackendReady):
+            self.notice.emit(f"{self.backend.describe()} ready")
+            self.phase_changed.emit(self.phase.value, self.backend.describe())
 
     def _on_run_event(self, event: object) -> None:
         if isinstance(event, MicOpened):

@@ -56,6 +56,11 @@ class Notice:
     message: str
 
 
+@dataclass(frozen=True)
+class BackendReady:
+    """The local engine finished loading: the status line can name its address."""
+
+
 class DictationRun:
     def __init__(
         self,

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from app.platform.hotkey import GlobalHotkey
+from tests.xvfb import display, needs_xvfb
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool"
-)
+__all__ = ["display"]  # a fixture, used by name
 
-
-@pytest.fixture
-def display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    read, write = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    number = b""
-    while not number.endswith(b"\n"):
-        chunk = os.read(read, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read)
-    name = f":{number.decode().strip()}"
-    monkeypatch.setenv("DISPLAY", name)
-    yield name
-    proc.terminate()
-    proc.wait(10)
+pytestmark = needs_xvfb
 
 
 def test_holding_the_chord_presses_and_letting_go_releases(qtbot: QtBot, display: str) -> None:

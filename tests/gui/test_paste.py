@@ -19,7 +19,7 @@ from app.controller.bridge import Bridge
 from app.main import Clipboard
 from app.platform.hotkey import paste_keystroke
 from app.storage.settings import Settings
-from tests.gui.test_hotkey import display
+from tests.xvfb import display
 
 __all__ = ["display"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app import paths
-from tests.gui.test_hotkey import display
+from tests.xvfb import display
 
 __all__ = ["display"]
 

