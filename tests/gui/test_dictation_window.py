@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from app.audio.files import FileSource
 from app.backends import Backend
-from app.controller.run import Source
+from app.controller.run import BackendReady, Source
 from app.main import Parts, build
 from app.storage.settings import Settings
 from tests.conftest import Engine
@@ -157,3 +157,23 @@ def test_a_wrong_key_offers_the_key_action_and_keeps_the_audio(
     rows = parts.history.search()
     assert rows and rows[0].status == "failed" and rows[0].has_audio
     parts.instance.close()
+
+
+def test_the_status_line_names_the_engine_once_it_has_started(
+    qtbot: QtBot, engine: Engine, home: Path
+) -> None:
+    parts = make_app(qtbot, engine, silence(0.1))
+    try:
+        address = parts.backend.url
+        parts.backend.url = ""  # as while the embedded engine loads its model
+        parts.controller.phase_changed.emit("idle", parts.backend.describe())
+        assert "starting" in parts.window.status.text()
+        parts.backend.url = address
+        parts.bridge.post(BackendReady())
+        qtbot.waitUntil(lambda: "127.0.0.1" in parts.window.status.text(), timeout=5000)
+        assert "starting" not in parts.window.status.text()
+        assert parts.window.statusBar().currentMessage().endswith("ready")
+    finally:
+        parts.instance.close()
+        if parts.history is not None:
+            parts.history.close()
