@@ -236,7 +236,7 @@ def run() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Dictate")
-    app.setDesktopFileName("dictate")
+    app.setDesktopFileName("org.dictate.Dictate")  # packaging/linux/*.desktop
     if send_command(paths.runtime_name(), "show", timeout_ms=500):
         sys.stderr.write("Dictate is already running: brought its window to the front\n")
         return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,8 +31,10 @@ def installed() -> bool:
 def launches(runs: int = 5) -> tuple[list[float], list[float], float]:
     """Seconds from exec to the window shown, and to the local engine ready; the RSS then."""
     windows, engines, rss = [], [], float("nan")
+    homes: list[str] = []
     for _ in range(runs):
         home = tempfile.mkdtemp(prefix="dictate-bench-")
+        homes.append(home)
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": home,
@@ -52,6 +55,8 @@ def launches(runs: int = 5) -> tuple[list[float], list[float], float]:
                 break
         subprocess.run([LAUNCHER, "ptt", "quit"], env=env, check=True)
         proc.wait(30)
+    for home in homes:
+        shutil.rmtree(home, ignore_errors=True)
     return windows, engines, rss
 
 
@@ -80,6 +85,7 @@ def main() -> None:
     finally:
         if not was_installed:
             subprocess.run(["dpkg", "-r", "dictate"], check=True, capture_output=True)
+        shutil.rmtree(out, ignore_errors=True)
     deb_mb = report["deb"]["mb"]
     rows = [
         (".deb size", f"{deb_mb:.0f} MB", "<= 250 MB", str(deb_mb <= 250)),

@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import debian
@@ -64,21 +66,25 @@ def main(argv: list[str] | None = None) -> int:
     work = ROOT / "build"
     report: dict[str, dict[str, float | str]] = {}
 
-    def step(name: str, make: object) -> Path:
+    def step(name: str, make: Callable[[], Path]) -> Path:
         started = time.monotonic()
-        path: Path = make()  # type: ignore[operator]
-        report[name] = {
-            "path": str(path),
-            "seconds": round(time.monotonic() - started, 1),
-            "mb": round(size_mb(path), 1),
-        }
-        print(f"{name:<8} {report[name]['seconds']:>6} s {report[name]['mb']:>7} MB  {path}")
+        path = make()
+        seconds, mb = round(time.monotonic() - started, 1), round(size_mb(path), 1)
+        report[name] = {"path": str(path), "seconds": seconds, "mb": mb}
+        print(f"{name:<8} {seconds:>6} s {mb:>7} MB  {path}")
         return path
 
-    icon_dir = step("icons", lambda: icons.render(work / "icons") and work / "icons")
+    def make_icons() -> Path:
+        icons.render(work / "icons")
+        return work / "icons"
+
+    icon_dir = step("icons", make_icons)
     program = step("bundle", lambda: bundle(out / "bundle", work / "pyinstaller"))
     if sys.platform.startswith("linux"):
-        step("deb", lambda: debian.build_deb(program, icon_dir, version(), out, work / "deb"))
+        if shutil.which("dpkg-deb") and shutil.which("dpkg-shlibdeps"):
+            step("deb", lambda: debian.build_deb(program, icon_dir, version(), out, work / "deb"))
+        else:
+            print("no .deb: dpkg-deb and dpkg-shlibdeps are missing (apt-get install dpkg-dev)")
         step("tarball", lambda: debian.build_tarball(program, version(), out))
     if args.report:
         args.report.write_text(json.dumps(report, indent=2))

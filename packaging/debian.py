@@ -64,6 +64,7 @@ def stage(bundle: Path, icons: Path, root: Path) -> Path:
     for source, target in (
         (HERE / f"{APP_ID}.desktop", share / "applications" / f"{APP_ID}.desktop"),
         (HERE / f"{APP_ID}.metainfo.xml", share / "metainfo" / f"{APP_ID}.metainfo.xml"),
+        (HERE / "copyright", share / "doc" / PACKAGE / "copyright"),
     ):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
@@ -111,7 +112,7 @@ def installed_size_kib(root: Path) -> int:
 
 
 def control(version: str, depends: str, size_kib: int) -> str:
-    all_depends = ", ".join([depends, *EXTRA_DEPENDS])
+    all_depends = ", ".join([d for d in (depends, *EXTRA_DEPENDS) if d])
     return (
         f"Package: {PACKAGE}\n"
         f"Version: {version}\n"

@@ -16,7 +16,6 @@ DefaultDirName={autopf}\Dictate
 DefaultGroupName=Dictate
 DisableProgramGroupPage=yes
 PrivilegesRequired=lowest
-PrivilegesRequiredOverridesAllowed=dialog
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 OutputDir=..\..\dist

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.xvfb import display
+from tests.xvfb import display, needs_xvfb
 
 __all__ = ["display"]  # a fixture, used by name
 
@@ -35,6 +35,7 @@ SHARED_FILES = (
     Path(f"/usr/share/metainfo/{APP_ID}.metainfo.xml"),
     Path("/usr/share/icons/hicolor/48x48/apps/dictate.png"),
     Path("/usr/share/icons/hicolor/scalable/apps/dictate.svg"),
+    Path("/usr/share/doc/dictate/copyright"),
 )
 
 
@@ -49,7 +50,7 @@ def _can_be_root() -> bool:
 
 pytestmark = [
     pytest.mark.skipif(
-        not sys.platform.startswith("linux") or not shutil.which("dpkg-deb"),
+        not sys.platform.startswith("linux") or not shutil.which("dpkg-shlibdeps"),
         reason="the .deb is built and installed on Debian and Ubuntu",
     ),
     pytest.mark.skipif(not _can_be_root(), reason="installing a .deb needs root"),
@@ -108,7 +109,9 @@ def installed(built: Built) -> Any:
         ).stdout
     ]
     if missing:
-        as_root("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, check=True)
+        as_root("apt-get", "update", "-qq")
+        fetched = as_root("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
+        assert fetched.returncode == 0, fetched.stderr
     result = as_root("dpkg", "-i", str(built.deb))
     assert result.returncode == 0, result.stderr
     yield
@@ -177,14 +180,11 @@ def run_installed_app(home: Path, **extra: str) -> list[str]:
     """Starts the installed app, waits for its window and its engine, asks it to quit (as a
     desktop shortcut would, through `dictate ptt quit`) and returns what it printed."""
     env = clean_env(home, DICTATE_STARTUP_REPORT="1", TOGETHER_API_KEY="", **extra)
-    app = subprocess.Popen(
-        [str(LAUNCHER)],
-        cwd=home,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = home / "stderr.txt"  # a file, not a pipe nobody reads while the app runs
+    with log.open("w") as stderr:
+        app = subprocess.Popen(
+            [str(LAUNCHER)], cwd=home, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
     lines: queue.Queue[str] = queue.Queue()
     stdout = app.stdout
     assert stdout is not None
@@ -212,8 +212,7 @@ def run_installed_app(home: Path, **extra: str) -> list[str]:
         if app.poll() is None:
             app.kill()
             app.wait()
-    assert app.stderr is not None
-    errors = app.stderr.read()
+    errors = log.read_text()
     assert "Traceback" not in errors, errors
     return seen
 
@@ -223,6 +222,7 @@ def test_the_installed_app_opens_its_window_offscreen(installed: None, tmp_path:
     assert "window shown on offscreen" in printed
 
 
+@needs_xvfb
 def test_the_installed_app_opens_its_window_on_x(
     installed: None, tmp_path: Path, display: str
 ) -> None:

@@ -71,9 +71,19 @@ def test_the_metainfo_is_valid(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout
     broken = tmp_path / path.name
-    broken.write_text(path.read_text().replace("<summary>", "<summary>").replace("</name>", ""))
+    broken.write_text(path.read_text().replace("</name>", "", 1))  # not XML any more
     failed = subprocess.run(["appstreamcli", "validate", "--no-net", str(broken)], check=False)
     assert failed.returncode != 0
+
+
+def test_the_metainfo_names_this_version_as_the_latest_release() -> None:
+    import xml.etree.ElementTree as ET
+
+    from app import __version__
+
+    root = ET.parse(LINUX / "org.dictate.Dictate.metainfo.xml").getroot()
+    releases = root.findall("./releases/release")
+    assert releases and releases[0].get("version") == __version__
 
 
 def test_the_mac_app_asks_for_the_microphone() -> None:
