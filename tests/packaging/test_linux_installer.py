@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def package_installed() -> bool:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     out = tmp_path_factory.mktemp("dist")
     report = out / "report.json"
     subprocess.run(
@@ -93,11 +94,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         timeout=850,
     )
     steps = json.loads(report.read_text())
-    return Built(Path(steps["deb"]["path"]), Path(steps["tarball"]["path"]), steps)
+    yield Built(Path(steps["deb"]["path"]), Path(steps["tarball"]["path"]), steps)
+    shutil.rmtree(out)  # a gigabyte: bundle, .deb and .tar.gz
 
 
 @pytest.fixture(scope="module")
-def installed(built: Built) -> Any:
+def installed(built: Built) -> Iterator[None]:
     # What `apt install ./dictate.deb` does for a user: fetch what the package depends on.
     names = [d.split()[0] for d in built.field("Depends").split(", ")]
     missing = [
