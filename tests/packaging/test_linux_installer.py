@@ -178,6 +178,23 @@ def test_self_check_passes_from_usr_bin_without_a_display(installed: None, tmp_p
     assert lines[-1] == "self-check passed"
 
 
+def test_installed_transcribe_streams_a_recording_through_the_engine(
+    installed: None, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [str(LAUNCHER), "transcribe", str(ROOT / "resources" / "samples" / "sample.wav")],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "lazy" in result.stdout.lower()
+    assert "local engine" in result.stderr  # it says which backend it used
+
+
 def run_installed_app(home: Path, **extra: str) -> list[str]:
     """Starts the installed app, waits for its window and its engine, asks it to quit (as a
     desktop shortcut would, through `dictate ptt quit`) and returns what it printed."""
