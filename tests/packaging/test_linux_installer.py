@@ -76,9 +76,9 @@ class Built:
         ).stdout.strip()
 
 
-def package_installed() -> bool:
+def package_installed(name: str = "dictate") -> bool:
     status = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", "dictate"], capture_output=True, text=True, check=False
+        ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True, check=False
     ).stdout
     return "install ok installed" in status
 
@@ -102,14 +102,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 def installed(built: Built) -> Iterator[None]:
     # What `apt install ./dictate.deb` does for a user: fetch what the package depends on.
     names = [d.split()[0] for d in built.field("Depends").split(", ")]
-    missing = [
-        n
-        for n in names
-        if "install ok installed"
-        not in subprocess.run(
-            ["dpkg-query", "-W", "-f=${Status}", n], capture_output=True, text=True, check=False
-        ).stdout
-    ]
+    missing = [n for n in names if not package_installed(n)]
     if missing:
         as_root("apt-get", "update", "-qq")
         fetched = as_root("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
@@ -127,6 +120,21 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
     env["DICTATE_HOME"] = str(home / "dictate")
     env.update(extra)
     return env
+
+
+def run_as_user(
+    program: Path, *args: str, home: Path, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Runs an installed (or unpacked) program from `home`, in `clean_env`."""
+    return subprocess.run(
+        [str(program), *args],
+        cwd=home,
+        env=clean_env(home, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_the_package_says_what_it_needs_and_what_it_holds(built: Built) -> None:
@@ -161,15 +169,7 @@ def test_installed_files_are_in_place_and_valid(installed: None) -> None:
 
 
 def test_self_check_passes_from_usr_bin_without_a_display(installed: None, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [str(LAUNCHER), "--self-check"],
-        cwd=tmp_path,
-        env=clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_as_user(LAUNCHER, "--self-check", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     for check in ("engine", "qt", "audio", "hotkey"):
@@ -181,15 +181,8 @@ def test_self_check_passes_from_usr_bin_without_a_display(installed: None, tmp_p
 def test_installed_transcribe_streams_a_recording_through_the_engine(
     installed: None, tmp_path: Path
 ) -> None:
-    result = subprocess.run(
-        [str(LAUNCHER), "transcribe", str(ROOT / "resources" / "samples" / "sample.wav")],
-        cwd=tmp_path,
-        env=clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    sample = ROOT / "resources" / "samples" / "sample.wav"
+    result = run_as_user(LAUNCHER, "transcribe", str(sample), home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "lazy" in result.stdout.lower()
     assert "local engine" in result.stderr  # it says which backend it used
@@ -249,15 +242,7 @@ def test_the_installed_app_opens_its_window_on_x(
     printed = run_installed_app(tmp_path, DISPLAY=display)
     assert "window shown on xcb" in printed
     # pynput's X backend is in the bundle although the build machine had no display.
-    checked = subprocess.run(
-        [str(LAUNCHER), "--self-check"],
-        cwd=tmp_path,
-        env=clean_env(tmp_path, DISPLAY=display),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    checked = run_as_user(LAUNCHER, "--self-check", home=tmp_path, DISPLAY=display)
     assert "ok   hotkey: global hotkeys through pynput.keyboard._xorg" in checked.stdout
 
 
@@ -265,15 +250,7 @@ def test_the_tarball_runs_where_it_is_unpacked(built: Built, tmp_path: Path) -> 
     with tarfile.open(built.tarball) as tar:
         tar.extractall(tmp_path, filter="tar")
     (program,) = tmp_path.glob("dictate-*/dictate")
-    result = subprocess.run(
-        [str(program), "--self-check"],
-        cwd=tmp_path,
-        env=clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_as_user(program, "--self-check", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
