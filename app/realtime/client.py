@@ -315,22 +315,31 @@ class RealtimeClient:
                 next_commit = self._ledger.next_unsent()
                 limit = next_commit if next_commit is not None else len(self._audio)
                 available = limit - self._cursor
+                # What a frame carries is recorded before it goes out: the server's answer
+                # can reach the receiver thread before `send` returns here.
                 if available > 0 and (available >= min_chunk or next_commit is not None):
                     start = self._cursor
                     size = min(available, max_chunk)
-                    chunk = bytes(self._audio[start : start + size])
-                    frame = encode_client_message(AppendAudio(chunk))
+                    frame = encode_client_message(
+                        AppendAudio(bytes(self._audio[start : start + size]))
+                    )
+                    self._cursor += size
+                    commit = None
                 elif next_commit is not None and self._cursor >= next_commit:
-                    chunk, frame = b"", encode_client_message(Commit())
+                    frame, commit, size = encode_client_message(Commit()), next_commit, 0
+                    self._ledger.mark_sent(commit)
                 else:
                     return
-            ws.send(frame)
-            with self._cv:
-                if chunk:
-                    self._cursor += len(chunk)
-                else:
-                    assert next_commit is not None
-                    self._ledger.mark_sent(next_commit)
+            try:
+                ws.send(frame)
+            except BaseException:
+                # Not sent after all. The caller marks the connection broken, and the next
+                # one restarts from `confirmed` and sends the commit again at its place.
+                with self._cv:
+                    if commit is not None:
+                        self._ledger.unmark_sent(commit)
+                    self._cursor -= size
+                raise
 
     def _keepalive(self) -> None:
         now = time.monotonic()

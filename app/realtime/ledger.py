@@ -39,7 +39,19 @@ class CommitLedger:
         return unsent[0] if unsent else None
 
     def mark_sent(self, position: int) -> None:
+        """Record a commit as sent *before* its frame goes out.
+
+        The answer can arrive on the receiver thread before the sender gets the lock back
+        after `send`: recorded afterwards, `on_committed` would find no sent commit to pair
+        with, drop the item, and `finish` would wait for its cap.
+        """
         self.sent.append(position)
+
+    def unmark_sent(self, position: int) -> None:
+        """The frame of the newest sent commit could not be sent after all."""
+        if self.sent and self.sent[-1] == position:
+            self.sent.pop()
+            self.items = {k: v for k, v in self.items.items() if v != position}
 
     @property
     def all_sent(self) -> bool:

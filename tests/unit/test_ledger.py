@@ -60,3 +60,24 @@ def test_confirmed_never_passes_what_was_sent() -> None:
     ledger = CommitLedger(exact=True, min_silence_ms=500)
     ledger.on_completed("a", 0.0, 9.0, origin=0, cursor=2 * SECOND)
     assert ledger.confirmed == 2 * SECOND
+
+
+def test_an_answer_that_arrives_before_the_send_returns_still_pairs_with_its_commit() -> None:
+    """The interleaving that stalled `finish`: the sender records the commit, the frame goes
+    out, and the receiver handles `committed` and `completed` before the sender runs again."""
+    ledger = CommitLedger(exact=True, min_silence_ms=500)
+    ledger.commit(2 * SECOND)
+    ledger.mark_sent(2 * SECOND)  # recorded before the frame leaves
+    ledger.on_committed("item_a")  # answered before `send` returned
+    ledger.on_completed("item_a", 0.0, 2.0, origin=0, cursor=2 * SECOND)
+    assert ledger.pending == [] and ledger.all_sent and ledger.confirmed == 2 * SECOND
+
+
+def test_a_commit_whose_frame_could_not_be_sent_goes_out_again() -> None:
+    ledger = CommitLedger(exact=True, min_silence_ms=500)
+    ledger.commit(SECOND)
+    ledger.mark_sent(SECOND)
+    ledger.unmark_sent(SECOND)
+    assert ledger.next_unsent() == SECOND and not ledger.all_sent
+    ledger.unmark_sent(SECOND)  # nothing more to take back
+    assert ledger.next_unsent() == SECOND and ledger.pending == [SECOND]
