@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app.engine.models import DEFAULT_MODEL_ID
+from app.platform import logfile
 from app.storage.secrets import get_secret
 
 if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` stays quick
@@ -30,7 +31,9 @@ BACKENDS = ("together", "local", "custom")
 
 
 def together_key() -> str | None:
-    return os.environ.get("TOGETHER_API_KEY") or get_secret(TOGETHER_KEY_NAME)
+    key = os.environ.get("TOGETHER_API_KEY") or get_secret(TOGETHER_KEY_NAME)
+    logfile.redact(key)  # whatever is logged later, this value is masked
+    return key
 
 
 @dataclass

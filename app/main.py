@@ -17,14 +17,14 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from app import paths
+from app import diagnostics, paths
 from app.audio.capture import MicrophoneSource
 from app.audio.devices import list_inputs
 from app.backends import Backend, choose_backend, together_key
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.run import BackendReady, Notice, Source
-from app.platform import sounds
+from app.platform import logfile, sounds
 from app.platform.hotkey import GlobalHotkey, paste_keystroke
 from app.platform.single_instance import InstanceServer, send_command
 from app.storage import settings as settings_store
@@ -185,10 +185,22 @@ def wire(p: Parts) -> None:
         p.tray.toggle_requested.connect(c.toggle)
         p.tray.show_requested.connect(lambda: _raise(w))
         p.tray.quit_requested.connect(QApplication.quit)
+        p.tray.diagnostics_requested.connect(lambda: copy_diagnostics(p))
         c.phase_changed.connect(p.tray.on_phase)
         w.hide_on_close = p.settings.close_to_tray
         p.tray.show()
     w.quit_requested.connect(QApplication.quit)
+
+
+def copy_diagnostics(p: Parts) -> None:
+    """The tray's "Copy diagnostics": a report for a bug, on the clipboard."""
+    text = diagnostics.report(
+        backend=p.controller.backend.describe(),
+        microphone=p.settings.microphone,
+        state_dir=paths.state_dir(),
+    )
+    QGuiApplication.clipboard().setText(text)
+    p.window.on_notice("Diagnostics copied: paste them into your bug report")
 
 
 def start_hotkey(p: Parts) -> None:
@@ -233,6 +245,7 @@ def run() -> int:
             "FILE` transcribes a recording (`dictate --help` lists every command).\n"
         )
         return 2
+    logfile.install(paths.state_dir())
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Dictate")
@@ -242,8 +255,9 @@ def run() -> int:
         return 0
     parts = build()
     parts.window.show()
-    if os.environ.get("DICTATE_STARTUP_REPORT"):  # for bench/app.py
+    if os.environ.get("DICTATE_STARTUP_REPORT"):  # for bench/app.py and the soak test
         QTimer.singleShot(0, lambda: print(f"window shown on {app.platformName()}", flush=True))
+        _report_singletons("start")
     start_hotkey(parts)
     # PortAudio scans the devices when it starts (up to a second with ALSA): do it now, in
     # the background, so the first press opens the microphone at once.
@@ -267,10 +281,14 @@ def run() -> int:
         code = app.exec()
     finally:
         parts.shutdown()
-    # Everything that must outlive the process is on disk now (history commits are durable,
-    # settings are written atomically). Skip the interpreter's teardown: with daemon threads
-    # of native libraries (PortAudio, CTranslate2, onnxruntime) still parked, finalization
-    # has been seen to abort in a C extension's deallocator.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+        logfile.uninstall()
+    if os.environ.get("DICTATE_STARTUP_REPORT"):
+        _report_singletons("exit")
+    return code
+
+
+def _report_singletons(when: str) -> None:
+    """How many references None, True and False hold: a C extension that returns one
+    without a reference makes these fall until the interpreter aborts (see pyproject)."""
+    counts = " ".join(f"{v}={sys.getrefcount(v)}" for v in (None, True, False))
+    print(f"singletons at {when}: {counts}", flush=True)

@@ -42,6 +42,14 @@ def data_dir() -> Path:
     return path
 
 
+def state_dir() -> Path:
+    """The log and crash reports: what a user may send us, kept apart from their data."""
+    home = _home()
+    path = home / "state" if home else Path(platformdirs.user_state_dir(APP))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def runtime_name() -> str:
     """A per-user, per-home name for the single-instance socket."""
     home = _home()  # str hashes differ per process: use a stable digest

@@ -1,7 +1,6 @@
 """Test-wide settings (no display, no model hub, no user keyring) and the shared real engine."""
 
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -35,24 +34,3 @@ def engine() -> Iterator[Engine]:
     running = start_engine(max_sessions=6)
     yield running
     running.embedded.stop()
-
-
-_exit_status: list[int] = []
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _exit_status.append(int(exitstatus))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """End the test process without the interpreter's teardown, as the app itself does.
-
-    After the whole suite has passed, the interpreter's final garbage collection has been
-    seen to abort in a native extension's deallocator (`bool_dealloc`, exit 134) with Qt,
-    PortAudio, CTranslate2 and onnxruntime threads parked. Every result is reported by now.
-    """
-    if _exit_status:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[0])

@@ -8,10 +8,12 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 
 class Tray(QObject):
-    """Signals: `toggle_requested`, `show_requested`, `quit_requested`."""
+    """Signals: `toggle_requested`, `show_requested`, `diagnostics_requested`,
+    `quit_requested`."""
 
     toggle_requested = Signal()
     show_requested = Signal()
+    diagnostics_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, icon: QIcon, parent: QObject | None = None) -> None:
@@ -23,10 +25,14 @@ class Tray(QObject):
         self.start_stop.triggered.connect(self.toggle_requested)
         show = QAction("Show window", self.menu)
         show.triggered.connect(self.show_requested)
+        self.diagnostics = QAction("Copy diagnostics", self.menu)
+        self.diagnostics.setToolTip("Versions, backend, microphone and the log, for a bug report")
+        self.diagnostics.triggered.connect(self.diagnostics_requested)
         quit_action = QAction("Quit", self.menu)
         quit_action.triggered.connect(self.quit_requested)
         self.menu.addActions([self.start_stop, show])
         self.menu.addSeparator()
+        self.menu.addAction(self.diagnostics)
         self.menu.addAction(quit_action)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)

@@ -33,7 +33,7 @@ SCRIPT = textwrap.dedent(
             QTimer.singleShot(100, check)
             return
         tray = Tray(QIcon(sys.argv[1]))
-        for name in ("toggle", "show", "quit"):
+        for name in ("toggle", "show", "diagnostics", "quit"):
             getattr(tray, name + "_requested").connect(lambda n=name: hits.append(n))
         tray.show()
         print("available", Tray.available(), "visible", tray.icon.isVisible(), flush=True)
@@ -70,4 +70,4 @@ def test_tray_icon_shows_and_its_menu_starts_shows_and_quits(display: str, tmp_p
     lines = done.stdout.splitlines()
     assert "available True visible True" in lines
     assert "label Stop dictation" in lines
-    assert "hits toggle,show,quit" in lines
+    assert "hits toggle,show,diagnostics,quit" in lines

@@ -1,0 +1,200 @@
+"""Drives the real app the way a user does, many dictations in a row, and measures it.
+
+The app runs as its own process (`python -m app`) on a real X server (Xvfb), records from
+the PulseAudio virtual microphone and transcribes with the embedded engine; each dictation
+is `dictate ptt start`, a spoken phrase, `dictate ptt stop`, exactly what a desktop shortcut
+runs. After each stop the driver waits for the new history row and for the same text on the
+X clipboard (read by `xclip`, another client, as a paste would). The soak test asserts on
+what this returns; `bench/soak.py` prints it as a table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.speech import pcm, silence
+from tests.virtual_mic import VirtualMic
+
+PHRASES = ("fox", "weather", "meeting")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Dictation:
+    phrase: str
+    text: str
+    delivered_s: float  # `dictate ptt stop` returned -> history row and clipboard both there
+    rss_mb: float
+
+
+@dataclass
+class SoakResult:
+    dictations: list[Dictation] = field(default_factory=list)
+    singletons_start: dict[str, int] = field(default_factory=dict)
+    singletons_exit: dict[str, int] = field(default_factory=dict)
+    exit_code: int | None = None
+    stderr: str = ""
+    log: str = ""
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _singletons(line: str) -> dict[str, int]:
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
+
+class SoakDriver:
+    """One app process on one X display with one virtual microphone."""
+
+    def __init__(self, display: str, mic: VirtualMic) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="dictate-soak-"))
+        self.mic = mic
+        self.env = dict(
+            os.environ,
+            DISPLAY=display,
+            QT_QPA_PLATFORM="xcb",
+            DICTATE_HOME=str(self.home),
+            DICTATE_STARTUP_REPORT="1",
+            TOGETHER_API_KEY="",
+            XDG_RUNTIME_DIR=str(mic.runtime),
+            PYTHONUNBUFFERED="1",
+        )
+        self.result = SoakResult()
+        self.proc: subprocess.Popen[str] | None = None
+        self._lines: list[str] = []
+        self._stderr: list[str] = []
+        self._reader: threading.Thread | None = None
+        self._seen = threading.Condition()
+
+    # --- the app process ---------------------------------------------------------------
+
+    def start(self, timeout: float = 120) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._wait_line("engine ready", timeout)
+        self.result.singletons_start = _singletons(self._wait_line("singletons at start", 5))
+
+    def _read_stdout(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._seen:
+                self._lines.append(line.strip())
+                self._seen.notify_all()
+        with self._seen:
+            self._seen.notify_all()
+
+    def _read_stderr(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        for line in self.proc.stderr:  # drained, so a chatty library never blocks the app
+            self._stderr.append(line)
+
+    def _wait_line(self, prefix: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        with self._seen:
+            while True:
+                found = [line for line in self._lines if line.startswith(prefix)]
+                if found:
+                    return found[-1]
+                remaining = deadline - time.monotonic()
+                ended = self._reader is not None and not self._reader.is_alive()
+                if remaining <= 0 or ended:
+                    raise AssertionError(f"the app never printed {prefix!r}: {self._lines}")
+                self._seen.wait(min(remaining, 0.5))
+
+    def ptt(self, action: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "app", "ptt", action],
+            env=self.env, cwd=ROOT, check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def quit(self, timeout: float = 60) -> None:
+        assert self.proc is not None
+        self.ptt("quit")
+        self.result.exit_code = self.proc.wait(timeout)
+        if self._reader is not None:
+            self._reader.join(10)
+        self.result.stderr = "".join(self._stderr)
+        with contextlib.suppress(ValueError):
+            self.result.singletons_exit = _singletons(self._wait_line("singletons at exit", 5))
+        log = self.home / "state" / "dictate.log"
+        self.result.log = log.read_text() if log.exists() else ""
+
+    # --- one dictation -----------------------------------------------------------------
+
+    def history_count(self) -> int:
+        path = self.home / "data" / "history.sqlite3"
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM dictations").fetchone()[0])
+
+    def newest_text(self) -> str:
+        path = self.home / "data" / "history.sqlite3"
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT text FROM dictations ORDER BY id DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else ""
+
+    def clipboard(self) -> str:
+        done = subprocess.run(
+            ["xclip", "-o", "-selection", "clipboard"],
+            env=self.env, capture_output=True, text=True, timeout=5, check=False,
+        )  # fmt: skip
+        return done.stdout if done.returncode == 0 else ""
+
+    def dictate(self, phrase: str, deadline_s: float = 15) -> Dictation:
+        """`ptt start`, speak, `ptt stop`; then wait for the history row and the clipboard."""
+        assert self.proc is not None
+        before = self.history_count()
+        self.ptt("start")
+        # The microphone opens on the start command; the lead-in silence is what a person
+        # leaves before the first word.
+        self.mic.play(silence(0.6) + pcm(phrase) + silence(0.3))
+        spoken_by = time.monotonic() + 30
+        while not self.mic.idle and time.monotonic() < spoken_by:
+            time.sleep(0.02)  # pacing: the microphone speaks in real time
+        self.ptt("stop")
+        stopped = time.monotonic()
+        text = ""
+        while time.monotonic() - stopped < deadline_s:
+            if self.history_count() > before:
+                text = self.newest_text()
+                if text and self.clipboard() == text:
+                    break
+            time.sleep(0.01)  # pacing: the app writes the row and the clipboard on its own
+        else:
+            raise AssertionError(f"dictation of {phrase!r} not delivered in {deadline_s} s")
+        delivered = time.monotonic() - stopped
+        entry = Dictation(phrase, text, delivered, rss_mb(self.proc.pid))
+        self.result.dictations.append(entry)
+        return entry
+
+    def cleanup(self) -> None:
+        if self.alive():
+            assert self.proc is not None
+            self.proc.kill()
+            self.proc.wait(10)
