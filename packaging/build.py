@@ -51,6 +51,28 @@ def bundle(out: Path, work: Path) -> Path:
     return out / "dictate"
 
 
+def unsatisfied_requirements() -> list[str]:
+    """Installed packages that `pyproject.toml` excludes, e.g. a Qt for Python release that
+    leaks references and crashes the app: the bundle must never ship one."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    wrong = []
+    for text in metadata.requires("dictate") or []:
+        requirement = Requirement(text)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue  # a dev-only tool
+        try:
+            installed = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            wrong.append(f"{requirement.name} is not installed")
+            continue
+        if not requirement.specifier.contains(installed, prereleases=True):
+            wrong.append(f"{requirement.name} {installed} (needs {requirement.specifier})")
+    return wrong
+
+
 def size_mb(path: Path) -> float:
     if path.is_file():
         return path.stat().st_size / 1e6
@@ -62,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="where artifacts go")
     parser.add_argument("--report", type=Path, help="also write the summary as JSON here")
     args = parser.parse_args(argv)
+    wrong = unsatisfied_requirements()
+    if wrong:
+        print("refusing to bundle: " + "; ".join(wrong), file=sys.stderr)
+        return 1
     out: Path = args.out.resolve()
     work = ROOT / "build"
     report: dict[str, dict[str, float | str]] = {}

@@ -97,3 +97,24 @@ def test_the_windows_installer_is_per_user_with_a_start_menu_entry() -> None:
     script = (ROOT / "packaging" / "windows" / "dictate.iss").read_text()
     assert "PrivilegesRequired=lowest" in script
     assert "{autoprograms}\\Dictate" in script
+
+
+def test_the_bundle_refuses_a_qt_release_the_project_excludes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+    import sys
+    from importlib import metadata
+
+    monkeypatch.syspath_prepend(str(ROOT / "packaging"))
+    spec = importlib.util.spec_from_file_location("build_script", ROOT / "packaging" / "build.py")
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "build_script", build)
+    spec.loader.exec_module(build)
+    assert build.unsatisfied_requirements() == []  # what this venv holds is fine
+    real = metadata.version
+    monkeypatch.setattr(
+        metadata, "version", lambda name: "6.12.0" if name == "PySide6-Essentials" else real(name)
+    )
+    assert build.unsatisfied_requirements() == ["PySide6-Essentials 6.12.0 (needs !=6.12.0,>=6.6)"]
