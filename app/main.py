@@ -90,6 +90,7 @@ class Parts:
         if self.hotkey is not None:
             self.hotkey.stop()
         self.controller.backend.close()
+        sounds.shutdown()
         if self.history is not None:
             self.history.close()
 

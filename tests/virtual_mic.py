@@ -20,8 +20,9 @@ import soxr
 
 
 class VirtualMic:
-    def __init__(self, rate: int = 48000) -> None:
+    def __init__(self, rate: int = 48000, *, speakers: bool = False) -> None:
         self.rate = rate
+        self.speakers = speakers  # a null sink too, so sounds really play
         self.runtime = Path(tempfile.mkdtemp(prefix="pulse-"))
         self.runtime.chmod(0o700)
         self.fifo = self.runtime / "mic.fifo"
@@ -54,6 +55,9 @@ class VirtualMic:
         args = f"source_name=virtmic file={self.fifo} format=s16le rate={self.rate} channels=1"
         self.module = self._pactl("load-module", "module-pipe-source", args)
         self._pactl("set-default-source", "virtmic")
+        if self.speakers:
+            self.sink_module = self._pactl("load-module", "module-null-sink", "sink_name=nullout")
+            self._pactl("set-default-sink", "nullout")
 
     def _pactl(self, *args: str) -> str:
         done = subprocess.run(

@@ -14,12 +14,11 @@ needs_xvfb = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Starts Xvfb on a free display (it writes the number it took) and sets DISPLAY."""
+def start_xvfb(size: str = "640x480x24") -> tuple[str, subprocess.Popen[bytes]]:
+    """Starts Xvfb on a free display (it writes the number it took); returns (name, process)."""
     read, write = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp"],
         pass_fds=(write,),
         stderr=subprocess.DEVNULL,
     )
@@ -31,7 +30,13 @@ def display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             break
         number += chunk
     os.close(read)
-    name = f":{number.decode().strip()}"
+    return f":{number.decode().strip()}", proc
+
+
+@pytest.fixture
+def display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh X server for the test, as DISPLAY."""
+    name, proc = start_xvfb()
     monkeypatch.setenv("DISPLAY", name)
     yield name
     proc.terminate()

@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from app.audio.devices import InputDevice, _sounddevice, find_input
+from app.audio.devices import InputDevice, find_input
 from app.audio.levels import Level, LevelMeter
+from app.audio.portaudio import LOCK, sounddevice
 from app.audio.resample import TARGET_RATE, Framer, Resampler, downmix
 from app.core.errors import AudioInputError
 
@@ -111,7 +112,8 @@ class MicrophoneSource:
         self._thread.start()
         self._opened_at = self._last_block_at = time.monotonic()
         self.cold_start_s = None
-        self._stream.start()
+        with LOCK:
+            self._stream.start()
 
     def start(self, sink: Sink) -> None:
         """Begin a dictation: pre-roll first, then live frames, all to `sink`."""
@@ -131,7 +133,7 @@ class MicrophoneSource:
         close = not self.keep_open
         if close:
             self._closing = True
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception), LOCK:
                 self._stream.stop()
         marker = _Marker(close)
         self._put_marker(marker)
@@ -151,25 +153,27 @@ class MicrophoneSource:
     # --- PortAudio ---------------------------------------------------------------------
 
     def _open_stream(self, device: InputDevice) -> Any:
-        sd = _sounddevice()
+        sd = sounddevice()
         rates = list(dict.fromkeys([device.default_rate, 48000.0, 44100.0, 32000.0, 16000.0]))
         layouts = list(dict.fromkeys([min(device.channels, 2), 1]))
         last: Exception | None = None
         for rate in rates:
             for channels in layouts:
                 try:
-                    sd.check_input_settings(
-                        device=device.index, channels=channels, dtype="float32", samplerate=rate
-                    )
-                    stream = sd.InputStream(
-                        device=device.index,
-                        channels=channels,
-                        samplerate=rate,
-                        dtype="float32",
-                        blocksize=int(rate * self.frame_ms // 1000),
-                        callback=self._callback,
-                        finished_callback=self._finished,
-                    )
+                    with LOCK:
+                        sd.check_input_settings(
+                            device=device.index, channels=channels, dtype="float32",
+                            samplerate=rate,
+                        )  # fmt: skip
+                        stream = sd.InputStream(
+                            device=device.index,
+                            channels=channels,
+                            samplerate=rate,
+                            dtype="float32",
+                            blocksize=int(rate * self.frame_ms // 1000),
+                            callback=self._callback,
+                            finished_callback=self._finished,
+                        )
                 except Exception as exc:
                     last = exc
                     continue
@@ -201,7 +205,7 @@ class MicrophoneSource:
     def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception), LOCK:
                 stream.abort()
                 stream.close()
 

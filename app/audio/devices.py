@@ -8,8 +8,8 @@ the caller gets a note saying so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from app.audio.portaudio import LOCK, sounddevice
 from app.core.errors import AudioInputError
 
 
@@ -27,30 +27,21 @@ class InputDevice:
         return f"{self.name}{mark}: {self.hostapi}, {self.channels} ch, {self.default_rate:.0f} Hz"
 
 
-def _sounddevice() -> Any:
-    try:
-        import sounddevice
-    except OSError as exc:  # PortAudio itself is missing
-        raise AudioInputError(
-            "audio is unavailable: the PortAudio library is not installed "
-            "(Debian/Ubuntu: sudo apt-get install libportaudio2)"
-        ) from exc
-    return sounddevice
-
-
 def refresh() -> None:
     """Make PortAudio list devices again (it caches them from its start)."""
-    sd = _sounddevice()
-    sd._terminate()
-    sd._initialize()
+    sd = sounddevice()
+    with LOCK:
+        sd._terminate()
+        sd._initialize()
 
 
 def list_inputs() -> list[InputDevice]:
-    sd = _sounddevice()
+    sd = sounddevice()
     try:
-        default_in = sd.default.device[0]
-        hostapis = sd.query_hostapis()
-        devices = sd.query_devices()
+        with LOCK:
+            default_in = sd.default.device[0]
+            hostapis = sd.query_hostapis()
+            devices = sd.query_devices()
     except sd.PortAudioError as exc:
         raise AudioInputError(f"cannot list audio devices: {exc}") from exc
     if default_in is None or default_in < 0:

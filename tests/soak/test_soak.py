@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def mic() -> Iterator[VirtualMic]:
-    virtual = VirtualMic(48000)
+    virtual = VirtualMic(48000, speakers=True)
     virtual.start()
     devices.refresh()
     yield virtual
