@@ -7,6 +7,7 @@ import sys
 
 from app import __version__
 from app.commands import devices, listen, ptt, serve, transcribe
+from app.platform import allocator
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    allocator.tune()  # before any thread: the app and the engine run for hours
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_check:
