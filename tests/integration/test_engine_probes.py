@@ -127,9 +127,11 @@ def test_hundreds_of_non_sessions_leave_no_slot_and_no_task(small: Engine) -> No
             sock.close()
 
     _wait_until(
-        lambda: server.reserved_count == 0
-        and server.session_count == 0
-        and server.connection_tasks == 0,
+        lambda: (
+            server.reserved_count == 0
+            and server.session_count == 0
+            and server.connection_tasks == 0
+        ),
         10,
         "no slot reserved, no session, no connection task",
     )
