@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 from tests.served import Served, http_get, metrics, wait_for
 from tests.speech import TEXTS, pcm, silence, wer
@@ -90,7 +91,7 @@ def test_a_drain_ends_sessions_that_go_on_past_the_bound() -> None:
         session.stream(pcm("fox"), pace=None)
         done = threading.Event()
         served.terminate()
-        events: list[dict[str, object]] = []
+        events: list[dict[str, Any]] = []
 
         def read() -> None:
             try:
@@ -102,7 +103,7 @@ def test_a_drain_ends_sessions_that_go_on_past_the_bound() -> None:
         threading.Thread(target=read, daemon=True).start()
         assert served.wait(20) == 0
         assert done.wait(10)
-        failed = [e for e in events if e["type"].endswith("failed")]  # type: ignore[union-attr]
-        assert failed and failed[-1]["error"]["code"] == "server_shutdown"  # type: ignore[index]
+        failed = [e for e in events if e["type"].endswith("failed")]
+        assert failed and failed[-1]["error"]["code"] == "server_shutdown"
     finally:
         served.close()
