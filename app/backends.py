@@ -27,6 +27,13 @@ if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` 
 
 TOGETHER_URL = "wss://api.together.ai/v1"
 TOGETHER_MODEL = "openai/whisper-large-v3"
+# Together's realtime transcription models (docs/protocol-notes.md), offered in Settings.
+TOGETHER_MODELS = (
+    "openai/whisper-large-v3",
+    "nvidia/parakeet-tdt-0.6b-v3",
+    "nvidia/nemotron-3-asr-streaming-0.6b",
+    "nvidia/nemotron-3.5-asr-streaming-0.6b",
+)
 TOGETHER_KEY_NAME = "together_api_key"
 CUSTOM_KEY_NAME = "custom_api_key"
 BACKENDS = ("together", "local", "custom")
