@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.conftest import Engine, start_engine
+from tests.served import http_get
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.wire import RawSession
 
@@ -70,13 +71,18 @@ def _status(answer: bytes) -> int:
 
 
 def _real_sessions_work(engine: Engine, count: int) -> None:
+    port = engine.embedded.server.port
     sessions = [RawSession(engine.url, engine.token) for _ in range(count)]
+    # Every slot taken: a load balancer's check sees "full" and sends no one else here.
+    status, body = http_get(port, "/ready")
+    assert (status, body) == (503, f"not ready: full: {count} of {MAX_SESSIONS} sessions open\n")
     for s in sessions:
         s.stream(pcm("fox") + silence(0.3), pace=None)
     for s in sessions:
         _, text = s.commit_and_wait()
         assert wer(TEXTS["fox"], text) <= 0.35, text
         s.close()
+    _wait_until(lambda: http_get(port, "/ready")[0] == 200, 10, "/ready 200 again")
 
 
 def test_hundreds_of_non_sessions_leave_no_slot_and_no_task(small: Engine) -> None:
