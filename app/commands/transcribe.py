@@ -53,7 +53,16 @@ def add_backend_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="a server speaking the protocol (implies --backend custom)")
     p.add_argument("--model", help="model id (default depends on the backend)")
     p.add_argument("--language", help="ISO-639-1 code, e.g. en")
-    p.add_argument("--api-key", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help=(
+            "the key the server wants (a team's `dictate serve --token`); default: "
+            "$DICTATE_API_KEY or the key saved in Settings for a custom server, and "
+            "$TOGETHER_API_KEY or the saved Together key for Together. Prefer the "
+            "environment: a command line is visible to other users"
+        ),
+    )
 
 
 class Printer:

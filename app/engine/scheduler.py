@@ -10,22 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 FINAL = 0
 LIKELY_FINAL = 1
 PARTIAL = 2
+KIND_NAMES = {FINAL: "final", LIKELY_FINAL: "likely_final", PARTIAL: "partial"}
+
+# (kind, seconds waited in the queue, seconds the decode ran): how /metrics sees the pool.
+Observer = Callable[[str, float, float], None]
 
 
 class DecodeScheduler:
     """Runs `submit`ted decode calls on `workers` threads, finals first, FIFO within a kind."""
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 2, observer: Observer | None = None) -> None:
         self.workers = workers
+        self.observer = observer
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="decode")
         self._queue: asyncio.PriorityQueue[
-            tuple[int, int, Callable[[], str], asyncio.Future[str]]
+            tuple[int, int, Callable[[], str], asyncio.Future[str], float]
         ] = asyncio.PriorityQueue()
         self._seq = itertools.count()
         self._tasks: list[asyncio.Task[None]] = []
@@ -42,7 +48,7 @@ class DecodeScheduler:
 
     def submit(self, fn: Callable[[], str], priority: int) -> asyncio.Future[str]:
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((priority, next(self._seq), fn, future))
+        self._queue.put_nowait((priority, next(self._seq), fn, future, time.perf_counter()))
         return future
 
     def has_capacity(self) -> bool:
@@ -52,12 +58,16 @@ class DecodeScheduler:
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            _, _, fn, future = await self._queue.get()
+            priority, _, fn, future, queued = await self._queue.get()
             if future.cancelled():
                 continue
             self.busy += 1
+            started = time.perf_counter()
             try:
                 result = await loop.run_in_executor(self._executor, fn)
+                if self.observer is not None:
+                    kind = KIND_NAMES.get(priority, str(priority))
+                    self.observer(kind, started - queued, time.perf_counter() - started)
             except Exception as exc:
                 if not future.done():
                     future.set_exception(exc)

@@ -1,8 +1,12 @@
 """The local engine's WebSocket server: Together's realtime protocol on our own machine.
 
-The handshake (`_admit`) enforces PROTOCOL.md section 5 before a session exists: origin,
+Plain HTTP (/health, /ready, /metrics, probes) is answered by `engine.http` before anything
+else. The handshake (`_admit`) enforces PROTOCOL.md section 5 before a session exists: origin,
 key (header, query or subprotocol), model, audio format, VAD parameters and the session
-limit, each refused with the status and error code Together uses. After the upgrade
+limit, each refused with the status and error code Together uses. A slot is reserved only
+for a handshake that passed every check, and the reservation is tied to the TCP connection:
+it becomes the session's when the upgrade completes and is released the moment the
+connection is lost, whatever happened in between (refused, aborted, timed out). After the upgrade
 `_serve` reads frames in order, answers bad ones with a non-fatal `failed`, and ends the
 session on binary or oversize frames and on the idle timeout. `EmbeddedEngine` runs the
 same server on a thread of its own (`engine.embedded`), for the app and for tests.
@@ -15,6 +19,7 @@ import contextlib
 import hmac
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -26,19 +31,27 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from app.engine import http
 from app.engine.asr import ModelRegistry, Recognizer
-from app.engine.items import SessionOptions
+from app.engine.items import SessionOptions, new_id
+from app.engine.metrics import EngineMetrics
 from app.engine.models import DEFAULT_MODEL_ID, ModelNotAvailableError
 from app.engine.scheduler import DecodeScheduler
 from app.engine.session import Session
 from app.realtime.protocol import (
     AUDIO_FORMAT,
+    SAMPLE_RATE,
     AppendAudio,
+    AudioCommitted,
     ProtocolError,
+    ServerEvent,
     SessionCreated,
+    TranscriptCompleted,
+    TranscriptDelta,
     TranscriptFailed,
     TurnDetection,
     decode_client_message,
+    encode_server_event,
 )
 
 log = logging.getLogger(__name__)
@@ -64,6 +77,11 @@ class ServerConfig:
     decode_workers: int = 2
     partial_interval_ms: int = 400
     shutdown_grace_s: float = 5.0
+    handshake_timeout_s: float = 10.0
+    # "status": a configuration error (model, format, VAD values) is refused with HTTP 400 at
+    # the upgrade, as PROTOCOL.md says; "session": the upgrade succeeds and the error comes
+    # as a fatal `failed` after `session.created`, as Together's service and SDK now do it.
+    config_errors: str = "status"
 
 
 @dataclass
@@ -77,6 +95,28 @@ class _Live:
     connection: ServerConnection
     session: Session
     closing: bool = field(default=False)
+
+
+class MeteredSession(Session):
+    """A session whose events feed the engine's metrics (commit latency, partial lag)."""
+
+    def __init__(self, metrics: EngineMetrics, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._metrics = metrics
+        self._committed_at: dict[str, float] = {}
+
+    async def emit(self, event: ServerEvent, *, echo: bool = False) -> None:
+        await super().emit(event, echo=echo)
+        now = time.perf_counter()
+        if isinstance(event, AudioCommitted):
+            self._committed_at[event.item_id] = now
+        elif isinstance(event, TranscriptCompleted):
+            started = self._committed_at.pop(event.item_id, None)
+            if started is not None:
+                self._metrics.commit_latency.observe(now - started)
+        elif isinstance(event, TranscriptDelta):
+            lag = (self._audio.end - self._partial_end) / SAMPLE_RATE
+            self._metrics.partial_lag.observe(max(0.0, lag))
 
 
 class HandshakeRefusal(Exception):
@@ -125,12 +165,18 @@ class EngineServer:
     def __init__(self, config: ServerConfig, registry: ModelRegistry | None = None) -> None:
         self.config = config
         self.registry = registry or ModelRegistry(config.device, config.decode_workers)
-        self.scheduler = DecodeScheduler(config.decode_workers)
+        self.metrics = EngineMetrics()
+        self.metrics.track_open_sessions(lambda: len(self._live))
+        self.scheduler = DecodeScheduler(config.decode_workers, self.metrics.observe_decode)
         self.default: Recognizer | None = None
         self.port = config.port
+        self.draining = False
         self._server: Server | None = None
-        self._admitted: dict[Any, _Admitted] = {}
+        # Handshakes that passed every check, by connection: a slot each. None while the
+        # model loads; a refusal when it is delivered after the upgrade (config_errors).
+        self._admitted: dict[Any, _Admitted | HandshakeRefusal | None] = {}
         self._live: dict[Any, _Live] = {}
+        self._idle = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -140,10 +186,26 @@ class EngineServer:
     def session_count(self) -> int:
         return len(self._live)
 
+    @property
+    def reserved_count(self) -> int:
+        """Slots held by handshakes that have not become sessions (yet)."""
+        return len(self._admitted)
+
+    @property
+    def connection_tasks(self) -> int:
+        """Connections the server is handling now: handshakes in progress and sessions."""
+        return 0 if self._server is None else len(self._server.handler_tasks)
+
+    def readiness(self) -> http.Readiness:
+        return http.Readiness(
+            loaded=self.default is not None,
+            draining=self.draining,
+            open_sessions=len(self._live) + len(self._admitted),
+            max_sessions=self.config.max_sessions,
+        )
+
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.default = await loop.run_in_executor(None, self.registry.get, self.config.model_id)
-        self.scheduler.start()
+        """Listen at once (/health answers, /ready says "loading"), then load the model."""
         self._server = await serve(
             self._handle,
             self.config.host,
@@ -152,16 +214,44 @@ class EngineServer:
             select_subprotocol=self._select_subprotocol,
             max_size=self.config.max_message_bytes * 4,
             compression=None,
-            open_timeout=120,
+            open_timeout=self.config.handshake_timeout_s,
             ping_interval=20,
             ping_timeout=20,
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        try:
+            self.default = await loop.run_in_executor(None, self.registry.get, self.config.model_id)
+        except BaseException:
+            self._server.close()
+            await self._server.wait_closed()
+            raise
+        self.metrics.model_load.labels(self.default.model_id).set(self.default.load_seconds)
+        self.scheduler.start()
+
+    def begin_drain(self) -> None:
+        """Stop taking sessions (/ready 503, new upgrades 503); open ones carry on."""
+        self.draining = True
+        self.metrics.draining.set(1)
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no session is open, at most `timeout` seconds; True if none is."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._live or self._admitted:
+            self._idle.clear()
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), remaining)
+        return True
 
     async def stop(self) -> None:
         """Give every open session its pending finals, then a fatal `failed` and a close."""
         if self._server is None:
             return
+        self.begin_drain()
         self._server.close(close_connections=False)
         await asyncio.gather(*(self._shut(live) for live in list(self._live.values())))
         await self._server.wait_closed()
@@ -193,10 +283,17 @@ class EngineServer:
     async def _process_request(
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
+        plain = http.answer(connection, request, self.readiness(), self.metrics)
+        if plain is not None:
+            return plain
         try:
-            self._admitted[connection.id] = await self._admit(request)
+            await self._admit(connection, request)
         except HandshakeRefusal as refusal:
+            self.metrics.refused.labels(refusal.code).inc()
             log.info("refused a connection: %s %s", refusal.status.value, refusal.code)
+            if refusal.status == HTTPStatus.BAD_REQUEST and self.config.config_errors == "session":
+                self._reserve(connection, refusal)  # told after session.created, in _handle
+                return None
             body = {"error": {"message": str(refusal), "type": refusal.kind, "code": refusal.code}}
             response = connection.respond(refusal.status, json.dumps(body) + "\n")
             del response.headers["Content-Type"]
@@ -204,12 +301,34 @@ class EngineServer:
             return response
         return None
 
-    async def _admit(self, request: Request) -> _Admitted:
+    def _reserve(
+        self, connection: ServerConnection, value: _Admitted | HandshakeRefusal | None
+    ) -> None:
+        """Hold a slot for this connection until it becomes a session or is lost."""
+        cid = connection.id
+        if cid not in self._admitted:
+            connection.connection_lost_waiter.add_done_callback(lambda _: self._release(cid))
+        self._admitted[cid] = value
+
+    def _release(self, cid: Any) -> None:
+        self._admitted.pop(cid, None)
+        if not self._live and not self._admitted:
+            self._idle.set()
+
+    async def _admit(self, connection: ServerConnection, request: Request) -> None:
         parts = urlsplit(request.path)
         query = parse_qs(parts.query)
         invalid = "invalid_request_error"
         if parts.path.rstrip("/") not in PATHS:
             raise HandshakeRefusal(HTTPStatus.NOT_FOUND, "not_found", "use /v1/realtime", invalid)
+        if self.default is None or self.draining:
+            why = "is still loading its model" if self.default is None else "is shutting down"
+            raise HandshakeRefusal(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "server_shutdown" if self.draining else "model_loading",
+                f"this engine {why}: try again shortly",
+                "service_unavailable_error",
+            )
         origin = request.headers.get("Origin")
         if origin is not None and origin not in self.config.allowed_origins:
             raise HandshakeRefusal(
@@ -257,10 +376,12 @@ class EngineServer:
                 f"this engine serves at most {self.config.max_sessions} sessions at once",
                 "rate_limit_error",
             )
+        self._reserve(connection, None)
         loop = asyncio.get_running_loop()
         try:
             recognizer = await loop.run_in_executor(None, self.registry.get, model_id)
         except ModelNotAvailableError as exc:
+            self._release(connection.id)
             raise HandshakeRefusal(
                 HTTPStatus.BAD_REQUEST, "model_not_available", str(exc), invalid
             ) from exc
@@ -271,18 +392,24 @@ class EngineServer:
             partial_interval_ms=self.config.partial_interval_ms,
             max_buffered_s=self.config.max_buffered_s,
         )
-        return _Admitted(recognizer, options)
+        self._admitted[connection.id] = _Admitted(recognizer, options)
 
     # --- session -----------------------------------------------------------------------
 
     async def _handle(self, connection: ServerConnection) -> None:
         admitted = self._admitted.pop(connection.id, None)
+        if isinstance(admitted, HandshakeRefusal):
+            await self._refuse_in_session(connection, admitted)
+            return
         if admitted is None:
             await connection.close(1011, "handshake state lost")
             return
-        session = Session(admitted.recognizer, self.scheduler, connection.send, admitted.options)
+        session = MeteredSession(
+            self.metrics, admitted.recognizer, self.scheduler, connection.send, admitted.options
+        )
         live = _Live(connection, session)
         self._live[connection.id] = live
+        self.metrics.sessions.inc()
         log.info("session %s opened (%s)", session.id, admitted.recognizer.model_id)
         try:
             await session.emit(SessionCreated(session.id, admitted.recognizer.model_id))
@@ -292,7 +419,23 @@ class EngineServer:
         finally:
             session.close()
             self._live.pop(connection.id, None)
+            if not self._live and not self._admitted:
+                self._idle.set()
             log.info("session %s closed", session.id)
+
+    async def _refuse_in_session(
+        self, connection: ServerConnection, refusal: HandshakeRefusal
+    ) -> None:
+        """A configuration error the way Together's SDK expects: created, then fatal failed."""
+        query = parse_qs(urlsplit(connection.request.path if connection.request else "").query)
+        model = (query.get("model") or [""])[0]
+        try:
+            await connection.send(encode_server_event(SessionCreated(new_id("sess"), model)))
+            failed = TranscriptFailed(str(refusal), refusal.code, refusal.kind)
+            await connection.send(encode_server_event(failed))
+            await connection.close(1000, refusal.code)
+        except ConnectionClosed:
+            pass
 
     async def _serve(self, live: _Live) -> None:
         connection, session = live.connection, live.session
@@ -338,6 +481,7 @@ class EngineServer:
                 message = decode_client_message(frame)
                 if isinstance(message, AppendAudio):
                     last_append = loop.time()
+                    self.metrics.audio_seconds.inc(len(message.audio) / (2 * SAMPLE_RATE))
                 await session.handle(message)
             except ProtocolError as exc:
                 await session.emit(

@@ -20,7 +20,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import websocket
@@ -107,6 +107,9 @@ class RealtimeClient:
         self._finished = False
         self.reconnects = 0
         self.dropped_frames = 0
+        # An overloaded server (close 4503, `no_healthy_workers`): wait before reconnecting.
+        self._busy: DictationError | None = None
+        self._busy_delays: Iterator[float] | None = None
         self._sender = threading.Thread(target=self._run, name="realtime-sender", daemon=True)
 
     # --- caller API --------------------------------------------------------------------
@@ -215,6 +218,8 @@ class RealtimeClient:
             if broken:
                 self._disconnect(graceful=False)
                 self._emit(Status("reconnecting", "the connection dropped"))
+                if self._busy is not None and not self._wait_while_busy():
+                    return
             if self._ws is None:
                 if connected_once and not self._needs_connection():
                     self._take_inbox(block=True)
@@ -231,6 +236,23 @@ class RealtimeClient:
                 self._mark_broken(self._generation, exc)
                 continue
             self._take_inbox(block=True, timeout=0.05)
+
+    def _wait_while_busy(self) -> bool:
+        """Back off after an overload answer; False (and the error reported) when giving up."""
+        with self._cv:
+            busy, self._busy = self._busy, None
+            if self._busy_delays is None:
+                self._busy_delays = iter(self.config.backoff.delays())
+            delay = next(self._busy_delays, None)
+        assert busy is not None
+        if delay is None:
+            self._fail(self._give_up(busy))
+            return False
+        self._emit(Status("reconnecting", f"{busy.message}; retrying in {delay:.1f} s"))
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and not self._stopping:
+            self._take_inbox(block=True, timeout=min(0.1, deadline - time.monotonic()))
+        return True
 
     def _needs_connection(self) -> bool:
         with self._cv:
@@ -414,6 +436,11 @@ class RealtimeClient:
                     return
                 self._last_heard = time.monotonic()
             if opcode == websocket.ABNF.OPCODE_CLOSE:
+                code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+                busy = errors.from_close(code, data[2:].decode("utf-8", "replace"))
+                if busy is not None:
+                    with self._cv:
+                        self._busy = busy
                 self._mark_broken(generation)
                 return
             if opcode == websocket.ABNF.OPCODE_TEXT:
@@ -429,6 +456,7 @@ class RealtimeClient:
                 self._created = True
                 out.append(Status("connected", event.model))
             elif isinstance(event, TranscriptDelta):
+                self._busy_delays = None  # the service works again: a fresh backoff next time
                 self.transcript.on_delta(event.text)
                 out.append(TextChanged(self.transcript.final_text, event.text))
             elif isinstance(event, AudioCommitted):
@@ -460,6 +488,8 @@ class RealtimeClient:
             return [SegmentFailed(event.message)]
         error = errors.from_fatal_event(event)
         if error.retryable and not self._finished:
+            if errors.is_overload(error):
+                self._busy = error
             self._broken = generation
             with contextlib.suppress(queue.Full):
                 self._inbox.put_nowait(b"")

@@ -19,7 +19,13 @@ from app.realtime.protocol import TranscriptFailed
 _AUTH_CODES = {"missing_api_key", "invalid_api_key"}
 _CONFIG_CODES = {"model_not_available", "model_not_accessible", "missing_model", "invalid_value"}
 _FORMAT_WORDS = ("unsupported format", "unsupported input sample rate", "invalid audio data format")
-_TRANSIENT_CODES = {"no_healthy_upstream", "idle_timeout", "server_shutdown"}
+_TRANSIENT_CODES = {"no_healthy_upstream", "idle_timeout", "server_shutdown", "model_loading"}
+# Together's overload answer (docs/protocol-notes.md): an error code in a `failed` event or an
+# HTTP body, or a WebSocket close with code 4503 and no JSON frame at all. Reconnecting at
+# once would only hit the same full service: the client waits with backoff first.
+OVERLOAD_CODES = {"no_healthy_workers"}
+OVERLOAD_CLOSE_CODES = {4503, 1013}  # 1013: RFC 6455 "Try Again Later"
+_TRANSIENT_CODES |= OVERLOAD_CODES
 _TRANSIENT_TYPES = {"service_unavailable_error", "request_timeout", "server_error"}
 
 
@@ -64,6 +70,21 @@ def from_handshake(exc: BaseException, url: str) -> DictationError:
     if isinstance(exc, ConnectionRefusedError):
         return TransientError(f"nothing is listening at {host}")
     return TransientError(f"cannot reach {host}", detail=str(exc) or type(exc).__name__)
+
+
+def from_close(code: int | None, reason: str = "") -> DictationError | None:
+    """The error a server's close frame means, when it means one (4503: no free workers)."""
+    if code in OVERLOAD_CLOSE_CODES:
+        why = f": {reason}" if reason else ""
+        return TransientError(f"the server is busy{why}", detail=f"close {code}")
+    return None
+
+
+def is_overload(error: DictationError) -> bool:
+    """An answer that says the service is full: retry, but only after a backoff delay."""
+    return error.detail in OVERLOAD_CODES or error.detail in {
+        f"close {c}" for c in OVERLOAD_CLOSE_CODES
+    }
 
 
 def from_fatal_event(event: TranscriptFailed) -> DictationError:

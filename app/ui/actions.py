@@ -15,10 +15,18 @@ from app import paths
 from app.audio.capture import MicrophoneSource
 from app.audio.devices import list_inputs
 from app.audio.levels import Level
-from app.backends import TOGETHER_KEY_NAME, Backend, test_key, together_key
+from app.backends import (
+    CUSTOM_KEY_NAME,
+    TOGETHER_KEY_NAME,
+    Backend,
+    custom_key,
+    test_key,
+    together_key,
+)
 from app.controller.bridge import Bridge, TaskDone
 from app.controller.dictation import DictationController
 from app.core.errors import AudioInputError
+from app.engine.models import DEFAULT_MODEL_ID
 from app.storage import settings as settings_store
 from app.storage.history import History
 from app.storage.secrets import SecretStoreError, set_secret
@@ -78,9 +86,14 @@ class Actions(QObject):
         except AudioInputError:
             microphones = []
         dialog = SettingsDialog(
-            self.controller.settings, microphones, together_key() is not None, self.window
+            self.controller.settings,
+            microphones,
+            together_key() is not None,
+            self.window,
+            has_custom_key=custom_key() is not None,
         )
         dialog.test_key_requested.connect(self._test_key)
+        dialog.custom_key_test_requested.connect(self._test_custom_key)
         dialog.mic_test_toggled.connect(self._mic_test)
         dialog.finished.connect(lambda _code: self._mic_test(False))
         self.dialog = dialog
@@ -97,6 +110,7 @@ class Actions(QObject):
         old = self.controller.settings
         old_choice = (old.backend, old.custom_url, dict(old.models))
         new, key = dialog.accepted_settings(), dialog.new_key()
+        server_key = dialog.new_custom_key()
         changed = (new.backend, new.custom_url, new.models) != old_choice
         old_backend = self.controller.backend
         self.controller.settings = new
@@ -105,10 +119,15 @@ class Actions(QObject):
             settings_store.save(paths.config_dir(), new)
             if key:
                 set_secret(TOGETHER_KEY_NAME, key)
+            if server_key:
+                set_secret(CUSTOM_KEY_NAME, server_key)
             return "settings saved"
 
-        self.bridge.run_in_background("settings-save", save)
-        if changed or key:
+        if server_key:  # saved before the new backend reads it from the keyring
+            save()
+        else:
+            self.bridge.run_in_background("settings-save", save)
+        if changed or key or server_key:
             self.controller.backend = self.make_backend(new)
             old_backend.close()
             self.window.status.setText(f"{self.controller.backend.describe()} · idle")
@@ -130,6 +149,17 @@ class Actions(QObject):
     @Slot(str)
     def _test_key(self, key: str) -> None:
         self.bridge.run_in_background("key-test", lambda: test_key(key or (together_key() or "")))
+
+    @Slot(str, str, str)
+    def _test_custom_key(self, url: str, key: str, model: str) -> None:
+        if not url:
+            if self.dialog is not None:
+                self.dialog.on_key_tested("enter the custom server's URL first")
+            return
+        chosen = key or custom_key() or ""
+        self.bridge.run_in_background(
+            "key-test", lambda: test_key(chosen, url=url, model=model or DEFAULT_MODEL_ID)
+        )
 
     @Slot(object)
     def _on_posted(self, payload: object) -> None:

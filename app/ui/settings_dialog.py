@@ -1,8 +1,9 @@
 """Settings: backend and key, models, language, microphone, VAD, hotkey, delivery, history.
 
 The dialog edits a copy of `Settings`; `accepted_settings()` returns it, and the API key
-(never stored in the settings file) comes back separately for the keyring. "Test key" runs
-a real handshake in the background and says what the server answered.
+(never stored in the settings file) comes back separately for the keyring, and so does the
+custom server's key (a team's `dictate serve --token`). "Test key" runs a real handshake in
+the background, against Together or against the custom URL, and says what it answered.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.backends import TOGETHER_MODELS
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.level_meter import LevelMeter
 
@@ -39,9 +41,11 @@ BACKENDS = [
 
 
 class SettingsDialog(QDialog):
-    """Signals: `test_key_requested(str key)`, `mic_test_toggled(bool on)`."""
+    """Signals: `test_key_requested(str key)`, `custom_key_test_requested(str url, str key,
+    str model)`, `mic_test_toggled(bool on)`."""
 
     test_key_requested = Signal(str)
+    custom_key_test_requested = Signal(str, str, str)
     mic_test_toggled = Signal(bool)
 
     def __init__(
@@ -50,6 +54,8 @@ class SettingsDialog(QDialog):
         microphones: list[str],
         has_key: bool,
         parent: QWidget | None = None,
+        *,
+        has_custom_key: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dictate — settings")
@@ -77,13 +83,16 @@ class SettingsDialog(QDialog):
         self.models = {
             name: QLineEdit(s.model_for(name)) for name in ("together", "local", "custom")
         }
+        custom_key_row = self._custom_key_row(has_custom_key)
+        together_models = self._together_models(s.model_for("together"))
         self.language = QLineEdit(s.language)
         self.language.setPlaceholderText("en, de, fr… (empty: detect)")
         form.addRow("Backend", self.backend)
         form.addRow("Custom URL", self.custom_url)
         form.addRow("API key", key_row)
         form.addRow("", self.key_result)
-        form.addRow("Together model", self.models["together"])
+        form.addRow("Custom server key", custom_key_row)
+        form.addRow("Together model", together_models)
         form.addRow("Local model", self.models["local"])
         form.addRow("Custom model", self.models["custom"])
         form.addRow("Language", self.language)
@@ -176,6 +185,42 @@ class SettingsDialog(QDialog):
             self.threshold.setValue(values["threshold"])
             self.silence.setValue(int(values["min_silence_duration_ms"]))
             self.pad.setValue(int(values["speech_pad_ms"]))
+
+    def _custom_key_row(self, has_custom_key: bool) -> QHBoxLayout:
+        self.custom_key = QLineEdit()
+        self.custom_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.custom_key.setPlaceholderText(
+            "stored in the OS keyring" if has_custom_key else "the server's key (if it has one)"
+        )
+        self.test_custom_key = QPushButton("Test key")
+        self.test_custom_key.clicked.connect(self._test_custom_key)
+        row = QHBoxLayout()
+        row.addWidget(self.custom_key, 1)
+        row.addWidget(self.test_custom_key)
+        return row
+
+    def _together_models(self, current: str) -> QComboBox:
+        """Together's realtime models to pick from; any other id can still be typed."""
+        box = QComboBox()
+        box.setEditable(True)
+        box.addItems(TOGETHER_MODELS)
+        box.setCurrentText(current)
+        line = box.lineEdit()
+        assert line is not None
+        self.models["together"] = line
+        return box
+
+    @Slot()
+    def _test_custom_key(self) -> None:
+        self.key_result.setText("testing…")
+        self.custom_key_test_requested.emit(
+            self.custom_url.text().strip(),
+            self.custom_key.text().strip(),
+            self.models["custom"].text().strip(),
+        )
+
+    def new_custom_key(self) -> str:
+        return self.custom_key.text().strip()
 
     @Slot()
     def _test_key(self) -> None:

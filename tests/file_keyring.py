@@ -1,0 +1,42 @@
+"""A keyring backend in a JSON file, for subprocesses under test.
+
+`PYTHON_KEYRING_BACKEND=tests.file_keyring.FileKeyring` and `DICTATE_TEST_KEYRING=path` give
+a `dictate` subprocess a real keyring that the test can fill, where the OS keyring would be
+the user's own (or absent, as on CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from keyring.backend import KeyringBackend
+
+
+class FileKeyring(KeyringBackend):
+    priority = 1
+
+    @property
+    def _path(self) -> Path:
+        return Path(os.environ["DICTATE_TEST_KEYRING"])
+
+    def _load(self) -> dict[str, str]:
+        try:
+            data: dict[str, str] = json.loads(self._path.read_text())
+        except FileNotFoundError:
+            return {}
+        return data
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._load().get(f"{service}/{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._load()
+        data[f"{service}/{username}"] = password
+        self._path.write_text(json.dumps(data))
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._load()
+        data.pop(f"{service}/{username}", None)
+        self._path.write_text(json.dumps(data))
