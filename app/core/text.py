@@ -48,9 +48,9 @@ FILLERS = frozenset({"um", "umm", "uh", "uhh", "uhm", "erm", "hmm"})
 # A repeat of these is a stutter ("I I think", "the the"); other doubles may be meant
 # ("had had", "that that", "very very"), so they stay.
 STUTTERS = frozenset(
-    "i i'm i'll we you he she it it's they the a an to and but or in on of for with my our "
-    "your this".split()
-)
+    ["i", "i'm", "i'll", "we", "you", "he", "she", "it", "it's", "they", "the", "a", "an",
+     "to", "and", "but", "or", "in", "on", "of", "for", "with", "my", "our", "your", "this"]
+)  # fmt: skip
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _BREAKS = re.compile(r"(\n+)")
@@ -83,7 +83,7 @@ def _capitalize(token: str) -> str:
 
 
 def _core(token: str) -> str:
-    return token.strip(_EDGE_PUNCT + "\"()").lower()
+    return token.strip(_EDGE_PUNCT + '"()').lower()
 
 
 def spoken_punctuation(text: str) -> str:
@@ -117,8 +117,8 @@ def remove_fillers(text: str) -> str:
     """Drop hesitations and stuttered function words, keeping punctuation and capitals."""
     kept: list[str] = []
     capitalize = False
-    for token in text.split():
-        core = _core(token)
+    for said in text.split():
+        token, core = said, _core(said)
         if core in FILLERS:
             tail = token.rstrip(_EDGE_PUNCT)
             end = token[len(tail) :]

@@ -140,8 +140,8 @@ NORMAL = ["hello", "world", "Uhuru", "umbrella", "line", "new", "that", "scratch
           "paragraph", "the", "manager", "I", "think", "period", "comma", "dictate", "ai",
           "email", "my", "um", "uh", "btw", "3.5", "ER", "had"]  # fmt: skip
 word = st.sampled_from(NORMAL)
-sentence = st.lists(word, min_size=1, max_size=8).map(" ".join).map(
-    lambda s: s[:1].upper() + s[1:] + "."
+sentence = (
+    st.lists(word, min_size=1, max_size=8).map(" ".join).map(lambda s: s[:1].upper() + s[1:] + ".")
 )
 command = st.sampled_from([c.capitalize() + "." for c in COMMANDS])
 segment = st.lists(st.one_of(sentence, command), min_size=1, max_size=3).map(" ".join)
@@ -185,6 +185,7 @@ def test_fillers_only_ever_remove_fillers_and_repeats(text: str) -> None:
     out = render([text], Words(commands=False)).split()
     kept = [w for w in text.split() if w.lower() not in FILLERS]
     assert [w.lower() for w in out] == [
-        w.lower() for i, w in enumerate(kept) if i == 0 or w.lower() != kept[i - 1].lower()
-        or w.lower() not in {"i", "the", "my"}
+        w.lower()
+        for i, w in enumerate(kept)
+        if i == 0 or w.lower() != kept[i - 1].lower() or w.lower() not in {"i", "the", "my"}
     ]
