@@ -16,7 +16,7 @@ from typing import Protocol
 
 from app.backends import Backend, realtime_client, stream_pcm
 from app.core.errors import AudioInputError, DictationError
-from app.core.text import raw_text, render
+from app.core.text import prepare, raw_text, render
 from app.core.words import Words, vocabulary_prompt
 from app.realtime.client import RealtimeClient
 from app.realtime.events import DictationResult
@@ -113,6 +113,7 @@ class DictationRun:
             self.source = self.source_factory()
             self.source.start(self._route)
             self._tell(MicOpened(getattr(getattr(self.source, "device", None), "name", "")))
+            prepare(self.words)
             self.backend.wait_ready()
             config = self.backend.client_config(
                 language=self.language,

@@ -177,6 +177,12 @@ def _replacer(rules: tuple[Rule, ...]) -> _Replacer:
     return _Replacer(rules)
 
 
+def prepare(words: Words) -> None:
+    """Compile the rules now (tens of ms for hundreds of rules), off the GUI thread, so the
+    first final does not pay for it; later renders find them compiled."""
+    _replacer(words.rules)
+
+
 def clean_sentence(text: str, words: Words) -> str:
     if words.spoken_punctuation:
         text = spoken_punctuation(text)
