@@ -46,7 +46,7 @@ def speak(text: str, path: Path) -> bytes:
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(raw), text], check=True)
     subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
     with wave.open(str(path)) as w:
-        return w.readframes(w.getnframes())
+        return bytes(w.readframes(w.getnframes()))
 
 
 def names_accuracy(clips: list[tuple[str, str, bytes]], prompt: str | None) -> list[str]:
