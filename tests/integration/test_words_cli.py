@@ -71,8 +71,10 @@ def test_the_apps_settings_apply_and_flags_override_them(
     }}))  # fmt: skip
     done = transcribe(engine, home, wav)
     assert done.stdout == EXPECTED + "\n", done.stderr
-    overridden = transcribe(engine, home, wav, "--vocabulary", "", "--no-commands")
+    many = ", ".join(f"Name{i:03d}" for i in range(200))
+    overridden = transcribe(engine, home, wav, "--vocabulary", many, "--no-commands")
     assert VOCABULARY not in overridden.stdout and "Delete that." in overridden.stdout
+    assert "first 65 entries are used, 135 left out (from 'Name065'" in overridden.stderr
 
 
 def test_a_bad_rules_file_is_named(engine: Engine, home: Path, wav: Path, tmp_path: Path) -> None:
