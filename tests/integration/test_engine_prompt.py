@@ -12,7 +12,7 @@ from tests.speech import TEXTS, pcm, wer
 
 def test_the_vocabulary_prompt_spells_the_name_and_a_long_one_still_leaves_room() -> None:
     recognizer = ModelRegistry("cpu", 1).get("openai/whisper-tiny.en")
-    audio = np.frombuffer(pcm("name"), "<i2").astype(np.float32) / 32768
+    audio = np.frombuffer(pcm("name"), "<i2").astype(np.float32) / np.float32(32768)
     assert "Nguyen" not in recognizer.transcribe(audio)
     assert "Nguyen" in recognizer.transcribe(audio, prompt=vocabulary_prompt(["Nguyen"]).prompt)
     full = vocabulary_prompt([f"Colleague{i:03d}" for i in range(200)])
