@@ -74,8 +74,14 @@ def test_words_from_the_dialog_apply_at_once_persist_and_rerender_retry(
         assert (tmp_path / "export.txt").read_text().endswith(RULES.splitlines()[-1] + "\n")
         dialog.accept()
 
+        shown: list[tuple[str, str]] = []
+        parts.controller.text_changed.connect(lambda final, live: shown.append((final, live)))
         after, row = dictate(qtbot, parts)  # no restart
         assert after == EXPECTED
+        # Every segment arrives as a live delta first: it is shown after the rules already.
+        assert any("Best regards" in live for _final, live in shown)
+        assert not any(w in f"{final} {live}".lower() for final, live in shown
+                       for w in ("signature", "paragraph", "delete that"))  # fmt: skip
         assert parts.window.transcript.all_text().endswith(EXPECTED)
         assert QGuiApplication.clipboard().text() == EXPECTED
         saved = parts.history.get(row)
