@@ -38,7 +38,7 @@ from app.controller.run import (
 )
 from app.core.errors import AuthError, DictationError
 from app.core.phases import Phase, allowed, recording
-from app.core.text import raw_text, render, render_live
+from app.core.text import raw_text, render, render_live, segments_of
 from app.core.words import Words, vocabulary_prompt
 from app.realtime.events import DictationResult, Fatal, SegmentCompleted, Status, TextChanged
 from app.realtime.protocol import TurnDetection
@@ -151,6 +151,16 @@ class DictationController(QObject):
 
         self.bridge.run_in_background("retry", work)
 
+    @Slot()
+    def rerender_history(self) -> None:
+        """After a rule change: every saved dictation rendered again with today's words."""
+        if self.history is None:
+            return
+        history, words = self.history, self.settings.words()
+        self.bridge.run_in_background(
+            "rerender", lambda: history.rerender(lambda raw: render(segments_of(raw), words))
+        )
+
     def _sound(self, name: str) -> None:
         if self.settings.sounds:  # read each time: the settings dialog may switch it
             self._play(name)
@@ -216,6 +226,11 @@ class DictationController(QObject):
         elif done.tag == "finish" and done.error is not None:
             self._show_problem(DictationError(f"the dictation could not finish: {done.error}"))
             self._move(Phase.ERROR)
+        elif done.tag == "rerender":
+            if done.error is not None:
+                self.notice.emit(f"could not render the history again: {done.error}")
+            else:
+                self.notice.emit(f"{done.result} dictation(s) rendered again with your words")
         elif done.tag == "retry":
             row, result, text = done.result if done.error is None else (0, None, "")
             if result is None:

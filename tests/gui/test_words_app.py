@@ -94,12 +94,25 @@ def test_words_from_the_dialog_apply_at_once_persist_and_rerender_retry(
         again = parts.history.get(first_row)
         assert again is not None and again.text == EXPECTED
 
+        # A rule change, then "Apply my words" in the history renders saved dictations again.
+        parts.controller.settings.rules.append(["thank you", "Thanks"])
+        parts.actions.open_history()
+        panel = parts.actions.panel
+        assert panel is not None
+        with qtbot.waitSignal(parts.controller.notice, timeout=10000) as noticed:
+            panel.rerender.click()
+        assert noticed.args == ["2 dictation(s) rendered again with your words"]
+        rendered = parts.history.get(row)
+        assert rendered is not None and rendered.text.endswith("\n\nThanks for your help.")
+        qtbot.waitUntil(lambda: "Thanks for your help." in panel.list.item(0).text())
+        panel.close()
+
         qtbot.waitUntil(lambda: settings_store.load(paths.config_dir()).vocabulary != [],
                         timeout=10000)  # fmt: skip
         restarted = settings_store.load(paths.config_dir())
-        assert restarted.words() == parts.controller.settings.words()
         assert restarted.vocabulary == [VOCABULARY]
-        assert restarted.rules == [["my signature", "Best regards,\nJane"]]
+        assert restarted.rules == [["my signature", "Best regards,\nJane"]]  # saved at Save
+        assert restarted.spoken_commands and restarted.remove_fillers
     finally:
         parts.instance.close()
         parts.history.close()
