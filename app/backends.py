@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` 
     from app.engine.embedded import EmbeddedEngine
     from app.realtime.client import RealtimeClient
     from app.realtime.config import ClientConfig
-    from app.realtime.events import DictationResult
+    from app.realtime.events import ClientEvent, DictationResult
 
 TOGETHER_URL = "wss://api.together.ai/v1"
 TOGETHER_MODEL = "openai/whisper-large-v3"
@@ -145,6 +145,19 @@ def test_key(key: str, *, url: str = TOGETHER_URL, model: str = TOGETHER_MODEL) 
     finally:
         ws.close()
     return "the key works" if "session.created" in str(first) else f"unexpected answer: {first!r}"
+
+
+def realtime_client(
+    config: ClientConfig, on_event: Callable[[ClientEvent], None] | None = None
+) -> RealtimeClient:
+    """A client for `config`; its prompt (the vocabulary) goes out before any audio."""
+    from app.realtime.client import RealtimeClient
+    from app.realtime.config import Connector, connect_websocket, with_session
+
+    connect: Connector = connect_websocket
+    if config.prompt:
+        connect = with_session(connect_websocket, {"prompt": config.prompt})
+    return RealtimeClient(config, on_event, connect=connect)
 
 
 def stream_pcm(client: RealtimeClient, pcm: bytes, *, realtime: bool) -> DictationResult:

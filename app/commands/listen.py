@@ -1,15 +1,14 @@
 """`dictate listen`: live dictation in the terminal, from the microphone.
 
-The live partial rewrites one line, each final segment is printed, and the whole transcript
-comes at the end. Ctrl-C or `--seconds` stops: the microphone is drained and the last words
-committed before anything closes, so nothing said is cut off.
+On a terminal the live text rewrites one line; the whole transcript, after the user's words
+(`core.text`, as in the app), comes at the end. Ctrl-C or `--seconds` stops: the microphone
+is drained and the last words committed before anything closes, so nothing said is cut off.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 import threading
 
 from app.commands.transcribe import add_backend_arguments, note, open_client
@@ -51,9 +50,7 @@ def run(args: argparse.Namespace) -> int:
             stopped.wait(args.seconds)
         source.stop()
         result = client.finish()
-        printer.finish()
-        if result.text and not args.json:
-            sys.stdout.write("\n" + result.text + "\n")
+        printer.finish(result)
         dropped = source.dropped_blocks + result.dropped_frames
         if dropped:
             note(f"warning: {dropped} audio block(s) were dropped (the computer was too busy)")

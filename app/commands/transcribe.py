@@ -1,8 +1,11 @@
 """`dictate transcribe FILE`: stream a recording through the realtime protocol.
 
-On a terminal the live partial rewrites one line and each final segment gets its own;
-`--json` prints every event as a JSON line instead. Errors print one clear sentence and
-exit non-zero (codes in `app.core.errors`).
+The text goes through the user's words (`core.text`: vocabulary, rules, spoken commands,
+fillers) exactly as in the app, with the app's settings unless flags override them. On a
+terminal the live text rewrites one line while it streams; the final text is printed at the
+end (a "scratch that" may still remove what came before, so nothing is printed early).
+`--json` prints every event as a JSON line instead, and a last `Final` event with the text.
+Errors print one clear sentence and exit non-zero (codes in `app.core.errors`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import threading
 from typing import TYPE_CHECKING, TextIO
 
 from app.backends import BACKENDS
+from app.core.text import raw_text, render, render_live
+from app.core.words import RulesError, Words, parse_rules, parse_vocabulary, vocabulary_prompt
 from app.realtime.events import (
     ClientEvent,
     Fatal,
@@ -25,6 +30,7 @@ from app.realtime.events import (
 if TYPE_CHECKING:
     from app.backends import Backend
     from app.realtime.client import RealtimeClient
+    from app.realtime.events import DictationResult
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,26 +69,60 @@ def add_backend_arguments(p: argparse.ArgumentParser) -> None:
             "environment: a command line is visible to other users"
         ),
     )
+    words = p.add_argument_group("your words (default: the app's settings)")
+    words.add_argument(
+        "--vocabulary", metavar='"A, B"', help="names and terms to recognize (replaces the list)"
+    )
+    words.add_argument(
+        "--rules", metavar="FILE", help="replacements file: 'spoken words = written text'"
+    )
+    words.add_argument("--no-commands", action="store_true", help="no spoken commands")
+    words.add_argument("--keep-fillers", action="store_true", help="keep um, uh and stutters")
+
+
+def words_from(args: argparse.Namespace, command: str) -> Words | int:
+    """The app's settings with the command line's overrides, or an exit code (said why)."""
+    from app import paths
+    from app.storage import settings as settings_store
+
+    words = settings_store.load(paths.config_dir()).words()
+    changes: dict[str, object] = {}
+    if args.vocabulary is not None:
+        changes["vocabulary"] = tuple(parse_vocabulary(args.vocabulary))
+    if args.rules:
+        try:
+            with open(args.rules, encoding="utf-8") as f:
+                changes["rules"] = tuple(parse_rules(f.read()))
+        except (OSError, RulesError) as exc:
+            note(f"dictate {command}: {args.rules}: {exc}")
+            return 2
+    if args.no_commands:
+        changes["commands"] = False
+    if args.keep_fillers:
+        changes["remove_fillers"] = False
+    return dataclasses.replace(words, **changes)  # type: ignore[arg-type]
 
 
 class Printer:
     """Renders client events on a terminal, a pipe, or as JSON lines."""
 
-    def __init__(self, out: TextIO, *, as_json: bool, live: bool) -> None:
-        self.out, self.as_json, self.live = out, as_json, live
+    def __init__(self, out: TextIO, *, as_json: bool, live: bool, words: Words) -> None:
+        self.out, self.as_json, self.live, self.words = out, as_json, live, words
         self._lock = threading.Lock()
         self._partial_shown = False
+        self._segments: list[str] = []
 
     def __call__(self, event: ClientEvent) -> None:
         with self._lock:
+            if isinstance(event, SegmentCompleted):
+                self._segments.append(event.text)
             if self.as_json:
                 self._json(event)
-            elif isinstance(event, SegmentCompleted):
-                self._clear_partial()
-                self.out.write(event.text + "\n")
-            elif isinstance(event, TextChanged) and self.live and event.live:
+            elif isinstance(event, TextChanged) and self.live:
+                final, live = render_live(self._segments, event.live, self.words)
+                shown = " ".join(f"{final} {live}".split())
                 width = 100
-                text = event.live if len(event.live) < width else "…" + event.live[-width:]
+                text = shown if len(shown) < width else "…" + shown[-width:]
                 self.out.write("\r\033[K" + text)
                 self._partial_shown = True
             self.out.flush()
@@ -103,10 +143,18 @@ class Printer:
             data = {"event": type(event).__name__, **dataclasses.asdict(event)}
         self.out.write(json.dumps(data) + "\n")
 
-    def finish(self) -> None:
+    def finish(self, result: DictationResult) -> str:
+        """Print the final text (after the user's words) and return it."""
+        text = render(result.segments, self.words)
         with self._lock:
             self._clear_partial()
+            if self.as_json:
+                final = {"event": "Final", "text": text, "raw": raw_text(result.segments)}
+                self.out.write(json.dumps(final) + "\n")
+            elif text:
+                self.out.write(text + "\n")
             self.out.flush()
+        return text
 
 
 def note(message: str) -> None:
@@ -118,9 +166,14 @@ def open_client(
     args: argparse.Namespace, command: str
 ) -> tuple[Backend, RealtimeClient, Printer] | int:
     """The backend the arguments ask for and a client for it, or an exit code (said why)."""
-    from app.backends import choose_backend
-    from app.realtime.client import RealtimeClient
+    from app.backends import choose_backend, realtime_client
 
+    words = words_from(args, command)
+    if isinstance(words, int):
+        return words
+    vocabulary = vocabulary_prompt(words.vocabulary)
+    if vocabulary.note:
+        note(f"warning: {vocabulary.note}")
     try:
         backend = choose_backend(args.backend, url=args.url, model=args.model,
                                  api_key=args.api_key)  # fmt: skip
@@ -128,14 +181,14 @@ def open_client(
         note(f"dictate {command}: {exc}")
         return 2
     try:
-        config = backend.client_config(language=args.language)
+        config = backend.client_config(language=args.language, prompt=vocabulary.prompt or None)
     except (RuntimeError, TimeoutError) as exc:
         backend.close()
         note(f"dictate {command}: {exc}")
         return 6
     note(f"backend: {backend.describe()}")
-    printer = Printer(sys.stdout, as_json=args.json, live=sys.stdout.isatty())
-    return backend, RealtimeClient(config, printer), printer
+    printer = Printer(sys.stdout, as_json=args.json, live=sys.stdout.isatty(), words=words)
+    return backend, realtime_client(config, printer), printer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
     backend, client, printer = opened
     try:
         result = stream_pcm(client, pcm, realtime=args.pace == "realtime")
-        printer.finish()
+        printer.finish(result)
         if result.error is not None:
             note(f"dictate transcribe: {result.error}")
             return result.error.exit_code

@@ -7,7 +7,8 @@ dropped. Signals:
 
 - `phase_changed(str phase, str detail)`: idle, loading model, connecting, listening,
   finishing, error; detail names the backend.
-- `text_changed(str final, str live)`: the current dictation's settled text and partial.
+- `text_changed(str final, str live)`: the current dictation's settled text and partial,
+  both after the user's words (`core.text`), so what is shown is what will be delivered.
 - `level_changed(float rms_dbfs)`
 - `problem(str message, str action)`: what went wrong, and the button that fixes it.
 - `notice(str message)`: a warning that needs no action (microphone fallback...).
@@ -37,7 +38,9 @@ from app.controller.run import (
 )
 from app.core.errors import AuthError, DictationError
 from app.core.phases import Phase, allowed, recording
-from app.realtime.events import DictationResult, Fatal, Status, TextChanged
+from app.core.text import raw_text, render, render_live, segments_of
+from app.core.words import Words, vocabulary_prompt
+from app.realtime.events import DictationResult, Fatal, SegmentCompleted, Status, TextChanged
 from app.realtime.protocol import TurnDetection
 from app.storage.history import History
 from app.storage.settings import Settings
@@ -73,6 +76,8 @@ class DictationController(QObject):
         self._number = 0
         self._run: DictationRun | None = None
         self._finishing: threading.Thread | None = None
+        self._words = Words()  # the current dictation's, taken from the settings at press
+        self._segments: list[str] = []
         bridge.posted.connect(self._on_posted)
 
     # --- intents (main thread) ---------------------------------------------------------
@@ -83,6 +88,11 @@ class DictationController(QObject):
             return
         self._number += 1
         td = self._turn_detection()
+        self._words = self.settings.words()
+        self._segments = []
+        note = vocabulary_prompt(self._words.vocabulary).note
+        if note:
+            self.notice.emit(note)
         self._run = DictationRun(
             self._number,
             self.backend,
@@ -92,6 +102,7 @@ class DictationController(QObject):
             language=self.settings.language or None,
             turn_detection=td,
             keep_audio=self.settings.history_audio,
+            words=self._words,
         )
         self.text_changed.emit("", "")
         ready = self.backend.engine is None or bool(self.backend.url)
@@ -125,17 +136,30 @@ class DictationController(QObject):
         if self.history is None:
             return
         history, backend, language = self.history, self.backend, self.settings.language
+        words = self.settings.words()
 
-        def work() -> tuple[int, DictationResult | None]:
+        def work() -> tuple[int, DictationResult | None, str]:
             audio = history.audio(row)
             if not audio:
-                return row, None
-            result: DictationResult = retry_transcription(backend, audio, language or None)
+                return row, None, ""
+            result = retry_transcription(backend, audio, language or None, words)
+            text = render(result.segments, words)
             if result.error is None:
-                history.update(row, result.text, backend=backend.name, model=backend.model)
-            return row, result
+                history.update(row, text, backend=backend.name, model=backend.model,
+                               raw=raw_text(result.segments))  # fmt: skip
+            return row, result, text
 
         self.bridge.run_in_background("retry", work)
+
+    @Slot()
+    def rerender_history(self) -> None:
+        """After a rule change: every saved dictation rendered again with today's words."""
+        if self.history is None:
+            return
+        history, words = self.history, self.settings.words()
+        self.bridge.run_in_background(
+            "rerender", lambda: history.rerender(lambda raw: render(segments_of(raw), words))
+        )
 
     def _sound(self, name: str) -> None:
         if self.settings.sounds:  # read each time: the settings dialog may switch it
@@ -185,8 +209,10 @@ class DictationController(QObject):
                     f"microphone '{self.settings.microphone}' is not connected; "
                     f"using '{event.device}'"
                 )
+        elif isinstance(event, SegmentCompleted):
+            self._segments.append(event.text)
         elif isinstance(event, TextChanged):
-            self.text_changed.emit(event.final, event.live)
+            self.text_changed.emit(*render_live(self._segments, event.live, self._words))
         elif isinstance(event, Status):
             if event.state == "reconnecting" and self.phase == Phase.LISTENING:
                 self.notice.emit(f"reconnecting: {event.detail}")
@@ -200,14 +226,19 @@ class DictationController(QObject):
         elif done.tag == "finish" and done.error is not None:
             self._show_problem(DictationError(f"the dictation could not finish: {done.error}"))
             self._move(Phase.ERROR)
+        elif done.tag == "rerender":
+            if done.error is not None:
+                self.notice.emit(f"could not render the history again: {done.error}")
+            else:
+                self.notice.emit(f"{done.result} dictation(s) rendered again with your words")
         elif done.tag == "retry":
-            row, result = done.result if done.error is None else (0, None)
+            row, result, text = done.result if done.error is None else (0, None, "")
             if result is None:
                 self.retried.emit(row, "", "no audio saved for this dictation")
             elif result.error is not None:
                 self.retried.emit(row, "", str(result.error))
             else:
-                self.retried.emit(row, result.text, "")
+                self.retried.emit(row, text, "")
                 if row == self.last_failed_row:
                     self.last_failed_row = 0
 
@@ -215,7 +246,7 @@ class DictationController(QObject):
         if done.number != self._number:
             return
         result = done.result
-        self.text_changed.emit(result.text, "")
+        self.text_changed.emit(done.text, "")
         if result.error is not None:
             self.last_failed_row = done.row
             self._show_problem(result.error, saved=done.row > 0 and bool(result.audio))
@@ -224,7 +255,7 @@ class DictationController(QObject):
             self._move(Phase.IDLE)
         if done.save_error:
             self.notice.emit(done.save_error)
-        self.finished.emit(result.text, done.row)
+        self.finished.emit(done.text, done.row)
 
     def _show_problem(self, error: DictationError, *, saved: bool = False) -> None:
         action = error.action

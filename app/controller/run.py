@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.backends import Backend, stream_pcm
+from app.backends import Backend, realtime_client, stream_pcm
 from app.core.errors import AudioInputError, DictationError
+from app.core.text import prepare, raw_text, render
+from app.core.words import Words, vocabulary_prompt
 from app.realtime.client import RealtimeClient
 from app.realtime.events import DictationResult
 from app.realtime.protocol import TurnDetection
@@ -37,11 +39,14 @@ class RunEvent:
 
 @dataclass(frozen=True)
 class RunFinished:
+    """`text` is the result after the user's words (`core.text`); `result.text` is raw."""
+
     number: int
     result: DictationResult
     row: int
     save_error: str
     backend: str
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class DictationRun:
         language: str | None,
         turn_detection: TurnDetection | None,
         keep_audio: bool,
+        words: Words | None = None,
     ) -> None:
         self.number = number
         self.backend = backend
@@ -82,6 +88,7 @@ class DictationRun:
         self.language = language
         self.turn_detection = turn_detection
         self.keep_audio = keep_audio
+        self.words = words or Words()
         self.started_at = time.time()
         self.opened = threading.Event()
         self.source: Source | None = None
@@ -106,11 +113,14 @@ class DictationRun:
             self.source = self.source_factory()
             self.source.start(self._route)
             self._tell(MicOpened(getattr(getattr(self.source, "device", None), "name", "")))
+            prepare(self.words)
             self.backend.wait_ready()
             config = self.backend.client_config(
-                language=self.language, turn_detection=self.turn_detection
+                language=self.language,
+                turn_detection=self.turn_detection,
+                prompt=vocabulary_prompt(self.words.vocabulary).prompt or None,
             )
-            client = RealtimeClient(config, self._tell)
+            client = realtime_client(config, self._tell)
             client.start()
             with self._lock:
                 for frame in self._held:
@@ -148,17 +158,19 @@ class DictationRun:
                 result.text, result.segments, result.audio, self.error,
                 result.reconnects, result.dropped_frames,
             )  # fmt: skip
-        row, save_error = self._save(result)
-        return RunFinished(self.number, result, row, save_error, self.backend.describe())
+        text = render(result.segments, self.words)
+        row, save_error = self._save(result, text)
+        return RunFinished(self.number, result, row, save_error, self.backend.describe(), text)
 
-    def _save(self, result: DictationResult) -> tuple[int, str]:
+    def _save(self, result: DictationResult, text: str) -> tuple[int, str]:
         if self.history is None or (not result.text and not result.audio):
             return 0, ""
         failed = result.error is not None
         keep = failed or self.keep_audio
         try:
             row = self.history.add(
-                result.text,
+                text,
+                raw=raw_text(result.segments),
                 started_at=self.started_at,
                 duration_s=len(result.audio) / 32000,
                 backend=self.backend.name,
@@ -172,8 +184,12 @@ class DictationRun:
         return row, ""
 
 
-def retry_transcription(backend: Backend, audio: bytes, language: str | None) -> DictationResult:
-    """Transcribe saved audio again (fast, not paced)."""
+def retry_transcription(
+    backend: Backend, audio: bytes, language: str | None, words: Words | None = None
+) -> DictationResult:
+    """Transcribe saved audio again (fast, not paced), with the user's vocabulary."""
+    words = words or Words()
     backend.wait_ready()
-    client = RealtimeClient(backend.client_config(language=language))
+    prompt = vocabulary_prompt(words.vocabulary).prompt or None
+    client = realtime_client(backend.client_config(language=language, prompt=prompt))
     return stream_pcm(client, audio, realtime=False)

@@ -121,7 +121,9 @@ class Recognizer:
             encoded,
             [tokens],
             beam_size=1,
-            max_length=min(448 - len(tokens), int(audio.size / 16000 * 12) + 16),
+            # CTranslate2 counts the prompt in `max_length`: the budget for new words comes
+            # on top of it, or a long prompt leaves no room for any text at all.
+            max_length=min(448, len(tokens) + int(audio.size / 16000 * 12) + 16),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,

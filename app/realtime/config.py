@@ -9,7 +9,7 @@ from typing import Any
 import websocket
 
 from app.realtime.backoff import Backoff
-from app.realtime.protocol import TurnDetection
+from app.realtime.protocol import SessionUpdate, TurnDetection, encode_client_message
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class ClientConfig:
     model: str
     api_key: str | None = None
     language: str | None = None
+    prompt: str | None = None  # the user's vocabulary (core.words.vocabulary_prompt)
     turn_detection: TurnDetection | None = field(default_factory=TurnDetection)
     connect_timeout_s: float = 10.0
     io_timeout_s: float = 5.0
@@ -43,3 +44,18 @@ def connect_websocket(url: str, headers: list[str], timeout: float) -> websocket
     return websocket.create_connection(
         url, header=headers, timeout=timeout, suppress_origin=True, enable_multithread=True
     )
+
+
+def with_session(connect: Connector, session: dict[str, Any]) -> Connector:
+    """`connect`, then a session update before any audio, on every (re)connection.
+
+    This is how the vocabulary prompt travels: Together applies `prompt` from a session
+    update (PROTOCOL.md 7) and our engine does too; audio sent afterwards is decoded with it.
+    """
+
+    def connect_with_session(url: str, headers: list[str], timeout: float) -> Any:
+        ws = connect(url, headers, timeout)
+        ws.send(encode_client_message(SessionUpdate(session)))
+        return ws
+
+    return connect_with_session

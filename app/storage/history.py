@@ -1,6 +1,8 @@
 """Every dictation, saved the moment its final text is known: SQLite in WAL mode.
 
-A row holds the text, when, how long, which backend and model, and whether it failed; the
+A row holds the text (after the user's words: replacements, commands...) and the raw
+recognizer text it came from (one segment a line, so a rule change or Retry can render it
+again), when, how long, which backend and model, and whether it failed; the
 audio (16 kHz mono s16le) sits in its own table so listing stays fast, and is pruned after
 `audio_days`. A failed dictation keeps its audio so it can be retried. Commits are durable
 (`synchronous=FULL`), so a crash right after a dictation loses nothing. One connection,
@@ -13,6 +15,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +29,8 @@ CREATE TABLE IF NOT EXISTS dictations (
     backend TEXT NOT NULL,
     model TEXT NOT NULL,
     status TEXT NOT NULL,
-    error TEXT NOT NULL DEFAULT ''
+    error TEXT NOT NULL DEFAULT '',
+    raw TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS audio (
     dictation_id INTEGER PRIMARY KEY REFERENCES dictations(id) ON DELETE CASCADE,
@@ -34,6 +38,10 @@ CREATE TABLE IF NOT EXISTS audio (
 );
 CREATE INDEX IF NOT EXISTS dictations_started ON dictations(started_at);
 """
+
+
+# Schema versions (PRAGMA user_version): 0 had no `raw` column; 1 has it.
+SCHEMA_VERSION = 1
 
 
 class HistoryError(RuntimeError):
@@ -51,6 +59,7 @@ class Dictation:
     status: str  # "ok" or "failed"
     error: str
     has_audio: bool
+    raw: str = ""  # the recognizer's segments, one a line; "" in rows from before it was kept
 
     @property
     def when(self) -> str:
@@ -68,8 +77,19 @@ class History:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
+            self._migrate()
         except sqlite3.Error as exc:
             raise HistoryError(f"cannot open the history at {path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        """Bring a database written by an older version up to date, in place."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(dictations)")}
+        if "raw" not in columns:
+            self._db.execute("ALTER TABLE dictations ADD COLUMN raw TEXT NOT NULL DEFAULT ''")
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
         with self._lock:
@@ -94,14 +114,15 @@ class History:
         status: str = "ok",
         error: str = "",
         audio: bytes | None = None,
+        raw: str = "",
     ) -> int:
         with self._lock:
             try:
                 self._db.execute("BEGIN")
                 cursor = self._db.execute(
                     "INSERT INTO dictations (started_at, duration_s, text, backend, model, "
-                    "status, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (started_at, duration_s, text, backend, model, status, error),
+                    "status, error, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (started_at, duration_s, text, backend, model, status, error, raw),
                 )
                 row = int(cursor.lastrowid or 0)
                 if audio:
@@ -114,12 +135,32 @@ class History:
             return row
 
     def update(
-        self, row: int, text: str, *, backend: str, model: str, status: str = "ok", error: str = ""
+        self,
+        row: int,
+        text: str,
+        *,
+        backend: str,
+        model: str,
+        status: str = "ok",
+        error: str = "",
+        raw: str | None = None,
     ) -> None:
         self._write(
-            "UPDATE dictations SET text=?, backend=?, model=?, status=?, error=? WHERE id=?",
-            (text, backend, model, status, error, row),
+            "UPDATE dictations SET text=?, backend=?, model=?, status=?, error=?, "
+            "raw=COALESCE(?, raw) WHERE id=?",
+            (text, backend, model, status, error, raw, row),
         )
+
+    def rerender(self, render: Callable[[str], str]) -> int:
+        """Render every row that kept its raw text again (after a rule change); returns
+        how many rows changed. Rows from before raw text was kept are left as they are."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, raw, text FROM dictations WHERE raw != ''")
+            changed = [(render(raw), row) for row, raw, text in rows.fetchall()
+                       if render(raw) != text]  # fmt: skip
+        for text, row in changed:
+            self._write("UPDATE dictations SET text=? WHERE id=?", (text, row))
+        return len(changed)
 
     def delete(self, row: int) -> None:
         self._write("DELETE FROM dictations WHERE id=?", (row,))
@@ -144,7 +185,7 @@ class History:
     def _select(self, tail: str, args: tuple[object, ...]) -> list[Dictation]:
         sql = (
             "SELECT d.id, d.started_at, d.duration_s, d.text, d.backend, d.model, d.status, "
-            "d.error, a.dictation_id IS NOT NULL FROM dictations d "
+            "d.error, a.dictation_id IS NOT NULL, d.raw FROM dictations d "
             f"LEFT JOIN audio a ON a.dictation_id = d.id {tail}"
         )
         with self._lock:
@@ -160,6 +201,7 @@ class History:
                 status=row[6],
                 error=row[7],
                 has_audio=bool(row[8]),
+                raw=row[9],
             )
             for row in rows
         ]

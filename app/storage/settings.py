@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from app.core.words import Words, rules_from_pairs
+
 SCHEMA_VERSION = 1
 
 VAD_PRESETS: dict[str, dict[str, float]] = {
@@ -51,9 +53,25 @@ class Settings:
     history_audio: bool = True
     history_audio_days: int = 30
     close_to_tray: bool = True
+    # Your words (core.words): names for the recognizer, [said, written] rules, switches.
+    vocabulary: list[str] = field(default_factory=list)
+    rules: list[list[str]] = field(default_factory=list)
+    spoken_commands: bool = True
+    spoken_punctuation: bool = False
+    remove_fillers: bool = True
 
     def model_for(self, backend: str) -> str:
         return self.models.get(backend, "")
+
+    def words(self) -> Words:
+        """What the text pipeline applies; read at each dictation, so edits apply at once."""
+        return Words(
+            vocabulary=tuple(v for v in self.vocabulary if isinstance(v, str) and v.strip()),
+            rules=rules_from_pairs(self.rules),
+            commands=self.spoken_commands,
+            spoken_punctuation=self.spoken_punctuation,
+            remove_fillers=self.remove_fillers,
+        )
 
 
 def settings_path(config_dir: Path) -> Path:

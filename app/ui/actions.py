@@ -74,6 +74,7 @@ class Actions(QObject):
         if self.panel is None:
             self.panel = HistoryPanel(self.history, self.bridge, self.window)
             self.panel.retry_requested.connect(self.controller.retry)
+            self.panel.rerender_requested.connect(self.controller.rerender_history)
             self.controller.retried.connect(self.panel.on_retried)
         self.panel.refresh()
         self.panel.show()

@@ -1,7 +1,8 @@
 """The history: search, copy, delete, export and Retry of saved dictations.
 
 Reads and writes run on background threads through the bridge; the panel only renders rows
-it is handed. Signals: `retry_requested(int row)`.
+it is handed. Signals: `retry_requested(int row)`, `rerender_requested()` (render every
+dictation again from its raw text with today's words, after a rule change).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ FORMATS = {"Text (*.txt)": "text", "Markdown (*.md)": "markdown", "JSON (*.json)
 
 class HistoryPanel(QDialog):
     retry_requested = Signal(int)
+    rerender_requested = Signal()
 
     def __init__(self, history: History, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +55,10 @@ class HistoryPanel(QDialog):
         self.retry = QPushButton("Retry")
         self.retry.setToolTip("Transcribe the saved audio again with the current backend")
         self.export_button = QPushButton("Export…")
+        self.rerender = QPushButton("Apply my words")
+        self.rerender.setToolTip("Render every dictation again with today's vocabulary and rules")
+        self.rerender.clicked.connect(self.rerender_requested)
+        buttons.addWidget(self.rerender)
         for button, slot in (
             (self.copy, self._copy),
             (self.delete, self._delete),
@@ -81,7 +87,7 @@ class HistoryPanel(QDialog):
                 self.show_rows(payload.result)
             else:
                 self.info.setText(f"could not read the history: {payload.error}")
-        elif isinstance(payload, TaskDone) and payload.tag == "history-write":
+        elif isinstance(payload, TaskDone) and payload.tag in ("history-write", "rerender"):
             self.refresh()
 
     def show_rows(self, rows: list[Dictation]) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.backends import TOGETHER_MODELS
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.level_meter import LevelMeter
+from app.ui.words_page import WordsPage
 
 BACKENDS = [
     ("Automatic (Together with a key, else local)", "auto"),
@@ -170,6 +171,8 @@ class SettingsDialog(QDialog):
             bform.addRow("", box)
         bform.addRow("Keep audio for", self.retention)
         outer.addWidget(behaviour)
+        self.words_page = WordsPage(s)
+        outer.addWidget(self.words_page)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -261,4 +264,5 @@ class SettingsDialog(QDialog):
         for name, box in self.checks.items():
             setattr(s, name, box.isChecked())
         s.history_audio_days = self.retention.value()
+        self.words_page.apply(s)
         return s

@@ -40,10 +40,12 @@ class TranscriptView(QTextEdit):
         cursor = self.textCursor()
         cursor.setPosition(self._start)
         cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
-        lead = " " if self._start > 0 and (final or live) else ""
+        text = final or live
+        lead = " " if self._start > 0 and text and not text.startswith("\n") else ""
         cursor.insertText(lead + final, self._normal)
         if live:
-            cursor.insertText((" " if final else "") + live, self._live)
+            glue = final and not final.endswith("\n") and live[:1] not in "\n,.;:!?"
+            cursor.insertText((" " if glue else "") + live, self._live)
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
 

@@ -77,9 +77,8 @@ def test_the_fixtures_through_the_default_local_engine() -> None:
     done = dictate("transcribe", str(DATA / "long.wav"))
     assert done.returncode == 0, done.stderr.decode()
     assert "local engine" in done.stderr.decode()
-    lines = [line for line in done.stdout.decode().splitlines() if line.strip()]
-    assert len(lines) >= 3  # one line per final segment
-    assert wer(TEXTS["long"], " ".join(lines)) <= 0.3
+    # The final text, once: a spoken "scratch that" could still remove an earlier segment.
+    assert wer(TEXTS["long"], done.stdout.decode()) <= 0.3
 
 
 def test_json_lines_and_raw_pcm_from_stdin(engine: Engine) -> None:
