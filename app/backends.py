@@ -150,14 +150,10 @@ def test_key(key: str, *, url: str = TOGETHER_URL, model: str = TOGETHER_MODEL) 
 def realtime_client(
     config: ClientConfig, on_event: Callable[[ClientEvent], None] | None = None
 ) -> RealtimeClient:
-    """A client for `config`; its prompt (the vocabulary) goes out before any audio."""
+    """A client for `config` (its prompt, the vocabulary, goes out before any audio)."""
     from app.realtime.client import RealtimeClient
-    from app.realtime.config import Connector, connect_websocket, with_session
 
-    connect: Connector = connect_websocket
-    if config.prompt:
-        connect = with_session(connect_websocket, {"prompt": config.prompt})
-    return RealtimeClient(config, on_event, connect=connect)
+    return RealtimeClient(config, on_event)
 
 
 def stream_pcm(client: RealtimeClient, pcm: bytes, *, realtime: bool) -> DictationResult:

@@ -46,6 +46,7 @@ from app.realtime.protocol import (
     AudioCommitted,
     Commit,
     SessionCreated,
+    SessionUpdate,
     TranscriptCompleted,
     TranscriptDelta,
     TranscriptFailed,
@@ -289,6 +290,9 @@ class RealtimeClient:
             try:
                 ws = self._connect(self._url, self._headers(), self.config.connect_timeout_s)
                 ws.settimeout(self.config.io_timeout_s)
+                if self.config.prompt:  # the vocabulary, before any audio (PROTOCOL.md 7)
+                    update = SessionUpdate({"prompt": self.config.prompt})
+                    ws.send(encode_client_message(update))
             except Exception as exc:
                 error = errors.from_handshake(exc, self._url)
                 delay = next(attempts, None) if error.retryable else None

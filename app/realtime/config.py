@@ -9,7 +9,7 @@ from typing import Any
 import websocket
 
 from app.realtime.backoff import Backoff
-from app.realtime.protocol import SessionUpdate, TurnDetection, encode_client_message
+from app.realtime.protocol import TurnDetection
 
 
 @dataclass(frozen=True)
@@ -44,18 +44,3 @@ def connect_websocket(url: str, headers: list[str], timeout: float) -> websocket
     return websocket.create_connection(
         url, header=headers, timeout=timeout, suppress_origin=True, enable_multithread=True
     )
-
-
-def with_session(connect: Connector, session: dict[str, Any]) -> Connector:
-    """`connect`, then a session update before any audio, on every (re)connection.
-
-    This is how the vocabulary prompt travels: Together applies `prompt` from a session
-    update (PROTOCOL.md 7) and our engine does too; audio sent afterwards is decoded with it.
-    """
-
-    def connect_with_session(url: str, headers: list[str], timeout: float) -> Any:
-        ws = connect(url, headers, timeout)
-        ws.send(encode_client_message(SessionUpdate(session)))
-        return ws
-
-    return connect_with_session
