@@ -24,6 +24,7 @@ from app.backends import Backend, choose_backend, together_key
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.run import BackendReady, Notice, Source
+from app.controller.watchdog import StallWatchdog
 from app.platform import logfile, sounds
 from app.platform.hotkey import GlobalHotkey, paste_keystroke
 from app.platform.single_instance import InstanceServer, send_command
@@ -260,6 +261,8 @@ def run() -> int:
         QTimer.singleShot(0, lambda: print(f"window shown on {app.platformName()}", flush=True))
         _report_singletons("start")
     start_hotkey(parts)
+    watchdog = StallWatchdog()
+    watchdog.start()
     # PortAudio scans the devices when it starts (up to a second with ALSA): do it now, in
     # the background, so the first press opens the microphone at once.
     parts.bridge.run_in_background("audio-warmup", list_inputs)
@@ -281,6 +284,7 @@ def run() -> int:
     try:
         code = app.exec()
     finally:
+        watchdog.stop()
         parts.shutdown()
         logfile.uninstall()
     if os.environ.get("DICTATE_STARTUP_REPORT"):

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from app.audio import devices
 from app.engine.embedded import EmbeddedEngine
 from app.engine.server import ServerConfig
+from tests.virtual_mic import VirtualMic
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -34,3 +36,15 @@ def engine() -> Iterator[Engine]:
     running = start_engine(max_sessions=6)
     yield running
     running.embedded.stop()
+
+
+@pytest.fixture
+def mic() -> Iterator[VirtualMic]:
+    """The PulseAudio virtual microphone at 48 kHz, with a null sink so sounds really play;
+    PortAudio lists devices afresh before and after."""
+    virtual = VirtualMic(48000, speakers=True)
+    virtual.start()
+    devices.refresh()
+    yield virtual
+    virtual.stop()
+    devices.refresh()

@@ -11,28 +11,16 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.audio import devices
 from tests.conftest import Engine
 from tests.speech import seconds, silence
 from tests.virtual_mic import VirtualMic
 from tests.words_speech import EXPECTED, RULES, VOCABULARY, dictation
 
 pytestmark = pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs PulseAudio")
-
-
-@pytest.fixture
-def mic() -> Iterator[VirtualMic]:
-    virtual = VirtualMic(48000)
-    virtual.start()
-    devices.refresh()
-    yield virtual
-    virtual.stop()
-    devices.refresh()
 
 
 def test_listen_gives_the_same_text_as_transcribe_and_the_app(

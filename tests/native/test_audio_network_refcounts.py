@@ -8,12 +8,9 @@ sounddevice's callback (through the PulseAudio virtual microphone), websockets' 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import numpy as np
-import pytest
 
-from app.audio import devices
 from app.audio.resample import Resampler
 from app.engine.asr import ModelRegistry
 from app.engine.models import DEFAULT_MODEL_ID
@@ -47,15 +44,6 @@ def test_ctranslate2_decoding_keeps_the_singletons() -> None:
     speech = np.frombuffer(pcm("fox"), np.int16).astype(np.float32) / np.float32(32768)
     short = speech[: 16000 * 2]
     assert_no_drift(lambda: recognizer.transcribe(short), 40, "CTranslate2 (Whisper decode)")
-
-
-@pytest.fixture
-def mic() -> Iterator[VirtualMic]:
-    virtual = VirtualMic(48000)
-    virtual.start()
-    devices.refresh()
-    yield virtual
-    virtual.stop()
 
 
 def test_the_sounddevice_callback_keeps_the_singletons(mic: VirtualMic) -> None:

@@ -126,10 +126,17 @@ class SoakDriver:
                 self._seen.wait(min(remaining, 0.5))
 
     def ptt(self, action: str) -> None:
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "app", "ptt", action],
-            env=self.env, cwd=ROOT, check=True, capture_output=True, timeout=30,
+            env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
+        if done.returncode != 0:
+            state = "alive" if self.alive() else f"dead ({self.proc and self.proc.returncode})"
+            crash = self.home / "state" / "crash.log"
+            raise AssertionError(
+                f"dictate ptt {action} failed ({done.returncode}), the app is {state}: "
+                f"{done.stderr.strip()}\n{crash.read_text() if crash.exists() else ''}"
+            )
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -9,11 +9,9 @@ showed after many dictations in one process: one or two per test never found the
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 
 import pytest
 
-from app.audio import devices
 from tests.soak.driver import PHRASES, SoakDriver
 from tests.speech import TEXTS, wer
 from tests.virtual_mic import VirtualMic
@@ -30,15 +28,6 @@ pytestmark = pytest.mark.skipif(
     not (shutil.which("Xvfb") and shutil.which("xclip") and shutil.which("pulseaudio")),
     reason="needs Xvfb, xclip and PulseAudio",
 )
-
-
-@pytest.fixture
-def mic() -> Iterator[VirtualMic]:
-    virtual = VirtualMic(48000, speakers=True)
-    virtual.start()
-    devices.refresh()
-    yield virtual
-    virtual.stop()
 
 
 @pytest.mark.timeout(420)
