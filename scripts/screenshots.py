@@ -77,6 +77,10 @@ def main() -> None:
     dialog = parts.actions.dialog
     assert dialog is not None
     shot(dialog, "settings")
+    dialog.pages.setCurrentWidget(dialog.words_page)
+    dialog.words_page.vocabulary.setPlainText("Siobhan\nKubernetes")
+    wait(lambda: False, 0.2)
+    shot(dialog, "settings-words")
     dialog.close()
     QTimer.singleShot(0, app.quit)
     parts.shutdown()

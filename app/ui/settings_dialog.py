@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -63,6 +64,8 @@ class SettingsDialog(QDialog):
         s = dataclasses.replace(settings, models=dict(settings.models))
         self.edited = s
         outer = QVBoxLayout(self)
+        self.pages = QTabWidget()  # one page per group: the dialog fits a laptop screen
+        outer.addWidget(self.pages)
 
         connection = QGroupBox("Transcription")
         form = QFormLayout(connection)
@@ -97,7 +100,7 @@ class SettingsDialog(QDialog):
         form.addRow("Local model", self.models["local"])
         form.addRow("Custom model", self.models["custom"])
         form.addRow("Language", self.language)
-        outer.addWidget(connection)
+        self._add_page(connection)
 
         audio = QGroupBox("Microphone and speech detection")
         aform = QFormLayout(audio)
@@ -140,7 +143,7 @@ class SettingsDialog(QDialog):
         aform.addRow("Threshold", self.threshold)
         aform.addRow("Silence that ends a segment", self.silence)
         aform.addRow("Padding around speech", self.pad)
-        outer.addWidget(audio)
+        self._add_page(audio)
 
         behaviour = QGroupBox("Keys and delivery")
         bform = QFormLayout(behaviour)
@@ -170,9 +173,9 @@ class SettingsDialog(QDialog):
         for box in self.checks.values():
             bform.addRow("", box)
         bform.addRow("Keep audio for", self.retention)
-        outer.addWidget(behaviour)
+        self._add_page(behaviour)
         self.words_page = WordsPage(s)
-        outer.addWidget(self.words_page)
+        self._add_page(self.words_page)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -180,6 +183,12 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+
+    def _add_page(self, group: QGroupBox) -> None:
+        """A group becomes a tab named by its title."""
+        self.pages.addTab(group, group.title())
+        group.setTitle("")
+        group.setFlat(True)
 
     @Slot(str)
     def _apply_preset(self, name: str) -> None:
