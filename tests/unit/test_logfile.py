@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -112,3 +113,17 @@ def test_diagnostics_name_versions_backend_microphone_and_the_log(installed: Pat
     assert "Backend: local engine (openai/whisper-tiny.en)" in text
     assert "Microphone: USB Mic" in text
     assert text.rstrip().endswith("the microphone delivers pure silence")
+
+
+def test_dictate_diagnostics_prints_the_report_in_a_terminal(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / logfile.LOG_NAME).write_text("2026 WARNING app: refused: Bearer abc123\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "diagnostics", "--lines", "5"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+        env={**os.environ, "DICTATE_HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Dictate ") and "Backend: auto (settings)" in done.stdout
+    assert "refused: Bearer ***" in done.stdout and "abc123" not in done.stdout
