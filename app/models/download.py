@@ -282,8 +282,8 @@ class Pull:
     def _transfer(self, item: RemoteFile, revision: str, part: Path, start: int) -> None:
         """GET the rest of the file (HTTP Range from what `part` holds) through huggingface_hub's
         session, which carries its headers and honours the proxy variables."""
-        from huggingface_hub import hf_hub_url
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+        from huggingface_hub import get_session, hf_hub_url, hf_raise_for_status
+        from huggingface_hub.utils._headers import build_hf_headers
 
         url = hf_hub_url(self.repo_id, item.name, revision=revision, endpoint=endpoint())
         have = part.stat().st_size if part.exists() else 0
