@@ -10,6 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.models.speed import Speed
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,11 +78,9 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _speed(measured: dict[str, object], name: str) -> str:
-    from app.models.speed import Speed
-
+def _speed(measured: dict[str, Speed], name: str) -> str:
     found = measured.get(name)
-    if not isinstance(found, Speed):
+    if found is None:
         return "-"
     return f"{found.rtf:.2f}x RT{'' if found.live_ok else ' (too slow for live)'}"
 
