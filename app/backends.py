@@ -85,6 +85,18 @@ class Backend:
         options.update(overrides)
         return ClientConfig(**options)  # type: ignore[arg-type]
 
+    def switch_model(self, model: str) -> str:
+        """The local engine loads `model` beside the current one, without a restart; new
+        dictations use it once it is loaded, and those started meanwhile get the old one at
+        once. Blocks while loading: call it on a worker thread."""
+        if self.engine is not None:
+            recognizer = self.engine.server.registry.get(model)
+            self.model = model
+            took = recognizer.load_seconds
+            return f"now using {model} ({recognizer.device}, loaded in {took:.1f} s)"
+        self.model = model
+        return f"now using {model}"
+
     def close(self) -> None:
         if self.engine is not None:
             self.engine.stop()

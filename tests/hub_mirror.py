@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 import time
@@ -19,7 +20,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import huggingface_hub.constants
+import pytest
+
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+REPO = "dictate-test/faster-whisper-tiny.en"  # the bundled tiny.en, under another name
 LFS_MIN = 1 << 20  # files over this are "LFS" (sha256 etag), as on the hub
 
 
@@ -150,3 +155,22 @@ class _Handler(BaseHTTPRequestHandler):
                         time.sleep(min(0.01, due - time.monotonic()))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+def serve_bundled(monkeypatch: pytest.MonkeyPatch, home: Path) -> Mirror:
+    """A started mirror holding the bundled tiny.en as REPO; HF_ENDPOINT points at it, the hub
+    is switched back on (conftest turns it off) and DICTATE_HOME is `home`. Stop it after."""
+    from app.models import store
+
+    bundled = store.bundled_path()
+    assert bundled is not None
+    hub = Mirror()
+    hub.add_repo(REPO, bundled)
+    hub.start()
+    monkeypatch.setenv("DICTATE_HOME", str(home))
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    no_proxy = os.environ.get("NO_PROXY", "")
+    monkeypatch.setenv("NO_PROXY", f"{no_proxy},127.0.0.1" if no_proxy else "127.0.0.1")
+    return hub

@@ -12,29 +12,18 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import huggingface_hub.constants
 import pytest
 
 from app import cli
 from app.models import download, store
-from tests.hub_mirror import Mirror
+from tests.hub_mirror import REPO, Mirror, serve_bundled
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.wire import RawSession
-
-REPO = "dictate-test/faster-whisper-tiny.en"
 
 
 @pytest.fixture
 def mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirror]:
-    bundled = store.bundled_path()
-    assert bundled is not None
-    hub = Mirror()
-    hub.add_repo(REPO, bundled)
-    hub.start()
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_ENDPOINT", hub.url)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # conftest turns the hub off for every test
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    hub = serve_bundled(monkeypatch, tmp_path / "home")
     yield hub
     hub.stop()
 
