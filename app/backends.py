@@ -69,7 +69,11 @@ class Backend:
             return f"Together AI ({self.model})"
         if self.name == "local":
             where = f" at {urlsplit(self.url).netloc}" if self.url else ", starting"
-            return f"local engine ({self.model}{where})"
+            loaded = self.engine.server.registry.loaded(self.model) if self.engine else None
+            device = ""
+            if loaded is not None:  # which device decodes: the status line says it
+                device = " on CUDA" if loaded.device == "cuda" else " on CPU"
+            return f"local engine ({self.model}{device}{where})"
         return f"custom server {self.url} ({self.model})"
 
     def client_config(self, **overrides: object) -> ClientConfig:

@@ -4,6 +4,7 @@ accepted model is loaded in the background and used without restarting the engin
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +91,8 @@ def test_download_progress_then_switch_without_restart(
     dialog.accept()
     qtbot.waitUntil(lambda: app.controller.backend.model == MODEL_ID, timeout=60000)
     assert app.controller.backend.engine is engine  # the same engine: no restart
+    shown = re.compile(rf"\({re.escape(MODEL_ID)} on (CPU|CUDA) at ")  # the device, in words
+    qtbot.waitUntil(lambda: bool(shown.search(app.window.status.text())), timeout=5000)
     recognizer = engine.server.registry.loaded(MODEL_ID)
     assert recognizer is not None and str(store.root()) in recognizer.spec.path
     text, _ = _dictate(qtbot, app)
