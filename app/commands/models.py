@@ -112,15 +112,19 @@ def run_pull(args: argparse.Namespace) -> int:
         model = pull.run()
     except KeyboardInterrupt:
         pull.cancel()
-        sys.stderr.write("\ncancelled: pulling again resumes where this stopped\n")
+        sys.stderr.write(f"{_gap(shown)}cancelled: pulling again resumes where this stopped\n")
         return 130
     except download.DownloadError as exc:
-        sys.stderr.write(f"\ndictate models pull: {exc}\n")
+        sys.stderr.write(f"{_gap(shown)}dictate models pull: {exc}\n")
         return 1
-    if tty:
-        sys.stderr.write("\n")
+    sys.stderr.write(_gap(shown))
     print(f"installed {model.name} ({download.human_bytes(model.size_bytes)}) in {model.path}")
     return 0
+
+
+def _gap(shown: list[float]) -> str:
+    """A line break after a progress line rewritten in place, none when nothing was shown."""
+    return "\n" if shown[0] and sys.stderr.isatty() else ""
 
 
 def run_rm(args: argparse.Namespace) -> int:
