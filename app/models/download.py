@@ -131,11 +131,11 @@ def _explain(exc: BaseException, where: str) -> DownloadError:
         return Unreachable("downloads are off (HF_HUB_OFFLINE=1): unset it to pull models")
     if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError):
         return DownloadError(f"{where} has no such model repository")
-    if isinstance(exc, httpx.ProxyError):
-        proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or "the proxy"
-        return Unreachable(f"{proxy} refused the connection to {where}: check HTTPS_PROXY")
+    proxy = _proxy(where)
+    if isinstance(exc, httpx.ProxyError) and proxy:
+        return Unreachable(f"the proxy in {proxy} refused the connection to {where}: {exc}")
     if isinstance(exc, httpx.TransportError):
-        via = " (through the proxy in HTTPS_PROXY)" if _proxy_set() else ""
+        via = f" (through the proxy in {proxy})" if proxy else ""
         return Unreachable(
             f"cannot reach {where}{via}: {exc or type(exc).__name__}. "
             "Are you offline? A mirror can be set with HF_ENDPOINT"
@@ -143,8 +143,19 @@ def _explain(exc: BaseException, where: str) -> DownloadError:
     return DownloadError(f"{where}: {exc}")
 
 
-def _proxy_set() -> bool:
-    return any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY"))
+def _proxy(url: str) -> str:
+    """The proxy variable that applies to `url` ("HTTPS_PROXY=http://..."), or ""."""
+    import urllib.request
+
+    scheme = url.split(":", 1)[0]
+    proxies = urllib.request.getproxies()
+    host = url.split("/")[2] if url.count("/") >= 2 else ""
+    if not proxies.get(scheme) and not proxies.get("all"):
+        return ""
+    if urllib.request.proxy_bypass(host.split(":")[0]):
+        return ""
+    name = f"{scheme.upper()}_PROXY" if proxies.get(scheme) else "ALL_PROXY"
+    return f"{name}={proxies.get(scheme) or proxies.get('all')}"
 
 
 def _git_blob_sha1(path: Path) -> str:

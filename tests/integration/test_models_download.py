@@ -141,7 +141,11 @@ def test_offline_and_unreachable_hubs_say_so(
 def test_delete_removes_the_model_and_the_bundled_one_stays(
     mirror: Mirror, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    model = download.Pull(REPO).run()
+    assert cli.main(["models", "pull", REPO]) == 0
+    pulled = capsys.readouterr()
+    assert "(100%) at " in pulled.err and f"installed {REPO} (78.1 MB)" in pulled.out
+    model = store.get(REPO)
+    assert model is not None
     assert cli.main(["models", "rm", REPO]) == 0
     assert not model.path.exists() and store.get(REPO) is None
     assert cli.main(["models", "rm", REPO]) == 1
@@ -169,3 +173,21 @@ def test_the_engine_serves_the_pulled_model_to_a_real_session(
         assert wer(TEXTS["fox"], text) <= 0.35, text
     finally:
         engine.embedded.stop()
+
+
+def test_a_dead_proxy_is_named_in_the_message(mirror: Mirror) -> None:
+    import huggingface_hub
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+        env.setenv("NO_PROXY", "")
+        huggingface_hub.close_session()  # the hub's client reads the proxy variables anew
+        try:
+            with pytest.raises(
+                download.Unreachable, match=r"proxy in HTTP_PROXY=http://127\.0\.0\.1:9"
+            ):
+                download.Pull(REPO).run()
+        finally:
+            env.undo()
+            huggingface_hub.close_session()
+    assert download.Pull(REPO).run().name == REPO  # without the proxy it works again
