@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QIcon
 from pytestqt.qtbot import QtBot
 
 from app.audio.files import FileSource
@@ -17,6 +18,7 @@ from app.main import Parts, build
 from app.models import catalog, store
 from app.models.catalog import CatalogEntry
 from app.storage.settings import Settings
+from app.ui.tray import Tray
 from tests.hub_mirror import REPO, Mirror, serve_bundled
 from tests.speech import TEXTS, pcm, silence, wer
 
@@ -73,17 +75,24 @@ def test_download_progress_then_switch_without_restart(
     assert "download, ~78.0 MB, English only" in picker.box.currentText()
     assert not picker.delete.isEnabled() and picker.text() == "openai/whisper-tiny.en"
     downloads = app.actions.downloads
+    tray = Tray(QIcon())  # no tray host offscreen: the icon is not shown, its tooltip is kept
+    downloads.progress.connect(tray.on_download)  # as main.wire connects them
+    downloads.finished.connect(tray.on_download_finished)
     with qtbot.waitSignal(downloads.finished, timeout=60000) as done:
         picker.download.click()
         qtbot.waitUntil(lambda: 100 < picker.bar.value() < 900, timeout=20000)
         assert picker.bar.isVisible() and " MB of 78.1 MB at " in picker.bar.format()
         assert picker.cancel.isEnabled() and store.get(NAME) is None  # never offered half done
+        assert re.fullmatch(rf"Dictate · downloading {NAME}: \d+% at .+/s", tray.icon.toolTip()), (
+            tray.icon.toolTip()
+        )
 
         text, final_s = _dictate(qtbot, app)  # a session while the bytes arrive
         assert downloads.running(NAME), "the download ended before the session: no overlap"
         assert wer(TEXTS["fox"], text) <= 0.35, text
         assert final_s < 5.0, f"the final took {final_s:.1f} s during the download"
     assert done.args == [NAME, ""]
+    assert tray.icon.toolTip() == f"Dictate · {NAME} ready"
     assert "installed" in picker.box.currentText() and picker.delete.isEnabled()
 
     engine = app.backend.engine
