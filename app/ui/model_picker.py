@@ -106,7 +106,8 @@ class ModelPicker(QWidget):
         busy = self.downloads is not None and self.downloads.running(name)
         self.download.setEnabled(model is None and not busy and self.downloads is not None)
         self.cancel.setEnabled(busy)
-        self.delete.setEnabled(model is not None and not model.bundled and not busy)
+        in_use = model is not None and self.initial in (model.model_id, model.name)
+        self.delete.setEnabled(model is not None and not model.bundled and not busy and not in_use)
         self.bar.setVisible(busy)
         english = model.english_only if model else store.english_only(name)
         langs = (

@@ -107,3 +107,9 @@ def test_download_progress_then_switch_without_restart(
     text, _ = _dictate(qtbot, app)
     assert wer(TEXTS["fox"], text) <= 0.35, text
     assert app.controller.settings.model_for("local") == MODEL_ID
+
+    app.actions.open_settings()  # the model in use cannot be deleted; tiny.en is bundled
+    picker = app.actions.dialog.local_model if app.actions.dialog else picker
+    assert picker.selected() == NAME and not picker.delete.isEnabled()
+    picker.box.setCurrentIndex(picker.box.findData("tiny.en"))
+    assert "bundled" in picker.box.currentText() and not picker.delete.isEnabled()
