@@ -86,3 +86,29 @@ def test_auto_device_without_a_gpu_says_so() -> None:
         assert (device, why) == ("cpu", "no CUDA device found")
     else:
         assert device == "cuda" and "CUDA device" in why
+
+
+def test_serve_says_which_device_and_why() -> None:
+    import subprocess
+    import sys
+
+    import ctranslate2
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", "0", "--no-auth"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    assert lines[0].startswith("Dictate engine listening on "), lines
+    if ctranslate2.get_cuda_device_count() == 0:
+        expected = r"model: openai/whisper-tiny\.en \(cpu: no CUDA device found; loaded in "
+    else:
+        expected = r"model: openai/whisper-tiny\.en \((cuda: \d CUDA device|cpu: CUDA failed)"
+    assert re.match(expected, lines[1]), lines[1]
