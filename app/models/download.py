@@ -249,9 +249,24 @@ class Pull:
             raise _explain(exc, where) from exc
 
     def _run(self, where: str) -> store.InstalledModel:
+        from filelock import FileLock, Timeout
+
         revision, remote = self.files()
         staging = store.partial_dir(self.name)
         staging.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(staging.parent / f"{staging.name}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise DownloadError(f"{self.name} is already being downloaded") from None
+        try:
+            return self._locked(revision, remote, staging)
+        finally:
+            lock.release()
+
+    def _locked(
+        self, revision: str, remote: list[RemoteFile], staging: Path
+    ) -> store.InstalledModel:
         self._total = sum(f.size for f in remote)
         have = _on_disk(staging, [f.name for f in remote])
         needed = self._total - have + SPACE_MARGIN
@@ -294,7 +309,7 @@ class Pull:
         """GET the rest of the file (HTTP Range from what `part` holds) through huggingface_hub's
         session, which carries its headers and honours the proxy variables."""
         from huggingface_hub import get_session, hf_hub_url, hf_raise_for_status
-        from huggingface_hub.utils._headers import build_hf_headers
+        from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
 
         url = hf_hub_url(self.repo_id, item.name, revision=revision, endpoint=endpoint())
         have = part.stat().st_size if part.exists() else 0

@@ -63,7 +63,13 @@ def test_an_interrupted_transfer_resumes_with_a_range_request(mirror: Mirror) ->
 
 
 def test_cancel_installs_nothing_and_the_next_pull_resumes(mirror: Mirror) -> None:
+    second: list[str] = []
+
     def cancel_past_20_mb(progress: download.Progress) -> None:
+        if progress.done > 10_000_000 and not second:  # a second pull of it meanwhile
+            with pytest.raises(download.DownloadError) as refused:
+                download.Pull(REPO).run()
+            second.append(str(refused.value))
         if progress.done > 20_000_000:
             pull.cancel()
 
@@ -71,6 +77,7 @@ def test_cancel_installs_nothing_and_the_next_pull_resumes(mirror: Mirror) -> No
     with pytest.raises(download.Cancelled, match="resumes at"):
         pull.run()
     assert store.get(REPO) is None  # a half-downloaded model is never offered
+    assert second == [f"{REPO} is already being downloaded"]
     part = store.partial_dir(REPO) / "model.bin.part"
     kept = part.stat().st_size
     assert kept > 0
