@@ -9,7 +9,7 @@ is not fully installed is never returned by `text()`, so it can never be chosen.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -41,7 +41,10 @@ def _label(name: str, installed: store.InstalledModel | None) -> str:
 
 
 class ModelPicker(QWidget):
-    """Emits nothing of its own: `text()` is the chosen installed model's id."""
+    """Signals: `english_only_changed(bool)` as the selection moves between English-only and
+    multilingual models. `text()` is the chosen installed model's id."""
+
+    english_only_changed = Signal(bool)
 
     def __init__(
         self, current: str, downloads: ModelDownloads | None, parent: QWidget | None = None
@@ -117,6 +120,11 @@ class ModelPicker(QWidget):
         )
         state = "" if model else " Not installed: download it to use it."
         self.note.setText(langs + state)
+        self.english_only_changed.emit(english)
+
+    def english_only(self) -> bool:
+        model = store.get(self.selected())
+        return model.english_only if model else store.english_only(self.selected())
 
     @Slot()
     def _download(self) -> None:

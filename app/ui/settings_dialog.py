@@ -90,6 +90,9 @@ class SettingsDialog(QDialog):
         together_models = self._together_models(s.model_for("together"))
         self.language = QLineEdit(s.language)
         self.language.setPlaceholderText("en, de, fr… (empty: detect)")
+        self.local_model.english_only_changed.connect(self._local_language)
+        self.backend.currentIndexChanged.connect(self._backend_changed)
+        self._local_language(self.local_model.english_only())
         form.addRow("Backend", self.backend)
         form.addRow("Custom URL", self.custom_url)
         form.addRow("API key", key_row)
@@ -214,6 +217,19 @@ class SettingsDialog(QDialog):
         assert line is not None
         self.models["together"] = line
         return box
+
+    @Slot(bool)
+    def _local_language(self, english_only: bool) -> None:
+        """An English-only local model says so instead of offering languages it cannot do."""
+        fixed = english_only and self.backend.currentData() == "local"
+        self.language.setEnabled(not fixed)
+        self.language.setToolTip(
+            "This local model is English-only" if fixed else "A language code; empty: detect"
+        )
+
+    @Slot(int)
+    def _backend_changed(self, _index: int) -> None:
+        self._local_language(self.local_model.english_only())
 
     @Slot()
     def _test_custom_key(self) -> None:

@@ -71,7 +71,11 @@ def test_download_progress_then_switch_without_restart(
     dialog = app.actions.dialog
     assert dialog is not None
     picker = dialog.local_model
+    assert not dialog.language.isEnabled()  # tiny.en is English-only: no language to choose
+    picker.box.setCurrentIndex(picker.box.findData("small"))
+    assert dialog.language.isEnabled() and "auto-detect" in picker.note.text()
     picker.box.setCurrentIndex(picker.box.findData(NAME))
+    assert not dialog.language.isEnabled() and "English only" in picker.note.text()
     assert "download, ~78.0 MB, English only" in picker.box.currentText()
     assert not picker.delete.isEnabled() and picker.text() == "openai/whisper-tiny.en"
     downloads = app.actions.downloads
