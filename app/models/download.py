@@ -244,11 +244,11 @@ class Pull:
         if offline():
             raise Unreachable("downloads are off (HF_HUB_OFFLINE=1): unset it to pull models")
         try:
-            return self._run(where)
+            return self._run()
         except BaseException as exc:
             raise _explain(exc, where) from exc
 
-    def _run(self, where: str) -> store.InstalledModel:
+    def _run(self) -> store.InstalledModel:
         from filelock import FileLock, Timeout
 
         revision, remote = self.files()

@@ -115,8 +115,8 @@ def get(model: str) -> InstalledModel | None:
 
 def install(name: str, staged: Path, repo_id: str, revision: str) -> InstalledModel:
     """Move a verified download into place: marker first in the staging dir, then one rename."""
-    for leftover in (staged / ".cache",):
-        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in staged.glob("*.part"):  # none after a verified pull; never installed
+        leftover.unlink()
     meta = {"name": name, "repo_id": repo_id, "revision": revision}
     (staged / MARKER).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     final = root() / dir_name(name)
