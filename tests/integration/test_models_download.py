@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import cli
+from app.engine.models import ModelNotAvailableError, resolve
 from app.models import download, store
 from tests.hub_mirror import REPO, Mirror, serve_bundled
 from tests.speech import TEXTS, pcm, silence, wer
@@ -78,6 +79,8 @@ def test_cancel_installs_nothing_and_the_next_pull_resumes(mirror: Mirror) -> No
         pull.run()
     assert store.get(REPO) is None  # a half-downloaded model is never offered
     assert second == [f"{REPO} is already being downloaded"]
+    with pytest.raises(ModelNotAvailableError):
+        resolve(REPO)  # nor loaded by the engine
     part = store.partial_dir(REPO) / "model.bin.part"
     kept = part.stat().st_size
     assert kept > 0
