@@ -69,7 +69,11 @@ class Backend:
             return f"Together AI ({self.model})"
         if self.name == "local":
             where = f" at {urlsplit(self.url).netloc}" if self.url else ", starting"
-            return f"local engine ({self.model}{where})"
+            loaded = self.engine.server.registry.loaded(self.model) if self.engine else None
+            device = ""
+            if loaded is not None:  # which device decodes: the status line says it
+                device = " on CUDA" if loaded.device == "cuda" else " on CPU"
+            return f"local engine ({self.model}{device}{where})"
         return f"custom server {self.url} ({self.model})"
 
     def client_config(self, **overrides: object) -> ClientConfig:
@@ -84,6 +88,18 @@ class Backend:
         }
         options.update(overrides)
         return ClientConfig(**options)  # type: ignore[arg-type]
+
+    def switch_model(self, model: str) -> str:
+        """The local engine loads `model` beside the current one, without a restart; new
+        dictations use it once it is loaded, and those started meanwhile get the old one at
+        once. Blocks while loading: call it on a worker thread."""
+        if self.engine is not None:
+            recognizer = self.engine.server.registry.get(model)
+            self.model = model
+            took = recognizer.load_seconds
+            return f"now using {model} ({recognizer.device}, loaded in {took:.1f} s)"
+        self.model = model
+        return f"now using {model}"
 
     def close(self) -> None:
         if self.engine is not None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from app import __version__
-from app.commands import devices, diagnostics, listen, ptt, serve, transcribe
+from app.commands import devices, diagnostics, listen, models, ptt, serve, transcribe
 from app.platform import allocator
 
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_parser(subparsers)
     devices.add_parser(subparsers)
     ptt.add_parser(subparsers)
+    models.add_parser(subparsers)
     diagnostics.add_parser(subparsers)
     return parser
 

@@ -189,6 +189,8 @@ def wire(p: Parts) -> None:
         p.tray.quit_requested.connect(QApplication.quit)
         p.tray.diagnostics_requested.connect(lambda: copy_diagnostics(p))
         c.phase_changed.connect(p.tray.on_phase)
+        p.actions.downloads.progress.connect(p.tray.on_download)
+        p.actions.downloads.finished.connect(p.tray.on_download_finished)
         w.hide_on_close = p.settings.close_to_tray
         p.tray.show()
     w.quit_requested.connect(QApplication.quit)

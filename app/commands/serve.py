@@ -131,7 +131,7 @@ async def _serve(config: ServerConfig, drain_timeout_s: float, key_given: bool) 
     recognizer = server.default
     lines = [
         f"Dictate engine listening on {server.url}",
-        f"model: {recognizer.model_id} ({recognizer.device}, loaded in "
+        f"model: {recognizer.model_id} ({recognizer.device}: {recognizer.device_note}; loaded in "
         f"{recognizer.load_seconds:.2f} s; ready in {time.perf_counter() - started:.2f} s)",
         _key_line(config.token, key_given),
         "Ctrl-C stops it.",

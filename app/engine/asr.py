@@ -31,15 +31,19 @@ NO_SPEECH_PROB = 0.6
 LOG_PROB_FLOOR = -1.0
 
 
-def pick_device(device: str) -> str:
+def pick_device(device: str) -> tuple[str, str]:
+    """(device, why): "auto" is CUDA when CTranslate2 sees a GPU, else the CPU, with the reason."""
     if device != "auto":
-        return device
+        return device, "as asked"
     try:
         import ctranslate2
 
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    except Exception:
-        return "cpu"
+        count = ctranslate2.get_cuda_device_count()
+    except Exception as exc:
+        return "cpu", f"CUDA unavailable ({exc})"
+    if count > 0:
+        return "cuda", f"{count} CUDA device(s) found"
+    return "cpu", "no CUDA device found"
 
 
 # Whisper's encoder is built for 30 s windows, and encoding a whole window costs ~0.8 s on a
@@ -70,6 +74,7 @@ class Recognizer:
     model: Any  # faster_whisper.WhisperModel
     device: str
     load_seconds: float
+    device_note: str = ""  # why this device: "no CUDA device found", "CUDA failed (...)"
 
     @property
     def model_id(self) -> str:
@@ -164,50 +169,79 @@ class Recognizer:
         return " ".join(p for p in parts if p)
 
 
-def load_recognizer(spec: ModelSpec, device: str = "auto", workers: int = 2) -> Recognizer:
+def _load(spec: ModelSpec, device: str, workers: int) -> Any:
     from faster_whisper import WhisperModel
 
-    chosen = pick_device(device)
-    compute = "int8" if chosen == "cpu" else "float16"
-    threads = max(1, (os.cpu_count() or 2))
-    started = time.perf_counter()
-    model = WhisperModel(
+    return WhisperModel(
         spec.path,
-        device=chosen,
-        compute_type=compute,
-        cpu_threads=threads,
+        device=device,
+        compute_type="int8" if device == "cpu" else "float16",
+        cpu_threads=max(1, (os.cpu_count() or 2)),
         num_workers=workers,
     )
+
+
+def load_recognizer(spec: ModelSpec, device: str = "auto", workers: int = 2) -> Recognizer:
+    """Load `spec` on the device asked for; with "auto", a GPU whose CUDA libraries are
+    missing (cuBLAS, cuDNN) falls back to the CPU and `device_note` says why in one line."""
+    chosen, why = pick_device(device)
+    started = time.perf_counter()
+    try:
+        model = _load(spec, chosen, workers)
+    except Exception as exc:
+        if device != "auto" or chosen == "cpu":
+            raise
+        why = f"CUDA failed ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        log.warning("%s: %s, falling back to the CPU", spec.model_id, why)
+        chosen = "cpu"
+        model = _load(spec, chosen, workers)
     elapsed = time.perf_counter() - started
-    log.info("loaded %s on %s (%s) in %.2f s", spec.model_id, chosen, compute, elapsed)
-    return Recognizer(spec, model, chosen, elapsed)
+    log.info("loaded %s on %s (%s) in %.2f s", spec.model_id, chosen, why, elapsed)
+    return Recognizer(spec, model, chosen, elapsed, why)
 
 
 class ModelRegistry:
-    """Loads each model id once; thread-safe, so handshakes can load in the background."""
+    """Loads each model id once; thread-safe. A model that is loading holds only its own
+    lock: sessions of models already loaded are answered at once meanwhile, which is what
+    lets the app switch models in the background while the old one serves."""
 
     def __init__(self, device: str = "auto", workers: int = 2) -> None:
         self.device = device
         self.workers = workers
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the two dicts, never held while loading
         self._loaded: dict[str, Recognizer] = {}
+        self._loading: dict[str, threading.Lock] = {}
+
+    def loaded(self, model_id: str) -> Recognizer | None:
+        with self._lock:
+            return self._loaded.get(model_id)
 
     def get(self, model_id: str) -> Recognizer:
         """The recognizer for `model_id`; raises ModelNotAvailableError if it cannot load."""
+        found = self.loaded(model_id)
+        if found is not None:
+            return found
         spec = resolve(model_id)
         with self._lock:
             found = self._loaded.get(spec.model_id)
+            if found is not None:
+                return found
+            gate = self._loading.setdefault(spec.model_id, threading.Lock())
+        with gate:  # a second request for the same model waits for the first load
+            found = self.loaded(spec.model_id)
             if found is not None:
                 return found
             try:
                 recognizer = load_recognizer(spec, self.device, self.workers)
             except Exception as exc:
                 raise ModelNotAvailableError(model_id, self.available(), str(exc)) from exc
-            self._loaded[spec.model_id] = recognizer
-            self._loaded[model_id] = recognizer
+            with self._lock:
+                self._loaded[spec.model_id] = recognizer
+                self._loaded[model_id] = recognizer
             return recognizer
 
     def available(self) -> list[str]:
         ids = set(available_ids())
-        ids.update(r.model_id for r in self._loaded.values())
+        with self._lock:
+            ids.update(r.model_id for r in self._loaded.values())
         return sorted(ids)

@@ -25,6 +25,7 @@ from app.backends import (
 )
 from app.controller.bridge import Bridge, TaskDone
 from app.controller.dictation import DictationController
+from app.controller.downloads import ModelDownloads
 from app.core.errors import AudioInputError
 from app.engine.models import DEFAULT_MODEL_ID
 from app.storage import settings as settings_store
@@ -52,6 +53,7 @@ class Actions(QObject):
         self.panel: HistoryPanel | None = None
         self.dialog: SettingsDialog | None = None
         self.mic_source: MicrophoneSource | None = None
+        self.downloads = ModelDownloads(bridge)
         bridge.posted.connect(self._on_posted)
         controller.retried.connect(self._on_retried)
 
@@ -92,6 +94,7 @@ class Actions(QObject):
             together_key() is not None,
             self.window,
             has_custom_key=custom_key() is not None,
+            downloads=self.downloads,
         )
         dialog.test_key_requested.connect(self._test_key)
         dialog.custom_key_test_requested.connect(self._test_custom_key)
@@ -128,10 +131,32 @@ class Actions(QObject):
             save()
         else:
             self.bridge.run_in_background("settings-save", save)
+        if self._switch_local_model(old, new) and not (key or server_key):
+            return
         if changed or key or server_key:
             self.controller.backend = self.make_backend(new)
             old_backend.close()
             self.window.status.setText(f"{self.controller.backend.describe()} · idle")
+
+    def _switch_local_model(self, old: Settings, new: Settings) -> bool:
+        """Only the local model changed, and the local engine runs: it loads the new model in
+        the background while the current one keeps serving; no restart. True if it does."""
+        backend = self.controller.backend
+        others = {k: v for k, v in new.models.items() if k != "local"}
+        if (
+            backend.name != "local"
+            or backend.engine is None
+            or (new.backend, new.custom_url) != (old.backend, old.custom_url)
+            or others != {k: v for k, v in old.models.items() if k != "local"}
+            or new.model_for("local") == old.model_for("local")
+        ):
+            return False
+        model = new.model_for("local")
+        self.window.on_notice(
+            f"loading {model} in the background; {backend.model} serves meanwhile"
+        )
+        self.bridge.run_in_background("model-switch", lambda: backend.switch_model(model))
+        return True
 
     @Slot(bool)
     def _mic_test(self, on: bool) -> None:
@@ -174,6 +199,14 @@ class Actions(QObject):
             self.window.on_notice(str(payload.error))
         if payload.tag == "key-test" and self.dialog is not None:
             self.dialog.on_key_tested(str(payload.result or payload.error))
+        elif payload.tag == "model-switch":
+            if payload.error is not None:
+                self.window.on_problem(
+                    f"the model could not load: {payload.error}", "Open settings..."
+                )
+            else:
+                self.window.on_notice(str(payload.result))
+                self.window.status.setText(f"{self.controller.backend.describe()} · idle")
         elif payload.tag == "settings-save":
             if isinstance(payload.error, SecretStoreError | OSError):
                 self.window.on_problem(str(payload.error), "Open settings...")

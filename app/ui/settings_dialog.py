@@ -30,8 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.backends import TOGETHER_MODELS
+from app.controller.downloads import ModelDownloads
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.level_meter import LevelMeter
+from app.ui.model_picker import ModelPicker
 from app.ui.words_page import WordsPage
 
 BACKENDS = [
@@ -58,6 +60,7 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         has_custom_key: bool = False,
+        downloads: ModelDownloads | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dictate — settings")
@@ -84,20 +87,22 @@ class SettingsDialog(QDialog):
         key_row = QHBoxLayout()
         key_row.addWidget(self.key, 1)
         key_row.addWidget(self.test_key)
-        self.models = {
-            name: QLineEdit(s.model_for(name)) for name in ("together", "local", "custom")
-        }
+        self.models = {name: QLineEdit(s.model_for(name)) for name in ("together", "custom")}
+        self.local_model = ModelPicker(s.model_for("local"), downloads)
         custom_key_row = self._custom_key_row(has_custom_key)
         together_models = self._together_models(s.model_for("together"))
         self.language = QLineEdit(s.language)
         self.language.setPlaceholderText("en, de, fr… (empty: detect)")
+        self.local_model.english_only_changed.connect(self._local_language)
+        self.backend.currentIndexChanged.connect(self._backend_changed)
+        self._local_language(self.local_model.english_only())
         form.addRow("Backend", self.backend)
         form.addRow("Custom URL", self.custom_url)
         form.addRow("API key", key_row)
         form.addRow("", self.key_result)
         form.addRow("Custom server key", custom_key_row)
         form.addRow("Together model", together_models)
-        form.addRow("Local model", self.models["local"])
+        form.addRow("Local model", self.local_model)
         form.addRow("Custom model", self.models["custom"])
         form.addRow("Language", self.language)
         self._add_page(connection)
@@ -222,6 +227,19 @@ class SettingsDialog(QDialog):
         self.models["together"] = line
         return box
 
+    @Slot(bool)
+    def _local_language(self, english_only: bool) -> None:
+        """An English-only local model says so instead of offering languages it cannot do."""
+        fixed = english_only and self.backend.currentData() == "local"
+        self.language.setEnabled(not fixed)
+        self.language.setToolTip(
+            "This local model is English-only" if fixed else "A language code; empty: detect"
+        )
+
+    @Slot(int)
+    def _backend_changed(self, _index: int) -> None:
+        self._local_language(self.local_model.english_only())
+
     @Slot()
     def _test_custom_key(self) -> None:
         self.key_result.setText("testing…")
@@ -261,6 +279,7 @@ class SettingsDialog(QDialog):
         s.backend = str(self.backend.currentData())
         s.custom_url = self.custom_url.text().strip()
         s.models = {name: box.text().strip() for name, box in self.models.items()}
+        s.models["local"] = self.local_model.text()
         s.language = self.language.text().strip()
         s.microphone = str(self.microphone.currentData() or "")
         s.keep_microphone_open = self.keep_open.isChecked()

@@ -1,10 +1,13 @@
-"""The system tray icon: start/stop, show, quit. Absent when the desktop has no tray."""
+"""The system tray icon: start/stop, show, quit, and a model download's progress in its
+tooltip. Absent when the desktop has no tray."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from app.models.download import Progress, human_bytes
 
 
 class Tray(QObject):
@@ -54,3 +57,14 @@ class Tray(QObject):
         recording = phase in ("loading model", "connecting", "listening")
         self.start_stop.setText("Stop dictation" if recording else "Start dictation")
         self.icon.setToolTip(f"Dictate · {phase}")
+
+    @Slot(object)
+    def on_download(self, progress: Progress) -> None:
+        self.icon.setToolTip(
+            f"Dictate · downloading {progress.name}: {progress.fraction:.0%} "
+            f"at {human_bytes(progress.rate)}/s"
+        )
+
+    @Slot(str, str)
+    def on_download_finished(self, name: str, error: str) -> None:
+        self.icon.setToolTip(f"Dictate · {name} {'not downloaded: ' + error if error else 'ready'}")
