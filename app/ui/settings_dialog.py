@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QLocale, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.backends import TOGETHER_MODELS
 from app.controller.downloads import ModelDownloads
+from app.models.catalog import WHISPER_LANGUAGES
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.level_meter import LevelMeter
 from app.ui.model_picker import ModelPicker
@@ -91,8 +92,7 @@ class SettingsDialog(QDialog):
         self.local_model = ModelPicker(s.model_for("local"), downloads)
         custom_key_row = self._custom_key_row(has_custom_key)
         together_models = self._together_models(s.model_for("together"))
-        self.language = QLineEdit(s.language)
-        self.language.setPlaceholderText("en, de, fr… (empty: detect)")
+        self.language = language_box(s.language)
         self.local_model.english_only_changed.connect(self._local_language)
         self.backend.currentIndexChanged.connect(self._backend_changed)
         self._local_language(self.local_model.english_only())
@@ -233,7 +233,7 @@ class SettingsDialog(QDialog):
         fixed = english_only and self.backend.currentData() == "local"
         self.language.setEnabled(not fixed)
         self.language.setToolTip(
-            "This local model is English-only" if fixed else "A language code; empty: detect"
+            "This local model is English-only" if fixed else "What you speak, or detect it"
         )
 
     @Slot(int)
@@ -280,7 +280,7 @@ class SettingsDialog(QDialog):
         s.custom_url = self.custom_url.text().strip()
         s.models = {name: box.text().strip() for name, box in self.models.items()}
         s.models["local"] = self.local_model.text()
-        s.language = self.language.text().strip()
+        s.language = str(self.language.currentData() or "")
         s.microphone = str(self.microphone.currentData() or "")
         s.keep_microphone_open = self.keep_open.isChecked()
         s.vad_preset = self.preset.currentText()
@@ -294,3 +294,19 @@ class SettingsDialog(QDialog):
         s.history_audio_days = self.retention.value()
         self.words_page.apply(s)
         return s
+
+
+def language_box(current: str) -> QComboBox:
+    """Whisper's languages by name (as Qt names them), "Detect automatically" first."""
+    box = QComboBox()
+    box.addItem("Detect automatically", "")
+    named = []
+    for code in WHISPER_LANGUAGES:
+        language = QLocale(code).language()
+        unknown = language == QLocale.Language.C  # Qt does not know this code
+        named.append((code if unknown else QLocale.languageToString(language), code))
+    for name, code in sorted(named):
+        box.addItem(f"{name} ({code})", code)
+    index = box.findData(current)
+    box.setCurrentIndex(max(index, 0))
+    return box

@@ -185,7 +185,7 @@ def test_settings_dialog_saves_and_switches_the_backend(
     assert dialog is not None
     dialog.backend.setCurrentIndex(3)  # custom URL
     dialog.custom_url.setText(engine.url)
-    dialog.language.setText("de")
+    dialog.language.setCurrentIndex(dialog.language.findData("de"))
     dialog.preset.setCurrentText("noisy room")
     assert dialog.threshold.value() == 0.6
     dialog.mic_test.setChecked(True)  # no microphone here: said, not crashed
