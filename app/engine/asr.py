@@ -57,9 +57,18 @@ def looks_looped(text: str) -> bool:
     data = text.encode()
     if data and len(data) / len(zlib.compress(data)) > MAX_COMPRESSION:
         return True
-    words = text.lower().split()
+    words = [w.strip(".,!?;:") for w in text.lower().split()]
     grams = [tuple(words[i : i + 4]) for i in range(len(words) - 3)]
-    return len(grams) != len(set(grams))
+    if len(grams) != len(set(grams)):
+        return True
+    # Short loops ("Fairly. Fairly. Fairly. Fairly") have no repeated 4-gram: a word or
+    # two said again and again back to back is a loop too.
+    for n, times in ((1, 4), (2, 3), (3, 3)):
+        for i in range(len(words) - n * times + 1):
+            gram = words[i : i + n]
+            if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, times)):
+                return True
+    return False
 
 
 @dataclass(frozen=True)
