@@ -55,8 +55,22 @@ def passage_pcm(name: str) -> bytes:
         )
         tmp = raw.with_suffix(".tmp")
         subprocess.run(
-            ["sox", str(wav), "-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e",
-             "signed-integer", "-L", str(tmp)],
+            [
+                "sox",
+                str(wav),
+                "-t",
+                "raw",
+                "-r",
+                str(RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "-e",
+                "signed-integer",
+                "-L",
+                str(tmp),
+            ],
             check=True,
         )
         tmp.replace(raw)

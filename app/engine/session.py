@@ -2,10 +2,18 @@
 
 Messages are handled strictly in arrival order. Audio is scored by the VAD as it arrives;
 segment boundaries open and finalize *items*. While an item is open it is decoded again
-every `partial_interval` of new audio (never two decodes of one session at once) and the
-whole text so far goes out as a delta. Finals are queued in order and emitted in order, so
-`completed` events never overtake each other, and a final whose audio has had no speech
-since the last partial reuses that partial's text instead of decoding again.
+every `partial_interval` of new audio, or every decode's wall time when that is longer (never
+two decodes of one session at once, and the audio is taken when a worker is free), and the
+whole text so far goes out as a delta unless it looks looped. Finals are queued in order and
+emitted in order, so `completed` events never overtake each other, and a final whose audio
+has had no speech since the last partial reuses that partial's text instead of decoding again.
+
+Each decode is prompted with the session's recent completed text (`engine.context`), so a
+sentence continued in the next segment keeps its case. A cut the VAD had to make in running
+speech (`hard`) is not final as it stands: that item's final is decoded with word timings,
+keeps the words that end well before the cut, and hands the rest of the audio to the next
+item, whose start waits for it; `completed` carries the moved `start` and `duration`, so the
+segments still tile the audio.
 """
 
 from __future__ import annotations

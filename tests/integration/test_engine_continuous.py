@@ -21,7 +21,7 @@ from app.engine.asr import looks_looped
 from app.engine.models import resolve
 from tests.conftest import Engine
 from tests.continuous import continuous, longest_pause_s
-from tests.speech import normalize, wer
+from tests.speech import normalize
 from tests.wire import COMPLETED, DELTA, RawSession
 
 WORD_TOLERANCE_S = 0.1  # word timings are good to a few tens of ms, both ways
@@ -63,15 +63,13 @@ def _check_streamed(offline: Offline, events: list[dict[str, Any]]) -> None:
     # The segments tile the audio: nothing lost, nothing doubled.
     ends = [e["start"] + e["duration"] for e in done]
     assert done[0]["start"] <= 0.3
-    for before_end, after in zip(ends, done[1:]):
+    for before_end, after in zip(ends[:-1], done[1:], strict=True):
         assert abs(after["start"] - before_end) < 0.002
     assert abs(ends[-1] - total) < 0.002
     # No cut inside a word of the offline decode.
     for cut in ends[:-1]:
         inside = [
-            w
-            for w in offline.words
-            if w[1] + WORD_TOLERANCE_S < cut < w[2] - WORD_TOLERANCE_S
+            w for w in offline.words if w[1] + WORD_TOLERANCE_S < cut < w[2] - WORD_TOLERANCE_S
         ]
         assert not inside, f"a segment ends at {cut:.2f} s inside {inside}"
     # The joined finals are as good as the offline decode: within 1 WER point, and the
