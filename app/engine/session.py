@@ -101,6 +101,7 @@ class Session:
         self._last_final: asyncio.Future[str] | None = None
         self._hold: int | None = None  # audio kept from here while a cut awaits its words
         self._unresolved = 0
+        self._closed = False
         self._outbox: asyncio.Queue[tuple[Item, asyncio.Future[str]]] = asyncio.Queue()
         self._emitter = asyncio.create_task(self._emit_finals())
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -137,6 +138,7 @@ class Session:
 
     def close(self) -> None:
         """Cancel everything this session still has running and free its audio."""
+        self._closed = True
         self._emitter.cancel()
         if self._partial_task is not None:
             self._partial_task.cancel()
@@ -428,7 +430,7 @@ class Session:
         self._unresolved -= 1
         if self._unresolved == 0:
             self._hold = None
-        if self._item is follower:
+        if self._item is follower and not self._closed:
             self._last_partial_end = 0
             self._request_partial()
 
