@@ -144,6 +144,9 @@ def test_four_sessions_in_real_time_all_keep_receiving_deltas(
     for t in threads:
         t.join(120)
     assert not errors, errors
+    # Under load partials slow down alike: no session gets far fewer than the busiest.
+    counts = [len(arrivals[i]) for i in range(4)]
+    assert min(counts) >= 2 * max(counts) / 3, counts
     for i in range(4):
         times = [t - started[i] for t in arrivals[i]]
         assert times and times[0] <= 2.0, f"session {i}: first delta at {times[:1]}"
