@@ -59,7 +59,11 @@ def partial_lags(s: RawSession, started: float, word_ends: list[float]) -> list[
     done_words = 0
     lags: list[float] = []
     counted: dict[str, int] = {}
-    for arrived, e in s.stamped:
+    events = s.stamped
+    for k, (arrived, e) in enumerate(events):
+        following = events[k + 1][1] if k + 1 < len(events) else {}
+        if following.get("type") == COMPLETED and following.get("transcript") == e.get("delta"):
+            continue  # the final's own delta: not a partial (after a cut it may hold fewer words)
         if e["type"] == DELTA and e["delta"]:
             n = done_words + len(normalize(e["delta"]).split())
             if 0 < n <= len(word_ends):
