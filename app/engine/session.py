@@ -292,7 +292,9 @@ class Session:
         self._partial_wall = time.perf_counter() - asked
         taken = box[0]
         taken.text = text
-        self._cache = taken
+        looped = looks_looped(text)
+        if not looped:
+            self._cache = taken  # a looped partial never becomes a final either
         # A delta waits for earlier finals: after a `completed` the next delta starts anew.
         # A looped decode is never shown: the previous delta stands until a good one comes.
         if (
@@ -300,7 +302,7 @@ class Session:
             and self._finals_pending == 0
             and text
             and text != item.last_delta
-            and not looks_looped(text)
+            and not looped
         ):
             item.last_delta = text
             await self._safe_emit(TranscriptDelta(item.id, text))
