@@ -14,7 +14,7 @@ import os
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -61,9 +61,35 @@ def looks_looped(text: str) -> bool:
     data = text.encode()
     if data and len(data) / len(zlib.compress(data)) > MAX_COMPRESSION:
         return True
-    words = text.lower().split()
+    words = [w.strip(".,!?;:") for w in text.lower().split()]
     grams = [tuple(words[i : i + 4]) for i in range(len(words) - 3)]
-    return len(grams) != len(set(grams))
+    if len(grams) != len(set(grams)):
+        return True
+    # Short loops ("Fairly. Fairly. Fairly. Fairly") have no repeated 4-gram: a word or
+    # two said again and again back to back is a loop too.
+    for n, times in ((1, 4), (2, 3), (3, 3)):
+        for i in range(len(words) - n * times + 1):
+            gram = words[i : i + n]
+            if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, times)):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Word:
+    """One decoded word and where it lies in the clip (seconds from the clip's start)."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass
+class Transcript:
+    """A decode with word timings: what a final cut in the middle of speech needs."""
+
+    text: str
+    words: list[Word] = field(default_factory=list)
 
 
 @dataclass
@@ -92,14 +118,37 @@ class Recognizer:
         if self.spec.english_only:
             language = "en"
         if audio.size / 16000 + CONTEXT_PAD_S < FULL_WINDOW_S:
-            text = self._short_context(audio, language, prompt)
-            if text is not None:
-                return text
+            found = self._short_context(audio, language, prompt)
+            if found is not None:
+                return found.text
         return self._full_windows(audio, language, prompt)
 
+    def transcribe_words(
+        self,
+        audio: npt.NDArray[np.float32],
+        language: str | None = None,
+        prompt: str | None = None,
+    ) -> Transcript:
+        """Like `transcribe`, with each word's timing (cross-attention alignment), so that a
+        segment cut in the middle of speech can be finalized at a word boundary. Words are
+        empty where only the fallback path could decode the clip."""
+        if audio.size < 1600:
+            return Transcript("")
+        if self.spec.english_only:
+            language = "en"
+        if audio.size / 16000 + CONTEXT_PAD_S < FULL_WINDOW_S:
+            found = self._short_context(audio, language, prompt, words=True)
+            if found is not None:
+                return found
+        return Transcript(self._full_windows(audio, language, prompt))
+
     def _short_context(
-        self, audio: npt.NDArray[np.float32], language: str | None, prompt: str | None
-    ) -> str | None:
+        self,
+        audio: npt.NDArray[np.float32],
+        language: str | None,
+        prompt: str | None,
+        words: bool = False,
+    ) -> Transcript | None:
         """One greedy decode over a shortened encoder window; None asks for the full path."""
         import ctranslate2
         from faster_whisper.tokenizer import Tokenizer
@@ -137,11 +186,15 @@ class Recognizer:
         ids = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
         avg_logprob = result.scores[0] * len(ids) / (len(ids) + 1) if ids else 0.0
         if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < LOG_PROB_FLOOR:
-            return ""
+            return Transcript("")
         text = str(tokenizer.decode(ids)).strip()
         if looks_looped(text):
             return None
-        return text
+        if not words or not ids:
+            return Transcript(text)
+        aligned = self.model.find_alignment(tokenizer, [ids], encoded, audio.size // 160)
+        timed = [Word(w["word"], float(w["start"]), float(w["end"])) for w in aligned[0]]
+        return Transcript(text, timed)
 
     def _full_windows(
         self, audio: npt.NDArray[np.float32], language: str | None, prompt: str | None

@@ -3,6 +3,7 @@ and the last partial decode (which the final may reuse)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 
@@ -29,6 +30,14 @@ class Item:
     last_delta: str = ""
     closed: bool = False  # finalized or cleared: no more deltas
     answers_commit: bool = False
+    end: int = 0  # where its audio ends once finalized (a word-boundary final moves it back)
+    # Set while `start` waits for the item before it: a cut in running speech hands the
+    # words that straddle the cut to this item once the earlier final has placed them.
+    start_ready: asyncio.Future[int] | None = None
+
+    @property
+    def start_known(self) -> bool:
+        return self.start_ready is None or self.start_ready.done()
 
 
 @dataclass
@@ -37,6 +46,7 @@ class _Partial:
     start: int
     end: int
     text: str
+    prompt: str | None = None
 
 
 def new_id(prefix: str) -> str:

@@ -1,9 +1,11 @@
 """The decode queue: every session's decodes share a small pool of worker threads.
 
 A final (someone is waiting for it) goes first, then the partial taken when speech pauses
-(it usually becomes the final as it is), then ordinary partials, which sessions only ask for
-while a worker is free, so partials fill idle time instead of delaying finals. The event
-loop never decodes itself, so echoes, pings and other sessions stay responsive.
+(it usually becomes the final as it is), then ordinary partials, first come first served, so
+partials never delay finals and under load every session's partials slow down alike instead
+of some stopping. A partial is `submit_latest`: its audio is taken when a worker is free, so
+the decode is of the newest audio, and a partial that can no longer be fresh is dropped. The
+event loop never decodes itself, so echoes, pings and other sessions stay responsive.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import itertools
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 FINAL = 0
 LIKELY_FINAL = 1
@@ -31,7 +36,7 @@ class DecodeScheduler:
         self.observer = observer
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="decode")
         self._queue: asyncio.PriorityQueue[
-            tuple[int, int, Callable[[], str], asyncio.Future[str], float]
+            tuple[int, int, Callable[[], Any], asyncio.Future[Any], float, bool]
         ] = asyncio.PriorityQueue()
         self._seq = itertools.count()
         self._tasks: list[asyncio.Task[None]] = []
@@ -46,9 +51,21 @@ class DecodeScheduler:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def submit(self, fn: Callable[[], str], priority: int) -> asyncio.Future[str]:
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((priority, next(self._seq), fn, future, time.perf_counter()))
+    def submit(self, fn: Callable[[], T], priority: int) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((priority, next(self._seq), fn, future, time.perf_counter(), False))
+        return future
+
+    def submit_latest(
+        self, prepare: Callable[[], Callable[[], T] | None], priority: int
+    ) -> asyncio.Future[T | None]:
+        """Queue a decode whose input is chosen by `prepare`, on the event loop, the moment a
+        worker takes it; `prepare` returns None when the job is no longer wanted (the future
+        then resolves to None)."""
+        future: asyncio.Future[T | None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(
+            (priority, next(self._seq), prepare, future, time.perf_counter(), True)
+        )
         return future
 
     def has_capacity(self) -> bool:
@@ -58,9 +75,14 @@ class DecodeScheduler:
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            priority, _, fn, future, queued = await self._queue.get()
+            priority, _, fn, future, queued, lazy = await self._queue.get()
             if future.cancelled():
                 continue
+            if lazy:
+                fn = fn()
+                if fn is None:
+                    future.set_result(None)
+                    continue
             self.busy += 1
             started = time.perf_counter()
             try:

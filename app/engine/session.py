@@ -2,10 +2,18 @@
 
 Messages are handled strictly in arrival order. Audio is scored by the VAD as it arrives;
 segment boundaries open and finalize *items*. While an item is open it is decoded again
-every `partial_interval` of new audio (never two decodes of one session at once) and the
-whole text so far goes out as a delta. Finals are queued in order and emitted in order, so
-`completed` events never overtake each other, and a final whose audio has had no speech
-since the last partial reuses that partial's text instead of decoding again.
+every `partial_interval` of new audio, or every decode's wall time when that is longer (never
+two decodes of one session at once, and the audio is taken when a worker is free), and the
+whole text so far goes out as a delta unless it looks looped. Finals are queued in order and
+emitted in order, so `completed` events never overtake each other, and a final whose audio
+has had no speech since the last partial reuses that partial's text instead of decoding again.
+
+Each decode is prompted with the session's recent completed text (`engine.context`), so a
+sentence continued in the next segment keeps its case. A cut the VAD had to make in running
+speech (`hard`) is not final as it stands: that item's final is decoded with word timings,
+keeps the words that end well before the cut, and hands the rest of the audio to the next
+item, whose start waits for it; `completed` carries the moved `start` and `duration`, so the
+segments still tile the audio.
 """
 
 from __future__ import annotations
@@ -19,8 +27,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from app.engine.asr import Recognizer
+from app.engine.asr import Recognizer, looks_looped
 from app.engine.audio_buffer import AudioBuffer
+from app.engine.context import Context, words_before
 from app.engine.items import Item, SessionOptions, _Partial, new_id
 from app.engine.scheduler import FINAL, LIKELY_FINAL, PARTIAL, DecodeScheduler
 from app.engine.vad import (
@@ -87,7 +96,13 @@ class Session:
         self._partial_again = False
         self._last_partial_end = 0
         self._cache: _Partial | None = None
-        self._outbox: asyncio.Queue[tuple[Item, asyncio.Future[str], int, int]] = asyncio.Queue()
+        self._partial_wall = 0.0  # seconds from asking for the last partial to its text
+        self._context = Context()
+        self._last_final: asyncio.Future[str] | None = None
+        self._hold: int | None = None  # audio kept from here while a cut awaits its words
+        self._unresolved = 0
+        self._closed = False
+        self._outbox: asyncio.Queue[tuple[Item, asyncio.Future[str]]] = asyncio.Queue()
         self._emitter = asyncio.create_task(self._emit_finals())
         self._tasks: set[asyncio.Future[Any]] = set()
 
@@ -123,13 +138,14 @@ class Session:
 
     def close(self) -> None:
         """Cancel everything this session still has running and free its audio."""
+        self._closed = True
         self._emitter.cancel()
         if self._partial_task is not None:
             self._partial_task.cancel()
         for task in list(self._tasks):
             task.cancel()
         while not self._outbox.empty():
-            _item, future, _s, _e = self._outbox.get_nowait()
+            _item, future = self._outbox.get_nowait()
             future.cancel()
         self._audio = AudioBuffer()
 
@@ -191,6 +207,15 @@ class Session:
         item = self._item
         if item is None:
             return
+        if event.hard and event.next_start is not None:
+            # A cut in running speech: the next item starts where the last whole word of
+            # this one ends, which only this item's final decode can tell.
+            follower = Item(new_id("item"), event.end)
+            follower.start_ready = asyncio.get_running_loop().create_future()
+            self._finalize(item, min(event.end, self._audio.end), carry_to=follower)
+            self._item = follower
+            self._last_partial_end = 0
+            return
         pad = self._pad()
         end = event.end + pad
         if event.next_start is not None and event.next_start - event.end < 2 * pad:
@@ -207,37 +232,53 @@ class Session:
             keep = max(self._finalized_upto, self._audio.end - self._pad() - 2 * FRAME)
         else:
             keep = self._finalized_upto
+        if self._hold is not None:
+            keep = min(keep, self._hold)
         self._audio.drop_before(keep)
 
     # --- partials ----------------------------------------------------------------------
 
     def _request_partial(self, force: bool = False) -> None:
         item = self._item
-        if item is None or self._speech_between(item.start, self._audio.end) < self._min_speech():
+        if (
+            item is None
+            or not item.start_known
+            or self._speech_between(item.start, self._audio.end) < self._min_speech()
+        ):
             return
         if self._partial_task is not None and not self._partial_task.done():
             if force:
                 self._partial_again = True
             return
-        interval = self.options.partial_interval_ms * SAMPLE_RATE // 1000
+        # Under load a decode takes longer: the interval stretches with it, so every session's
+        # partials slow down alike instead of piling up or stopping.
+        interval = max(
+            self.options.partial_interval_ms * SAMPLE_RATE // 1000,
+            int(self._partial_wall * SAMPLE_RATE),
+        )
         due = self._last_partial_end == 0 or self._audio.end - self._last_partial_end >= interval
-        if not (force or self._partial_again or (due and self._scheduler.has_capacity())):
+        if not (force or self._partial_again or due):
             return
         priority = LIKELY_FINAL if force or self._partial_again else PARTIAL
         self._partial_again = False
-        end = self._audio.end
-        self._last_partial_end = end
-        audio = self._audio.samples(item.start, end)
+        self._last_partial_end = self._audio.end
         self._partial_item = item
-        self._partial_end = end
-        self._partial_task = asyncio.create_task(
-            self._run_partial(item, item.start, end, audio, priority)
-        )
+        self._partial_task = asyncio.create_task(self._run_partial(item, priority))
 
-    async def _run_partial(
-        self, item: Item, start: int, end: int, audio: npt.NDArray[np.float32], priority: int
-    ) -> None:
-        future = self._scheduler.submit(self._decoder(audio), priority)
+    def _prepare_partial(self, item: Item, box: list[_Partial]) -> Callable[[], str] | None:
+        """Called when a worker is free: decode the newest audio, or nothing if stale."""
+        if item.closed or item is not self._item or not item.start_known:
+            return None
+        end = self._audio.end
+        self._partial_end = end
+        prompt = self._context.prompt(self.options.prompt, item.start)
+        box.append(_Partial(item.id, item.start, end, "", prompt))
+        return self._decoder(self._audio.samples(item.start, end), prompt)
+
+    async def _run_partial(self, item: Item, priority: int) -> None:
+        box: list[_Partial] = []
+        asked = time.perf_counter()
+        future = self._scheduler.submit_latest(lambda: self._prepare_partial(item, box), priority)
         try:
             text = await future
         except asyncio.CancelledError:
@@ -246,28 +287,53 @@ class Session:
         except Exception:
             log.exception("partial decode failed")
             return
-        self._cache = _Partial(item.id, start, end, text)
+        if text is None or not box:
+            return  # dropped: the item ended before a worker was free
+        self._partial_wall = time.perf_counter() - asked
+        taken = box[0]
+        taken.text = text
+        looped = looks_looped(text)
+        if not looped:
+            self._cache = taken  # a looped partial never becomes a final either
         # A delta waits for earlier finals: after a `completed` the next delta starts anew.
-        if not item.closed and self._finals_pending == 0 and text and text != item.last_delta:
+        # A looped decode is never shown: the previous delta stands until a good one comes.
+        if (
+            not item.closed
+            and self._finals_pending == 0
+            and text
+            and text != item.last_delta
+            and not looped
+        ):
             item.last_delta = text
             await self._safe_emit(TranscriptDelta(item.id, text))
         if self._partial_again:
             self._partial_task = None
             self._request_partial(force=True)
 
-    def _decoder(self, audio: npt.NDArray[np.float32]) -> Callable[[], str]:
-        recognizer, options = self.recognizer, self.options
-        return lambda: recognizer.transcribe(audio, options.language, options.prompt)
+    def _decoder(self, audio: npt.NDArray[np.float32], prompt: str | None) -> Callable[[], str]:
+        recognizer, language = self.recognizer, self.options.language
+        return lambda: recognizer.transcribe(audio, language, prompt)
 
     # --- finals ------------------------------------------------------------------------
 
-    def _finalize(self, item: Item, end: int) -> None:
-        """Queue `item`'s final over [item.start, end); completions leave in queue order."""
+    def _finalize(self, item: Item, end: int, carry_to: Item | None = None) -> None:
+        """Queue `item`'s final over [item.start, end); completions leave in queue order.
+
+        With `carry_to`, `end` is a cut in running speech: the final keeps only the words
+        that end before it and hands the rest of the audio to `carry_to` (the next item).
+        """
         item.closed = True
+        item.end = end
         if self._item is item:
             self._item = None
         self._finalized_upto = max(self._finalized_upto, end)
-        audio = self._audio.samples(item.start, end)
+        # The audio from `lo` covers the item whatever start it is finally given.
+        hold = self._hold if self._hold is not None else item.start
+        lo = item.start if item.start_known else min(hold, item.start)
+        audio = self._audio.samples(lo, end)
+        if carry_to is not None:
+            self._hold = lo if self._hold is None else min(self._hold, lo)
+            self._unresolved += 1
         has_speech = self._speech_between(item.start, end) >= self._min_speech()
         partial_task = self._partial_task if self._partial_item is item else None
         if partial_task is not None and self._speech_between(self._partial_end, end) > 0:
@@ -277,34 +343,98 @@ class Session:
             partial_task = None
             self._partial_again = False
         self._finals_pending += 1
+        previous = self._last_final
         future: asyncio.Future[str] = asyncio.ensure_future(
-            self._final_text(item, end, audio, has_speech, partial_task)
+            self._final_text(item, lo, audio, has_speech, partial_task, carry_to, previous)
         )
+        self._last_final = future
         self._tasks.add(future)
         future.add_done_callback(self._tasks.discard)
-        self._outbox.put_nowait((item, future, item.start, end))
+        self._outbox.put_nowait((item, future))
 
     async def _final_text(
         self,
         item: Item,
-        end: int,
+        lo: int,
         audio: npt.NDArray[np.float32],
         has_speech: bool,
         partial_task: asyncio.Task[None] | None,
+        carry_to: Item | None,
+        previous: asyncio.Future[str] | None,
     ) -> str:
-        if not has_speech:
-            return ""
+        text = ""
+        try:
+            if previous is not None and not previous.done():
+                await asyncio.wait([previous])  # its text is this decode's context
+            if item.start_ready is not None:
+                item.start = await item.start_ready
+            audio = audio[max(item.start - lo, 0) :]
+            prompt = self._context.prompt(self.options.prompt, item.start)
+            if has_speech:
+                if carry_to is not None:
+                    text = await self._split_text(item, audio, prompt)
+                else:
+                    text = await self._whole_text(item, audio, prompt, partial_task)
+            self._context.completed(text, item.end)
+            return text
+        finally:
+            if carry_to is not None:
+                self._carry_over(item.end, carry_to)
+
+    async def _whole_text(
+        self,
+        item: Item,
+        audio: npt.NDArray[np.float32],
+        prompt: str | None,
+        partial_task: asyncio.Task[None] | None,
+    ) -> str:
         if partial_task is not None and not partial_task.done():
             await asyncio.wait([partial_task])
         cache = self._cache
+        end = item.end
         if (
             cache is not None
             and cache.item_id == item.id
             and cache.start == item.start
+            and cache.prompt == prompt
             and self._speech_between(min(cache.end, end), max(cache.end, end)) == 0
         ):
             return cache.text  # nothing was said since that partial: its text is final
-        return await self._scheduler.submit(self._decoder(audio), FINAL)
+        return await self._scheduler.submit(self._decoder(audio, prompt), FINAL)
+
+    async def _split_text(
+        self, item: Item, audio: npt.NDArray[np.float32], prompt: str | None
+    ) -> str:
+        """The words that end well before a cut in running speech; moves `item.end` back to
+        just after the last of them (the rest of the audio goes to the next item)."""
+        recognizer, language = self.recognizer, self.options.language
+        found = await self._scheduler.submit(
+            lambda: recognizer.transcribe_words(audio, language, prompt), FINAL
+        )
+        if not found.words:
+            return found.text
+        split = words_before(found.words, audio.size / SAMPLE_RATE)
+        if split is None:
+            return found.text
+        text, boundary = split
+        item.end = min(item.end, item.start + int(boundary * SAMPLE_RATE))
+        return text
+
+    def _carry_over(self, boundary: int, follower: Item) -> None:
+        """The cut is placed: the next item starts at `boundary`, and may be decoded now."""
+        ready = follower.start_ready
+        if ready is not None and not ready.done():
+            cut = follower.start
+            follower.start = boundary
+            ready.set_result(boundary)
+            if self._item is follower and self._segmenter.start == cut:
+                self._segmenter.start = boundary  # its maximum length counts from here
+        self._unresolved -= 1
+        if self._unresolved == 0:
+            self._hold = None
+        if self._item is follower and not self._closed:
+            self._last_partial_end = 0
+            self._request_partial()
 
     def _force_final(self, end: int) -> None:
         item = self._item or Item(new_id("item"), self._finalized_upto)
@@ -312,7 +442,7 @@ class Session:
 
     async def _emit_finals(self) -> None:
         while True:
-            item, future, start, end = await self._outbox.get()
+            item, future = await self._outbox.get()
             try:
                 try:
                     text = await future
@@ -334,6 +464,7 @@ class Session:
                     continue  # a VAD segment that turned out to hold no words
                 if text and text != item.last_delta:
                     await self._safe_emit(TranscriptDelta(item.id, text))
+                start, end = item.start, max(item.end, item.start)
                 await self._safe_emit(
                     TranscriptCompleted(
                         item.id, text, start / SAMPLE_RATE, (end - start) / SAMPLE_RATE
@@ -367,6 +498,7 @@ class Session:
         self._finalized_upto = self._audio.end
         self._segmenter.reset()
         self._cache = None
+        self._context.clear()
         self._trim()
         await self.emit(UnknownEvent("input_audio_buffer.cleared", {}))
 

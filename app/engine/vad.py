@@ -5,7 +5,9 @@ its recurrent state is carried between calls, so a session can feed audio in wha
 chunks the client sends. `Segmenter` turns the scores into segment boundaries with
 Together's parameters (PROTOCOL.md section 4): a segment ends after enough silence, a
 segment with too little speech is discarded, and a segment that runs too long is split at
-its best internal pause.
+its best internal pause. Where it has none, the cut goes to the quietest moment of its last
+third (the lowest smoothed speech probability, usually a breath between words) and is
+marked `hard`: the session then finalizes only the words that end before it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app.realtime.protocol import SAMPLE_RATE, TurnDetection
 FRAME = 512  # samples per VAD frame at 16 kHz (32 ms)
 _CONTEXT = 64  # samples of the previous frame that Silero v5+ expects in front of each frame
 _MIN_SPLIT_PAUSE = int(0.098 * SAMPLE_RATE)  # a pause this long may split an over-long segment
+_SMOOTH = 0.5  # weight of the newest frame in the smoothed probability that places a hard cut
 
 _session_lock = threading.Lock()
 _shared_session: Any = None
@@ -95,6 +98,7 @@ class SegmentEnded:
     start: int
     end: int
     next_start: int | None = None
+    hard: bool = False  # cut in running speech (no pause): a word may straddle `end`
 
 
 @dataclass(frozen=True)
@@ -116,12 +120,15 @@ class Segmenter:
         self.last_speech_end = 0  # end of the last frame scored as speech, ever
         self._silence_start: int | None = None
         self._best_pause: tuple[int, int] | None = None  # (silence start, speech resumes)
+        self._smooth = 0.0  # speech probability, smoothed over a few frames
+        self._quietest: tuple[float, int] | None = None  # (smoothed prob, frame start)
 
     def reset(self) -> None:
         """Forget the open segment (after a commit or a clear)."""
         self.triggered = False
         self._silence_start = None
         self._best_pause = None
+        self._quietest = None
 
     def feed(self, first_frame_pos: int, probs: npt.NDArray[np.float32]) -> list[VadEvent]:
         p = self.params
@@ -134,6 +141,15 @@ class Segmenter:
         for i, prob in enumerate(probs.tolist()):
             pos = first_frame_pos + i * FRAME
             end = pos + FRAME
+            smooth_prev, self._smooth = self._smooth, _SMOOTH * prob + (1 - _SMOOTH) * self._smooth
+            if (
+                self.triggered
+                and max_speech > 0
+                and pos - self.start >= max_speech * 2 // 3
+                and (self._quietest is None or smooth_prev + self._smooth <= self._quietest[0])
+            ):
+                # The dip between this frame and the one before: a cut lands between them.
+                self._quietest = (smooth_prev + self._smooth, pos)
             if prob >= threshold:
                 self.last_speech_end = end
                 if self._silence_start is not None:
@@ -175,7 +191,9 @@ class Segmenter:
             event = SegmentEnded(self.start, pause_start, next_start=resume)
             self.start = resume
         else:
-            event = SegmentEnded(self.start, now, next_start=now)
-            self.start = now
+            cut = self._quietest[1] if self._quietest is not None else now
+            event = SegmentEnded(self.start, cut, next_start=cut, hard=True)
+            self.start = cut
         self._best_pause = None
+        self._quietest = None
         return event

@@ -71,3 +71,21 @@ def test_audio_buffer_keeps_absolute_positions_after_dropping() -> None:
     assert (buf.base, buf.end, buf.kept) == (400, 1000, 600)
     got = buf.samples(390, 410)
     assert got.size == 10 and round(float(got[0]) * 32768) == 400
+
+
+def test_speech_without_a_pause_is_cut_at_its_quietest_moment_in_the_last_third() -> None:
+    seg = Segmenter(TurnDetection(max_speech_duration_s=3.0))
+    # A dip (still speech, no pause) at 1.2 s is too early; the one at 2.5 s is taken.
+    probs = frames((0.9, 1.2), (0.5, 0.1), (0.95, 1.2), (0.6, 0.1), (0.95, 1.0))
+    ends = [e for e in feed_all(seg, probs) if isinstance(e, SegmentEnded)]
+    assert ends and ends[0].hard
+    dip = (38 + 3 + 38) * FRAME  # where the second dip's three frames begin
+    assert dip <= ends[0].end <= dip + 3 * FRAME
+    assert ends[0].next_start == ends[0].end
+
+
+def test_a_cut_at_a_pause_is_not_hard() -> None:
+    seg = Segmenter(TurnDetection())
+    probs = frames((0.9, 2.0), (0.0, 0.2), (0.9, 3.5))
+    ends = [e for e in feed_all(seg, probs) if isinstance(e, SegmentEnded)]
+    assert ends and not ends[0].hard
