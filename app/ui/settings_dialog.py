@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.backends import TOGETHER_MODELS
+from app.delivery.chain import CHOICES as DELIVERY_CHOICES
+from app.delivery.chain import HELP as DELIVERY_HELP
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.level_meter import LevelMeter
 from app.ui.words_page import WordsPage
@@ -156,11 +158,12 @@ class SettingsDialog(QDialog):
         self.hotkey_mode.setCurrentText(s.hotkey_mode)
         self.checks = {
             "auto_copy": QCheckBox("Copy the final text to the clipboard"),
-            "auto_paste": QCheckBox("Paste it into the app I was typing in"),
-            "restore_clipboard": QCheckBox("Restore my clipboard after pasting"),
+            "auto_paste": QCheckBox("Without the input method, paste rather than type"),
+            "restore_clipboard": QCheckBox("Restore my clipboard once the paste is done"),
             "sounds": QCheckBox("Play start and stop sounds"),
             "history_audio": QCheckBox("Keep the audio of dictations"),
             "close_to_tray": QCheckBox("Closing the window keeps Dictate in the tray"),
+            "overlay": QCheckBox("Show the state and live words at the bottom of the screen"),
         }
         for name, box in self.checks.items():
             box.setChecked(bool(getattr(s, name)))
@@ -170,6 +173,11 @@ class SettingsDialog(QDialog):
         self.retention.setValue(s.history_audio_days)
         bform.addRow("Global hotkey", self.hotkey)
         bform.addRow("Hotkey mode", self.hotkey_mode)
+        self.delivery = QComboBox()
+        self.delivery.addItems(list(DELIVERY_CHOICES))
+        self.delivery.setCurrentText(s.delivery)
+        self.delivery.setToolTip(DELIVERY_HELP)
+        bform.addRow("Deliver the text by", self.delivery)
         for box in self.checks.values():
             bform.addRow("", box)
         bform.addRow("Keep audio for", self.retention)
@@ -270,6 +278,7 @@ class SettingsDialog(QDialog):
         s.vad_speech_pad_ms = self.pad.value()
         s.hotkey = self.hotkey.text().strip()
         s.hotkey_mode = self.hotkey_mode.currentText()
+        s.delivery = self.delivery.currentText()
         for name, box in self.checks.items():
             setattr(s, name, box.isChecked())
         s.history_audio_days = self.retention.value()

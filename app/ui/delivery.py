@@ -1,0 +1,200 @@
+"""Delivers the dictation into the app the user is typing in, on the GUI thread's terms.
+
+The Qt side of `app.delivery`: follows the controller's phases and text; with the input method
+the live words are the preedit at the caret and each settled segment is committed as it
+settles; with the other methods the final text is delivered once, off the GUI thread. Every
+delivery ends in an `Outcome`, reported through `delivered` (shown as a notice and in the
+overlay) and, for the tests and benchmarks, printed when DICTATE_STARTUP_REPORT is set.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QGuiApplication
+
+from app.delivery import chain, xtest
+from app.delivery.chain import Environment, Outcome
+from app.delivery.ibus import IBusSession
+from app.storage.settings import Settings
+
+STARTING = ("loading model", "connecting", "listening")
+
+
+class Delivery(QObject):
+    delivered = Signal(object)  # Outcome
+    cancel_requested = Signal()  # Escape at the caret during a dictation
+    method_changed = Signal(str)
+    _engine_event = Signal(object)
+    _copy = Signal(str)
+    _ibus_started = Signal(str)
+
+    def __init__(self, settings: Settings, env: Environment | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.env = env or Environment.detect()
+        self.session: IBusSession | None = None
+        self.method = self._choose()
+        self.active = False  # a dictation is under way
+        self.ime = False  # ...and goes through the input method
+        self.target: xtest.Window | None = None
+        self.committed = ""
+        self.cancelled = False
+        self._final = ""
+        self._vanished = False
+        self._report = bool(os.environ.get("DICTATE_STARTUP_REPORT"))
+        self._engine_event.connect(self._on_engine_event)
+        self._copy.connect(self._set_clipboard)
+        self._ibus_started.connect(self._on_ibus_started)
+
+    def _choose(self) -> str:
+        return chain.choose(self.settings.delivery, self.env, prefer_paste=self.settings.auto_paste)
+
+    # --- the input method's engine process -------------------------------------------------
+
+    def start(self) -> None:
+        """Starts the input method engine when the chain may use it (in the background)."""
+        if not self.env.ibus or self.method != chain.INPUT_METHOD:
+            self._announce()
+            return
+        session = IBusSession(self._engine_event.emit)
+        self.session = session
+        threading.Thread(
+            target=lambda: self._ibus_started.emit(session.start() or ""), daemon=True
+        ).start()
+
+    @Slot(str)
+    def _on_ibus_started(self, problem: str) -> None:
+        if problem:
+            self.session = None
+            self.env = Environment(**{**self.env.__dict__, "ibus": False})
+            self.method = self._choose()
+        self._announce(problem)
+
+    def _announce(self, problem: str = "") -> None:
+        self.method_changed.emit(self.method)
+        if self._report:
+            print(f"delivery method: {self.method} {problem}".strip(), flush=True)
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+            self.session = None
+
+    @Slot(object)
+    def _on_engine_event(self, event: dict[str, Any]) -> None:
+        name = event.get("event")
+        if name == "escape" and self.ime and not self.cancelled:
+            self.cancelled = True
+            self.session and self.session.send("preedit", "")
+            self.cancel_requested.emit()
+        elif name == "ended":
+            self._ime_ended(str(event.get("undelivered", "")))
+        elif name == "exited" and self.session is not None and self.ime:
+            self._ime_ended(self._final[len(self.committed) :])
+
+    # --- the controller's signals ----------------------------------------------------------
+
+    @Slot(str, str)
+    def on_phase(self, phase: str, _detail: str) -> None:
+        if phase in STARTING and not self.active:
+            self._begin()
+
+    def _begin(self) -> None:
+        self.active, self.cancelled, self.committed, self._final = True, False, "", ""
+        self.method = self._choose()
+        self.target = xtest.active_window() if self.env.x11 else None
+        if self.target is not None and self.target.pid == os.getpid():
+            self.target = None  # Dictate's own window: the text shows there already
+        session = self.session
+        self.ime = self.method == chain.INPUT_METHOD and session is not None and session.alive
+        if self.ime and session is not None:
+            session.send("begin")
+
+    @Slot(str, str)
+    def on_text(self, final: str, live: str) -> None:
+        if not (self.active and self.ime) or self.cancelled or self.session is None:
+            return
+        if final.startswith(self.committed) and len(final) > len(self.committed):
+            self.session.send("commit", final[len(self.committed) :])
+            self.committed = final
+        self.session.send("preedit", live)
+
+    @Slot(str, int)
+    def on_finished(self, text: str, _row: int) -> None:
+        if not self.active:
+            return
+        self.active = False
+        self._final = text
+        if self.settings.auto_copy and text:
+            self._set_clipboard(text)
+        if self.ime and self.session is not None:
+            self._ime_finish(text)
+        elif self.cancelled or not text:
+            self._done(Outcome(self.method, False, "cancelled" if text else "nothing heard"))
+        else:
+            method, target = self.method, self.target
+            restore = self.settings.restore_clipboard or not self.settings.auto_copy
+            if target is None and method in (chain.TYPING, chain.PASTE):
+                method = chain.CLIPBOARD
+            threading.Thread(
+                target=lambda: self._done(
+                    chain.deliver(method, text, target, self._copy.emit, restore=restore)
+                ),
+                name="deliver",
+                daemon=True,
+            ).start()
+
+    def _ime_finish(self, text: str) -> None:
+        assert self.session is not None
+        self.session.send("preedit", "")
+        if self.cancelled:
+            self.session.send("end")
+            return
+        if self.target is not None and not xtest.window_exists(self.target):
+            self._vanished = True
+            self.session.send("end")
+            return
+        self._vanished = False
+        same = 0  # what was committed stays; the final rendering may differ after it
+        while same < min(len(text), len(self.committed)) and text[same] == self.committed[same]:
+            same += 1
+        rest = text[len(self.committed) :] if same == len(self.committed) else text[same:]
+        if rest:
+            self.session.send("commit", rest)
+            self.committed += rest
+        self.session.send("end")
+
+    def _ime_ended(self, undelivered: str) -> None:
+        if not self.ime:
+            return
+        self.ime = False
+        text = self._final
+        if self.cancelled:
+            done = "the words before it stay typed" if self.committed else "nothing typed"
+            self._done(Outcome(chain.INPUT_METHOD, False, f"cancelled: {done}"))
+        elif self._vanished and self.target is not None:
+            self._done(chain.copied(f"{self.target.label} closed: ", self._copy.emit, text))
+        elif undelivered:
+            self._done(chain.copied("no text field had the focus: ", self._copy.emit, text))
+        elif text:
+            where = self.target.label if self.target is not None else "the caret"
+            self._done(Outcome(chain.INPUT_METHOD, True, f"typed into {where}"))
+        else:
+            self._done(Outcome(chain.INPUT_METHOD, False, "nothing heard"))
+
+    def _done(self, outcome: Outcome) -> None:
+        """From any thread: reports the outcome (the signal is queued to the GUI thread)."""
+        if self._report:
+            stamp = f"{time.monotonic():.6f}"
+            print(f"delivered: {outcome.delivered} {outcome.method} @{stamp} {outcome.message}",
+                  flush=True)  # fmt: skip
+        self.delivered.emit(outcome)
+
+    @Slot(str)
+    def _set_clipboard(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
