@@ -63,11 +63,11 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.02):  # type:
 class Entry:
     """A GTK 3 entry window in its own process; records what it prints."""
 
-    def __init__(self, env: dict[str, str], title: str) -> None:
+    def __init__(self, env: dict[str, str], title: str, im: str) -> None:
         self.title = title
         self.proc = subprocess.Popen(
             [SYSTEM_PYTHON, str(HERE / "entry_app.py"), title],
-            env=dict(env, GTK_IM_MODULE="ibus"),
+            env=dict(env, GTK_IM_MODULE=im),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -174,13 +174,23 @@ class Desktop:
 
     def entry(self, title: str = "EntryTest") -> Entry:
         """A GTK entry window, mapped, activated and with the keyboard focus."""
-        entry = Entry(self.env, title)
+        entry = Entry(self.env, title, "ibus" if self.ibus else "gtk-im-context-simple")
         self.entries.append(entry)
-        window = wait_for(lambda: self.xdotool("search", "--name", f"^{title}$", check=False),
-                          30, f"the window {title!r}")  # fmt: skip
-        self.xdotool("windowactivate", "--sync", window.split()[0])
+        self.activate(title)
         wait_for(entry.ready, 20, f"{title!r} to have the focus")
         return entry
+
+    def activate(self, title: str) -> str:
+        """Waits for the window titled so, activates it; returns its id."""
+        found = wait_for(lambda: self.xdotool("search", "--name", f"^{title}$", check=False),
+                         30, f"the window {title!r}")  # fmt: skip
+        window = str(found).split()[0]
+        self.xdotool("windowactivate", "--sync", window)
+        return window
+
+    def spawn(self, argv: list[str]) -> subprocess.Popen[bytes]:
+        """Another program on this desktop, stopped with it."""
+        return self._spawn(argv)
 
     def type(self, text: str) -> None:
         self.xdotool("type", "--delay", "20", text)

@@ -56,7 +56,9 @@ def clipboard(desktop: Desktop) -> str:
 
 
 @pytest.mark.timeout(180)
-def test_live_words_at_the_caret_through_the_input_method(desktop: Desktop, mic: VirtualMic) -> None:
+def test_live_words_at_the_caret_through_the_input_method(
+    desktop: Desktop, mic: VirtualMic
+) -> None:
     desktop.ibus_cmd("engine", "xkb:us::eng")  # the user's own engine
     users_engine = wait_for(lambda: desktop.ibus_cmd("engine"), 10, "the user's engine")
     subprocess.run(["xclip", "-selection", "clipboard"], input=SENTINEL, text=True,
