@@ -34,6 +34,7 @@ from app.storage.settings import Settings
 from app.ui.actions import Actions
 from app.ui.delivery import Delivery
 from app.ui.main_window import MainWindow
+from app.ui.overlay import Overlay
 from app.ui.tray import Tray
 
 
@@ -84,6 +85,7 @@ class Parts:
     actions: Actions
     hotkey: GlobalHotkey | None = None
     delivery: Delivery | None = None
+    overlay: Overlay | None = None
 
     def shutdown(self) -> None:
         if self.controller.phase.value in ("loading model", "connecting", "listening"):
@@ -161,6 +163,7 @@ def build(
         settings, history, backend, bridge, controller, window, clipboard, instance, tray, actions
     )
     parts.delivery = Delivery(settings)
+    parts.overlay = Overlay(settings)
     wire(parts)
     if history is None:
         window.on_notice("the history could not be opened: dictations will not be saved")
@@ -209,6 +212,21 @@ def wire_delivery(p: Parts, d: Delivery) -> None:
     c.finished.connect(d.on_finished)
     d.cancel_requested.connect(c.release)
     d.delivered.connect(lambda outcome: p.window.on_notice(outcome.message))
+    if p.overlay is not None:
+        wire_overlay(p, p.overlay, d)
+
+
+def wire_overlay(p: Parts, o: Overlay, d: Delivery) -> None:
+    c = p.controller
+
+    def on_phase(phase: str, detail: str) -> None:
+        o.at_caret = d.ime  # the live words are at the caret: the overlay shows the state only
+        o.on_phase(phase, detail)
+
+    c.phase_changed.connect(on_phase)
+    c.text_changed.connect(o.on_text)
+    c.level_changed.connect(o.on_level)
+    d.delivered.connect(o.on_delivered)
 
 
 def copy_diagnostics(p: Parts) -> None:

@@ -106,6 +106,7 @@ class Delivery(QObject):
 
     def _begin(self) -> None:
         self.active, self.cancelled, self.committed, self._final = True, False, "", ""
+        self._vanished = False
         self.method = self._choose()
         self.target = xtest.active_window() if self.env.x11 else None
         if self.target is not None and self.target.pid == os.getpid():
@@ -117,9 +118,15 @@ class Delivery(QObject):
 
     @Slot(str, str)
     def on_text(self, final: str, live: str) -> None:
-        if not (self.active and self.ime) or self.cancelled or self.session is None:
+        if not (self.active and self.ime) or self.cancelled or self._vanished:
+            return
+        if self.session is None:
             return
         if final.startswith(self.committed) and len(final) > len(self.committed):
+            if self.target is not None and not xtest.window_exists(self.target):
+                self._vanished = True  # commits from now on would land in another window
+                self.session.send("preedit", "")
+                return
             self.session.send("commit", final[len(self.committed) :])
             self.committed = final
         self.session.send("preedit", live)
@@ -155,11 +162,10 @@ class Delivery(QObject):
         if self.cancelled:
             self.session.send("end")
             return
-        if self.target is not None and not xtest.window_exists(self.target):
+        if self._vanished or (self.target is not None and not xtest.window_exists(self.target)):
             self._vanished = True
             self.session.send("end")
             return
-        self._vanished = False
         same = 0  # what was committed stays; the final rendering may differ after it
         while same < min(len(text), len(self.committed)) and text[same] == self.committed[same]:
             same += 1

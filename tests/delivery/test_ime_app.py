@@ -55,6 +55,11 @@ def clipboard(desktop: Desktop) -> str:
     return done.stdout
 
 
+def overlay_visible(desktop: Desktop) -> bool:
+    found = desktop.xdotool("search", "--onlyvisible", "--name", "^Dictate overlay$", check=False)
+    return bool(found)
+
+
 @pytest.mark.timeout(180)
 def test_live_words_at_the_caret_through_the_input_method(
     desktop: Desktop, mic: VirtualMic
@@ -72,9 +77,13 @@ def test_live_words_at_the_caret_through_the_input_method(
         desktop.type("abc ")
         wait_for(lambda: entry.text == "abc ", 10, "keys typed before the dictation")
 
+        focused = desktop.focused_window()
         lines = len(driver._lines)
         driver.ptt("start")
         mic.play(silence(0.6) + pcm("weather") + silence(0.3))
+        # The overlay appears without taking the focus from the entry.
+        wait_for(lambda: overlay_visible(desktop), 10, "the overlay")
+        assert desktop.focused_window() == focused
         wait_for(lambda: mic.idle, 30, "the speech to be played")
         shown = [p for p in entry.preedits if p]  # the live words, before the stop
         driver.ptt("stop")
@@ -89,9 +98,40 @@ def test_live_words_at_the_caret_through_the_input_method(
         assert any(re.search(r"\w", p) for p in shown)
         assert clipboard(desktop) == SENTINEL  # never touched
         assert desktop.ibus_cmd("engine") == users_engine  # the user's engine is back
+        wait_for(lambda: not overlay_visible(desktop), 10, "the overlay to fade out")
+        assert desktop.focused_window() == focused
 
         desktop.type(" xyz")
-        wait_for(lambda: entry.text == "abc " + transcript + " xyz", 10, "keys typed after")
+        typed = "abc " + transcript + " xyz"
+        wait_for(lambda: entry.text == typed, 10, "keys typed after")
+
+        # Escape during a dictation cancels it and takes the live words away.
+        lines = len(driver._lines)
+        driver.ptt("start")
+        mic.play(silence(0.6) + pcm("meeting") + silence(0.3))
+        wait_for(lambda: any(p for p in entry.preedits[-3:]), 20, "live words")
+        desktop.xdotool("key", "Escape")
+        line = delivered_line(driver, lines)  # Escape released the dictation: no `ptt stop`
+        assert "cancelled" in line and line.startswith("delivered: False"), line
+        wait_for(lambda: entry.preedits[-1] == "", 10, "the preedit removed")
+        assert entry.text == typed
+        mic.flush()  # the rest of the speech, unheard after the cancel
+
+        # The window dictated into closes before the end: the text is copied, and said so.
+        gone = desktop.entry("GoneTest")
+        lines = len(driver._lines)
+        driver.ptt("start")
+        mic.play(silence(0.6) + pcm("fox") + silence(0.3))
+        wait_for(lambda: mic.idle, 30, "the speech to be played")
+        gone.close()
+        driver.ptt("stop")
+        line = delivered_line(driver, lines)
+        assert line.startswith("delivered: False clipboard"), line
+        assert line.endswith("GoneTest closed: copied: press Ctrl+V"), line
+        transcript = driver.newest_text()
+        assert wer(TEXTS["fox"], transcript) <= 0.5, transcript
+        wait_for(lambda: clipboard(desktop) == transcript, 10, "the text on the clipboard")
+        assert entry.text == typed  # nothing strayed into the other window
         assert driver.alive()
         started = time.monotonic()
         driver.quit()
