@@ -129,6 +129,7 @@ class Delivery(QObject):
                 return
             self.session.send("commit", final[len(self.committed) :])
             self.committed = final
+            self._stamp("segment committed")
         self.session.send("preedit", live)
 
     @Slot(str, int)
@@ -137,6 +138,7 @@ class Delivery(QObject):
             return
         self.active = False
         self._final = text
+        self._stamp("final text")
         if self.settings.auto_copy and text:
             self._set_clipboard(text)
         if self.ime and self.session is not None:
@@ -192,6 +194,10 @@ class Delivery(QObject):
             self._done(Outcome(chain.INPUT_METHOD, True, f"typed into {where}"))
         else:
             self._done(Outcome(chain.INPUT_METHOD, False, "nothing heard"))
+
+    def _stamp(self, what: str) -> None:
+        if self._report:  # for bench/delivery.py: the same clock as the target app's
+            print(f"{what} @{time.monotonic():.6f}", flush=True)
 
     def _done(self, outcome: Outcome) -> None:
         """From any thread: reports the outcome (the signal is queued to the GUI thread)."""

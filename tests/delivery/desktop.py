@@ -127,12 +127,22 @@ class Desktop:
         assert address and pid, out
         self.env["DBUS_SESSION_BUS_ADDRESS"] = address.group(1)
         self.bus_pid = int(pid.group(1))
-        self._spawn(["openbox", "--sm-disable"])
+        wait_for(self._x_answers, 20, "the X server to answer")
+        self._openbox = self._spawn(["openbox", "--sm-disable"])
         wait_for(self._wm_running, 30, "openbox")
         if ibus:
             self.start_ibus()
 
+    def _x_answers(self) -> bool:
+        done = subprocess.run(["xprop", "-root", "-len", "0", "_NET_SUPPORTED"], env=self.env,
+                              capture_output=True, check=False)  # fmt: skip
+        return done.returncode == 0
+
     def _wm_running(self) -> bool:
+        if self._openbox.poll() is not None:  # a fresh server may refuse the first client
+            self._procs.remove(self._openbox)
+            self._openbox = self._spawn(["openbox", "--sm-disable"])
+            return False
         done = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=self.env,
                               capture_output=True, text=True, check=False)  # fmt: skip
         return "window id" in done.stdout
