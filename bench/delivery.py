@@ -104,14 +104,14 @@ def main() -> None:
             f"{pct(segment_ms, 95):.1f} ms",
             "<= 50 ms",
             ok(pct(segment_ms, 95)),
-        ),  # fmt: skip
+        ),
         ("final text -> last word p50", f"{pct(final_ms, 50):.1f} ms", "", f"n={len(final_ms)}"),
         (
             "final text -> last word p95",
             f"{pct(final_ms, 95):.1f} ms",
             "<= 50 ms",
             ok(pct(final_ms, 95)),
-        ),  # fmt: skip
+        ),
         ("`ptt stop` run -> last word p50", f"{pct(release_ms, 50):.0f} ms", "", ""),
         ("`ptt stop` run -> last word p95", f"{pct(release_ms, 95):.0f} ms", "", ""),
         ("overlay show p50", f"{pct(overlay, 50):.1f} ms", "", f"n={len(overlay)}"),
