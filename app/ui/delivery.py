@@ -113,6 +113,10 @@ class Delivery(QObject):
             self.target = None  # Dictate's own window: the text shows there already
         session = self.session
         self.ime = self.method == chain.INPUT_METHOD and session is not None and session.alive
+        if self.method == chain.INPUT_METHOD and not self.ime:  # the engine is not (yet) there
+            without = Environment(**{**self.env.__dict__, "ibus": False})
+            self.method = chain.choose(self.settings.delivery, without,
+                                       prefer_paste=self.settings.auto_paste)  # fmt: skip
         if self.ime and session is not None:
             session.send("begin")
 
@@ -190,8 +194,8 @@ class Delivery(QObject):
         elif undelivered:
             self._done(chain.copied("no text field had the focus: ", self._copy.emit, text))
         elif text:
-            where = self.target.label if self.target is not None else "the caret"
-            self._done(Outcome(chain.INPUT_METHOD, True, f"typed into {where}"))
+            where = f"into {self.target.label}" if self.target is not None else "at the caret"
+            self._done(Outcome(chain.INPUT_METHOD, True, f"typed {where}"))
         else:
             self._done(Outcome(chain.INPUT_METHOD, False, "nothing heard"))
 
