@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 from app.backends import TOGETHER_MODELS
 from app.delivery.chain import CHOICES as DELIVERY_CHOICES
 from app.delivery.chain import HELP as DELIVERY_HELP
+from app.delivery.chain import Environment
+from app.delivery.chain import describe as describe_delivery
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.level_meter import LevelMeter
 from app.ui.words_page import WordsPage
@@ -177,7 +179,13 @@ class SettingsDialog(QDialog):
         self.delivery.addItems(list(DELIVERY_CHOICES))
         self.delivery.setCurrentText(s.delivery)
         self.delivery.setToolTip(DELIVERY_HELP)
+        here = Environment.detect()  # what this desktop offers: shown, so auto is no mystery
+        self.delivery_now = QLabel(describe_delivery(s.delivery, here))
+        self.delivery.currentTextChanged.connect(
+            lambda name: self.delivery_now.setText(describe_delivery(name, here))
+        )
         bform.addRow("Deliver the text by", self.delivery)
+        bform.addRow("", self.delivery_now)
         for box in self.checks.values():
             bform.addRow("", box)
         bform.addRow("Keep audio for", self.retention)

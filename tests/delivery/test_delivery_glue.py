@@ -88,3 +88,16 @@ def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:
     assert cancels == [True]
     assert ("commit", "Do not type this.") not in session.sent
     assert outcomes == [Outcome(chain.INPUT_METHOD, False, "cancelled: nothing typed")]
+
+
+def test_settings_show_the_method_and_keep_the_choice(qtbot: QtBot) -> None:
+    from app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(delivery="typing", overlay=False), [], False)
+    qtbot.addWidget(dialog)
+    here = Environment.detect()
+    assert dialog.delivery_now.text() == chain.describe("typing", here)
+    dialog.delivery.setCurrentText("clipboard")
+    assert dialog.delivery_now.text() == "clipboard"
+    chosen = dialog.accepted_settings()
+    assert chosen.delivery == "clipboard" and chosen.overlay is False
