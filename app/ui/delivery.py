@@ -46,6 +46,7 @@ class Delivery(QObject):
         self.cancelled = False
         self._final = ""
         self._vanished = False
+        self._finding: threading.Thread | None = None
         self._report = bool(os.environ.get("DICTATE_STARTUP_REPORT"))
         self._engine_event.connect(self._on_engine_event)
         self._copy.connect(self._set_clipboard)
@@ -108,9 +109,10 @@ class Delivery(QObject):
         self.active, self.cancelled, self.committed, self._final = True, False, "", ""
         self._vanished = False
         self.method = self._choose()
-        self.target = xtest.active_window() if self.env.x11 else None
-        if self.target is not None and self.target.pid == os.getpid():
-            self.target = None  # Dictate's own window: the text shows there already
+        self.target = None
+        if self.env.x11:  # a few X round trips through xdotool: off the GUI thread
+            self._finding = threading.Thread(target=self._find_target, daemon=True)
+            self._finding.start()
         session = self.session
         self.ime = self.method == chain.INPUT_METHOD and session is not None and session.alive
         if self.method == chain.INPUT_METHOD and not self.ime:  # the engine is not (yet) there
@@ -120,6 +122,17 @@ class Delivery(QObject):
         if self.ime and session is not None:
             session.send("begin")
 
+    def _find_target(self) -> None:
+        window = xtest.active_window()
+        if window is not None and window.pid == os.getpid():
+            window = None  # Dictate's own window: the text shows there already
+        self.target = window
+
+    def _target_known(self) -> None:
+        if self._finding is not None:
+            self._finding.join(5)
+            self._finding = None
+
     @Slot(str, str)
     def on_text(self, final: str, live: str) -> None:
         if not (self.active and self.ime) or self.cancelled or self._vanished:
@@ -127,6 +140,7 @@ class Delivery(QObject):
         if self.session is None:
             return
         if final.startswith(self.committed) and len(final) > len(self.committed):
+            self._target_known()
             if self.target is not None and not xtest.window_exists(self.target):
                 self._vanished = True  # commits from now on would land in another window
                 self.session.send("preedit", "")
@@ -142,6 +156,7 @@ class Delivery(QObject):
             return
         self.active = False
         self._final = text
+        self._target_known()
         self._stamp("final text")
         if self.settings.auto_copy and text:
             self._set_clipboard(text)
