@@ -45,6 +45,46 @@ def overlay_hidden(lines: list[str]) -> bool:
     return shown == sum(x == "overlay hidden" for x in lines)
 
 
+def preedit_at(entry: Entry, word: str) -> float | None:
+    return next((float(str(e["t"])) for e in entry.events if e.get("preedit") == word), None)
+
+
+def switch_costs(desktop: Desktop, entry: Entry, rounds: int = 20) -> dict[str, list[float]]:
+    """The engine on its own: begin (Dictate's engine made active) -> it has the focus, a
+    preedit -> shown in the entry, end -> the user's engine back."""
+    import queue
+
+    from app.delivery.ibus import IBusSession
+
+    events: queue.Queue[tuple[float, dict[str, object]]] = queue.Queue()
+    session = IBusSession(lambda e: events.put((time.monotonic(), e)))
+    assert session.start(env=desktop.env) is None
+    costs: dict[str, list[float]] = {"focus": [], "preedit": [], "back": []}
+
+    def until(name: str) -> float:
+        while True:
+            t, event = events.get(timeout=10)
+            if event.get("event") == name:
+                return t
+
+    try:
+        for i in range(rounds):
+            t0 = time.monotonic()
+            session.send("begin")
+            costs["focus"].append((until("focus") - t0) * 1000)
+            word = f"word{i}"
+            t1 = time.monotonic()
+            session.send("preedit", word)
+            seen = wait_for(lambda w=word: preedit_at(entry, w), 10, word)
+            costs["preedit"].append((seen - t1) * 1000)
+            t2 = time.monotonic()
+            session.send("end")
+            costs["back"].append((until("ended") - t2) * 1000)
+    finally:
+        session.stop()
+    return costs
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     from app.audio import devices
@@ -61,10 +101,15 @@ def main() -> None:
     segment_ms: list[float] = []
     final_ms: list[float] = []
     release_ms: list[float] = []
+    arrival_ms: list[float] = []  # `ptt stop` run -> the final text in the app
     try:
+        entry = desktop.entry()
+        desktop.ibus_cmd("engine", "xkb:us::eng")
+        switch = switch_costs(desktop, entry)  # before the app registers its own engine
         driver.start()
         driver._wait_line("delivery method: input method", 20)
-        entry = desktop.entry()
+        desktop.activate("EntryTest")
+        entry.events.clear()
         for _ in range(count):
             lines = len(driver._lines)
             speech = silence(0.6) + pcm(PHRASES[0]) + silence(1.4) + pcm(PHRASES[1])
@@ -87,6 +132,7 @@ def main() -> None:
             texts = [e for e in entry.events if "text" in e]
             last = float(str(texts[-1]["t"]))
             final_ms.append((last - final) * 1000)
+            arrival_ms.append((final - stop) * 1000)
             release_ms.append((last - stop) * 1000)
             entry.events.clear()
             wait_for(lambda: overlay_hidden(driver._lines), 10, "the overlay to fade")
@@ -98,6 +144,11 @@ def main() -> None:
         mic.stop()
         desktop.stop()
     rows = [
+        ("engine switch: begin -> focus p50", f"{pct(switch['focus'], 50):.1f} ms", "", "n=20"),
+        ("engine switch: begin -> focus p95", f"{pct(switch['focus'], 95):.1f} ms", "", ""),
+        ("preedit -> entry p50", f"{pct(switch['preedit'], 50):.1f} ms", "", ""),
+        ("preedit -> entry p95", f"{pct(switch['preedit'], 95):.1f} ms", "", ""),
+        ("end -> user's engine back p50", f"{pct(switch['back'], 50):.1f} ms", "", ""),
         ("segment -> entry p50", f"{pct(segment_ms, 50):.1f} ms", "", f"n={len(segment_ms)}"),
         (
             "segment -> entry p95",
@@ -114,6 +165,7 @@ def main() -> None:
         ),
         ("`ptt stop` run -> last word p50", f"{pct(release_ms, 50):.0f} ms", "", ""),
         ("`ptt stop` run -> last word p95", f"{pct(release_ms, 95):.0f} ms", "", ""),
+        ("`ptt stop` run -> final text in the app p50", f"{pct(arrival_ms, 50):.0f} ms", "", ""),
         ("overlay show p50", f"{pct(overlay, 50):.1f} ms", "", f"n={len(overlay)}"),
         ("overlay show max", f"{max(overlay or [float('nan')]):.1f} ms", "", ""),
     ]

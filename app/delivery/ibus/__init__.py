@@ -54,13 +54,14 @@ class IBusSession:
         self.problem = ""
         self._lock = threading.Lock()
 
-    def start(self, timeout: float = 10) -> str | None:
+    def start(self, timeout: float = 10, env: dict[str, str] | None = None) -> str | None:
         """Starts and registers the engine; returns None, or why the input method is unusable."""
         python = system_python()
         if python is None:
             return "no system python3 to run the input method engine"
         self.proc = subprocess.Popen(
             [python, str(ENGINE)],
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
