@@ -15,8 +15,8 @@ Why switch rather than stay active and pass keys through: an engine that stays a
 the user's own (their layout, or their Chinese or Japanese input method) for good, so the
 keyboard would not work "exactly as before". Switching is cheap and reliable where measured
 (`bench/delivery.py`, ibus-daemon 1.5.27 under Xvfb and openbox: begin -> the engine has the
-focus 3 ms p50, 6 ms p95; the user's engine back 6 ms). Not measured on a GNOME session (none
-here): GNOME Shell owns the input-source list but follows SetGlobalEngine as `ibus engine` does.
+focus 3 ms p50, 6 ms p95; the user's engine back 6 ms). Not measured on a GNOME session: none
+was available here, so how GNOME Shell's input-source indicator reacts is not known yet.
 When no engine was active before, Dictate's stays active afterwards and passes every key.
 
 Commands in (stdin): begin, preedit {text}, commit {text}, end, quit.
