@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -23,6 +24,15 @@ from app.delivery.ibus import IBusSession
 from app.storage.settings import Settings
 
 STARTING = ("loading model", "connecting", "listening")
+
+
+@dataclass(frozen=True)
+class _Closing:
+    text: str
+    committed: str
+    cancelled: bool
+    vanished: bool
+    target: xtest.Window | None
 
 
 class Delivery(QObject):
@@ -47,6 +57,7 @@ class Delivery(QObject):
         self._final = ""
         self._vanished = False
         self._finding: threading.Thread | None = None
+        self._closing: _Closing | None = None  # a finished dictation awaiting the engine's end
         self._report = bool(os.environ.get("DICTATE_STARTUP_REPORT"))
         self._engine_event.connect(self._on_engine_event)
         self._copy.connect(self._set_clipboard)
@@ -95,8 +106,9 @@ class Delivery(QObject):
             self.cancel_requested.emit()
         elif name == "ended":
             self._ime_ended(str(event.get("undelivered", "")))
-        elif name == "exited" and self.session is not None and self.ime:
-            self._ime_ended(self._final[len(self.committed) :])
+        elif name == "exited" and self._closing is not None:
+            # The engine died before it said what it did.
+            self._ime_ended(self._closing.text, "the input method stopped: ")
 
     # --- the controller's signals ----------------------------------------------------------
 
@@ -178,38 +190,42 @@ class Delivery(QObject):
             ).start()
 
     def _ime_finish(self, text: str) -> None:
-        assert self.session is not None
-        self.session.send("preedit", "")
-        if self.cancelled:
-            self.session.send("end")
-            return
-        if self._vanished or (self.target is not None and not xtest.window_exists(self.target)):
-            self._vanished = True
-            self.session.send("end")
-            return
-        same = 0  # what was committed stays; the final rendering may differ after it
-        while same < min(len(text), len(self.committed)) and text[same] == self.committed[same]:
-            same += 1
-        rest = text[len(self.committed) :] if same == len(self.committed) else text[same:]
-        if rest:
-            self.session.send("commit", rest)
-            self.committed += rest
-        self.session.send("end")
-
-    def _ime_ended(self, undelivered: str) -> None:
-        if not self.ime:
-            return
+        """The rest of the text committed and the user's engine back; the outcome comes with the
+        engine's `ended` (in order after every commit), judged on this dictation's state."""
+        session = self.session
+        assert session is not None
         self.ime = False
-        text = self._final
-        if self.cancelled:
-            done = "the words before it stay typed" if self.committed else "nothing typed"
+        if not self.cancelled and not self._vanished and self.target is not None:
+            self._vanished = not xtest.window_exists(self.target)
+        rest = ""
+        if not (self.cancelled or self._vanished):
+            same = 0  # what was committed stays; the final rendering may differ after it
+            limit = min(len(text), len(self.committed))
+            while same < limit and text[same] == self.committed[same]:
+                same += 1
+            rest = text[len(self.committed) :] if same == len(self.committed) else text[same:]
+        self._closing = _Closing(text, self.committed + rest, self.cancelled, self._vanished,
+                                 self.target)  # fmt: skip
+        sent = session.send("preedit", "")
+        if rest:
+            sent = sent and session.send("commit", rest)
+        if not (sent and session.send("end")):  # the engine process is gone
+            self._ime_ended(rest or text, "the input method stopped: ")
+
+    def _ime_ended(self, undelivered: str, why: str = "no text field had the focus: ") -> None:
+        closing, self._closing = self._closing, None
+        if closing is None:
+            return
+        text, target = closing.text, closing.target
+        if closing.cancelled:
+            done = "the words before it stay typed" if closing.committed else "nothing typed"
             self._done(Outcome(chain.INPUT_METHOD, False, f"cancelled: {done}"))
-        elif self._vanished and self.target is not None:
-            self._done(chain.copied(f"{self.target.label} closed: ", self._copy.emit, text))
+        elif closing.vanished and target is not None:
+            self._done(chain.copied(f"{target.label} closed: ", self._copy.emit, text))
         elif undelivered:
-            self._done(chain.copied("no text field had the focus: ", self._copy.emit, text))
+            self._done(chain.copied(why, self._copy.emit, text))
         elif text:
-            where = f"into {self.target.label}" if self.target is not None else "at the caret"
+            where = f"into {target.label}" if target is not None else "at the caret"
             self._done(Outcome(chain.INPUT_METHOD, True, f"typed {where}"))
         else:
             self._done(Outcome(chain.INPUT_METHOD, False, "nothing heard"))

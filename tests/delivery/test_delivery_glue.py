@@ -101,3 +101,29 @@ def test_settings_show_the_method_and_keep_the_choice(qtbot: QtBot) -> None:
     assert dialog.delivery_now.text() == "clipboard"
     chosen = dialog.accepted_settings()
     assert chosen.delivery == "clipboard" and chosen.overlay is False
+
+
+def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot: QtBot) -> None:
+    delivery, session, outcomes = make()
+    delivery.on_phase("listening", "")
+    delivery.on_finished("First one.", 1)
+    delivery.on_phase("connecting", "")  # pressed again at once
+    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
+    assert delivery.ime
+    delivery.on_text("Second.", "")
+    assert session.sent[-2:] == [("commit", "Second."), ("preedit", "")]
+
+
+def test_an_engine_that_died_is_reported_and_the_text_copied(qtbot: QtBot) -> None:
+    delivery, session, outcomes = make()
+    copied: list[str] = []
+    delivery._copy.disconnect()
+    delivery._copy.connect(copied.append)
+    delivery.on_phase("listening", "")
+    session.send = lambda op, text="": False  # type: ignore[method-assign]
+    delivery.on_finished("Kept safe.", 1)
+    assert outcomes == [
+        Outcome(chain.CLIPBOARD, False, "the input method stopped: copied: press Ctrl+V")
+    ]
+    assert copied == ["Kept safe."]

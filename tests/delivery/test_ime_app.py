@@ -106,10 +106,10 @@ def test_live_words_at_the_caret_through_the_input_method(
         wait_for(lambda: entry.text == typed, 10, "keys typed after")
 
         # Escape during a dictation cancels it and takes the live words away.
-        lines = len(driver._lines)
+        lines, before = len(driver._lines), len(entry.events)
         driver.ptt("start")
         mic.play(silence(0.6) + pcm("meeting") + silence(0.3))
-        wait_for(lambda: any(p for p in entry.preedits[-3:]), 20, "live words")
+        wait_for(lambda: any(e.get("preedit") for e in entry.events[before:]), 20, "live words")
         desktop.xdotool("key", "Escape")
         line = delivered_line(driver, lines)  # Escape released the dictation: no `ptt stop`
         assert "cancelled" in line and line.startswith("delivered: False"), line

@@ -71,6 +71,9 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
             if DictateEngine.host is not None:
                 DictateEngine.host.on_focus(None)
 
+    def do_disable(self) -> None:
+        self.do_focus_out()
+
     def do_destroy(self) -> None:
         if DictateEngine.focused is self:
             DictateEngine.focused = None
@@ -140,8 +143,10 @@ class Host:
         self.dictating, self.preedit, self.pending = True, "", []
         if current == NAME:
             emit("begun", previous=self.previous)
-        else:  # asynchronously: the daemon calls back into this process to create the engine
-            self._switch(NAME, lambda ok: emit("begun", previous=self.previous, switched=ok))
+            return
+        DictateEngine.focused = None  # a new instance gets the focused field: wait for it
+        # Asynchronously: the daemon calls back into this process to create the engine.
+        self._switch(NAME, lambda ok: emit("begun", previous=self.previous, switched=ok))
 
     def set_preedit(self, text: str) -> None:
         self.preedit = text
