@@ -157,9 +157,9 @@ class Delivery(QObject):
                 self._vanished = True  # commits from now on would land in another window
                 self.session.send("preedit", "")
                 return
+            self._stamp("segment committed")  # before: the entry may have it before the print
             self.session.send("commit", final[len(self.committed) :])
             self.committed = final
-            self._stamp("segment committed")
         self.session.send("preedit", live)
 
     @Slot(str, int)
