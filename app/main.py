@@ -32,7 +32,9 @@ from app.storage import settings as settings_store
 from app.storage.history import History, HistoryError
 from app.storage.settings import Settings
 from app.ui.actions import Actions
+from app.ui.delivery import Delivery
 from app.ui.main_window import MainWindow
+from app.ui.overlay import Overlay
 from app.ui.tray import Tray
 
 
@@ -82,12 +84,16 @@ class Parts:
     tray: Tray | None
     actions: Actions
     hotkey: GlobalHotkey | None = None
+    delivery: Delivery | None = None
+    overlay: Overlay | None = None
 
     def shutdown(self) -> None:
         if self.controller.phase.value in ("loading model", "connecting", "listening"):
             self.controller.release()
         self.controller.wait_finished(30)
         self.instance.close()
+        if self.delivery is not None:
+            self.delivery.stop()
         if self.hotkey is not None:
             self.hotkey.stop()
         self.controller.backend.close()
@@ -156,6 +162,8 @@ def build(
     parts = Parts(
         settings, history, backend, bridge, controller, window, clipboard, instance, tray, actions
     )
+    parts.delivery = Delivery(settings)
+    parts.overlay = Overlay(settings)
     wire(parts)
     if history is None:
         window.on_notice("the history could not be opened: dictations will not be saved")
@@ -176,7 +184,10 @@ def wire(p: Parts) -> None:
     c.problem.connect(w.on_problem)
     c.notice.connect(w.on_notice)
     c.finished.connect(w.on_finished)
-    c.finished.connect(p.clipboard.on_finished)
+    if p.delivery is None:
+        c.finished.connect(p.clipboard.on_finished)
+    else:  # into the app the user types in (app.delivery), or the clipboard with a notice
+        wire_delivery(p, p.delivery)
     w.settings_requested.connect(p.actions.open_settings)
     w.history_requested.connect(p.actions.open_history)
     w.action_requested.connect(p.actions.on_action)
@@ -194,6 +205,30 @@ def wire(p: Parts) -> None:
         w.hide_on_close = p.settings.close_to_tray
         p.tray.show()
     w.quit_requested.connect(QApplication.quit)
+
+
+def wire_delivery(p: Parts, d: Delivery) -> None:
+    c = p.controller
+    c.phase_changed.connect(d.on_phase)
+    c.text_changed.connect(d.on_text)
+    c.finished.connect(d.on_finished)
+    d.cancel_requested.connect(c.release)
+    d.delivered.connect(lambda outcome: p.window.on_notice(outcome.message))
+    if p.overlay is not None:
+        wire_overlay(p, p.overlay, d)
+
+
+def wire_overlay(p: Parts, o: Overlay, d: Delivery) -> None:
+    c = p.controller
+
+    def on_phase(phase: str, detail: str) -> None:
+        o.at_caret = d.ime  # the live words are at the caret: the overlay shows the state only
+        o.on_phase(phase, detail)
+
+    c.phase_changed.connect(on_phase)
+    c.text_changed.connect(o.on_text)
+    c.level_changed.connect(o.on_level)
+    d.delivered.connect(o.on_delivered)
 
 
 def copy_diagnostics(p: Parts) -> None:
@@ -259,6 +294,8 @@ def run() -> int:
         return 0
     parts = build()
     parts.window.show()
+    if parts.delivery is not None:
+        parts.delivery.start()
     if os.environ.get("DICTATE_STARTUP_REPORT"):  # for bench/app.py and the soak test
         QTimer.singleShot(0, lambda: print(f"window shown on {app.platformName()}", flush=True))
         _report_singletons("start")

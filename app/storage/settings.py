@@ -48,6 +48,8 @@ class Settings:
     auto_copy: bool = True
     auto_paste: bool = False
     restore_clipboard: bool = False
+    delivery: str = "auto"  # auto | input method | typing | paste | wayland typing | clipboard
+    overlay: bool = True  # the focus-less overlay at the bottom of the screen
     sounds: bool = True
     keep_microphone_open: bool = False
     history_audio: bool = True

@@ -31,6 +31,10 @@ from PySide6.QtWidgets import (
 
 from app.backends import TOGETHER_MODELS
 from app.controller.downloads import ModelDownloads
+from app.delivery.chain import CHOICES as DELIVERY_CHOICES
+from app.delivery.chain import HELP as DELIVERY_HELP
+from app.delivery.chain import Environment
+from app.delivery.chain import describe as describe_delivery
 from app.models.catalog import WHISPER_LANGUAGES
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.level_meter import LevelMeter
@@ -161,11 +165,12 @@ class SettingsDialog(QDialog):
         self.hotkey_mode.setCurrentText(s.hotkey_mode)
         self.checks = {
             "auto_copy": QCheckBox("Copy the final text to the clipboard"),
-            "auto_paste": QCheckBox("Paste it into the app I was typing in"),
-            "restore_clipboard": QCheckBox("Restore my clipboard after pasting"),
+            "auto_paste": QCheckBox("Without the input method, paste rather than type"),
+            "restore_clipboard": QCheckBox("Restore my clipboard once the paste is done"),
             "sounds": QCheckBox("Play start and stop sounds"),
             "history_audio": QCheckBox("Keep the audio of dictations"),
             "close_to_tray": QCheckBox("Closing the window keeps Dictate in the tray"),
+            "overlay": QCheckBox("Show the state and live words at the bottom of the screen"),
         }
         for name, box in self.checks.items():
             box.setChecked(bool(getattr(s, name)))
@@ -175,6 +180,17 @@ class SettingsDialog(QDialog):
         self.retention.setValue(s.history_audio_days)
         bform.addRow("Global hotkey", self.hotkey)
         bform.addRow("Hotkey mode", self.hotkey_mode)
+        self.delivery = QComboBox()
+        self.delivery.addItems(list(DELIVERY_CHOICES))
+        self.delivery.setCurrentText(s.delivery)
+        self.delivery.setToolTip(DELIVERY_HELP)
+        here = Environment.detect()  # what this desktop offers: shown, so auto is no mystery
+        self.delivery_now = QLabel(describe_delivery(s.delivery, here))
+        self.delivery.currentTextChanged.connect(
+            lambda name: self.delivery_now.setText(describe_delivery(name, here))
+        )
+        bform.addRow("Deliver the text by", self.delivery)
+        bform.addRow("", self.delivery_now)
         for box in self.checks.values():
             bform.addRow("", box)
         bform.addRow("Keep audio for", self.retention)
@@ -289,6 +305,7 @@ class SettingsDialog(QDialog):
         s.vad_speech_pad_ms = self.pad.value()
         s.hotkey = self.hotkey.text().strip()
         s.hotkey_mode = self.hotkey_mode.currentText()
+        s.delivery = self.delivery.currentText()
         for name, box in self.checks.items():
             setattr(s, name, box.isChecked())
         s.history_audio_days = self.retention.value()

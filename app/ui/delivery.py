@@ -1,0 +1,247 @@
+"""Delivers the dictation into the app the user is typing in, on the GUI thread's terms.
+
+The Qt side of `app.delivery`: follows the controller's phases and text; with the input method
+the live words are the preedit at the caret and each settled segment is committed as it
+settles; with the other methods the final text is delivered once, off the GUI thread. Every
+delivery ends in an `Outcome`, reported through `delivered` (shown as a notice and in the
+overlay) and, for the tests and benchmarks, printed when DICTATE_STARTUP_REPORT is set.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QGuiApplication
+
+from app.delivery import chain, xtest
+from app.delivery.chain import Environment, Outcome
+from app.delivery.ibus import IBusSession
+from app.storage.settings import Settings
+
+STARTING = ("loading model", "connecting", "listening")
+
+
+@dataclass(frozen=True)
+class _Closing:
+    text: str
+    committed: str
+    cancelled: bool
+    vanished: bool
+    target: xtest.Window | None
+
+
+class Delivery(QObject):
+    delivered = Signal(object)  # Outcome
+    cancel_requested = Signal()  # Escape at the caret during a dictation
+    method_changed = Signal(str)
+    _engine_event = Signal(object)
+    _copy = Signal(str)
+    _ibus_started = Signal(str)
+
+    def __init__(self, settings: Settings, env: Environment | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.env = env or Environment.detect()
+        self.session: IBusSession | None = None
+        self.method = self._choose()
+        self.active = False  # a dictation is under way
+        self.ime = False  # ...and goes through the input method
+        self.target: xtest.Window | None = None
+        self.committed = ""
+        self.cancelled = False
+        self._final = ""
+        self._vanished = False
+        self._finding: threading.Thread | None = None
+        self._closing: _Closing | None = None  # a finished dictation awaiting the engine's end
+        self._report = bool(os.environ.get("DICTATE_STARTUP_REPORT"))
+        self._engine_event.connect(self._on_engine_event)
+        self._copy.connect(self._set_clipboard)
+        self._ibus_started.connect(self._on_ibus_started)
+
+    def _choose(self) -> str:
+        return chain.choose(self.settings.delivery, self.env, prefer_paste=self.settings.auto_paste)
+
+    # --- the input method's engine process -------------------------------------------------
+
+    def start(self) -> None:
+        """Starts the input method engine when the chain may use it (in the background)."""
+        if not self.env.ibus or self.method != chain.INPUT_METHOD:
+            self._announce()
+            return
+        session = IBusSession(self._engine_event.emit)
+        self.session = session
+        threading.Thread(
+            target=lambda: self._ibus_started.emit(session.start() or ""), daemon=True
+        ).start()
+
+    @Slot(str)
+    def _on_ibus_started(self, problem: str) -> None:
+        if problem:
+            self.session = None
+            self.env = Environment(**{**self.env.__dict__, "ibus": False})
+            self.method = self._choose()
+        self._announce(problem)
+
+    def _announce(self, problem: str = "") -> None:
+        self.method_changed.emit(self.method)
+        if self._report:
+            print(f"delivery method: {self.method} {problem}".strip(), flush=True)
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+            self.session = None
+
+    @Slot(object)
+    def _on_engine_event(self, event: dict[str, Any]) -> None:
+        name = event.get("event")
+        if name == "escape" and self.ime and not self.cancelled:
+            self.cancelled = True
+            self.session and self.session.send("preedit", "")
+            self.cancel_requested.emit()
+        elif name == "ended":
+            self._ime_ended(str(event.get("undelivered", "")))
+        elif name == "exited" and self._closing is not None:
+            # The engine died before it said what it did.
+            self._ime_ended(self._closing.text, "the input method stopped: ")
+
+    # --- the controller's signals ----------------------------------------------------------
+
+    @Slot(str, str)
+    def on_phase(self, phase: str, _detail: str) -> None:
+        if phase in STARTING and not self.active:
+            self._begin()
+
+    def _begin(self) -> None:
+        self.active, self.cancelled, self.committed, self._final = True, False, "", ""
+        self._vanished = False
+        self.method = self._choose()
+        self.target = None
+        if self.env.x11:  # a few X round trips through xdotool: off the GUI thread
+            self._finding = threading.Thread(target=self._find_target, daemon=True)
+            self._finding.start()
+        session = self.session
+        self.ime = self.method == chain.INPUT_METHOD and session is not None and session.alive
+        if self.method == chain.INPUT_METHOD and not self.ime:  # the engine is not (yet) there
+            without = Environment(**{**self.env.__dict__, "ibus": False})
+            self.method = chain.choose(self.settings.delivery, without,
+                                       prefer_paste=self.settings.auto_paste)  # fmt: skip
+        if self.ime and session is not None:
+            session.send("begin")
+
+    def _find_target(self) -> None:
+        window = xtest.active_window()
+        if window is not None and window.pid == os.getpid():
+            window = None  # Dictate's own window: the text shows there already
+        self.target = window
+
+    def _target_known(self) -> None:
+        if self._finding is not None:
+            self._finding.join(5)
+            self._finding = None
+
+    @Slot(str, str)
+    def on_text(self, final: str, live: str) -> None:
+        if not (self.active and self.ime) or self.cancelled or self._vanished:
+            return
+        if self.session is None:
+            return
+        if final.startswith(self.committed) and len(final) > len(self.committed):
+            self._target_known()
+            if self.target is not None and not xtest.window_exists(self.target):
+                self._vanished = True  # commits from now on would land in another window
+                self.session.send("preedit", "")
+                return
+            self._stamp("segment committed")  # before: the entry may have it before the print
+            self.session.send("commit", final[len(self.committed) :])
+            self.committed = final
+        self.session.send("preedit", live)
+
+    @Slot(str, int)
+    def on_finished(self, text: str, _row: int) -> None:
+        if not self.active:
+            return
+        self.active = False
+        self._final = text
+        self._target_known()
+        self._stamp("final text")
+        if self.settings.auto_copy and text:
+            self._set_clipboard(text)
+        if self.ime and self.session is not None:
+            self._ime_finish(text)
+        elif self.cancelled or not text:
+            self._done(Outcome(self.method, False, "cancelled" if text else "nothing heard"))
+        else:
+            method, target = self.method, self.target
+            restore = self.settings.restore_clipboard or not self.settings.auto_copy
+            if target is None and method in (chain.TYPING, chain.PASTE):
+                method = chain.CLIPBOARD
+            threading.Thread(
+                target=lambda: self._done(
+                    chain.deliver(method, text, target, self._copy.emit, restore=restore)
+                ),
+                name="deliver",
+                daemon=True,
+            ).start()
+
+    def _ime_finish(self, text: str) -> None:
+        """The rest of the text committed and the user's engine back; the outcome comes with the
+        engine's `ended` (in order after every commit), judged on this dictation's state."""
+        session = self.session
+        assert session is not None
+        self.ime = False
+        if not self.cancelled and not self._vanished and self.target is not None:
+            self._vanished = not xtest.window_exists(self.target)
+        rest = ""
+        if not (self.cancelled or self._vanished):
+            same = 0  # what was committed stays; the final rendering may differ after it
+            limit = min(len(text), len(self.committed))
+            while same < limit and text[same] == self.committed[same]:
+                same += 1
+            rest = text[len(self.committed) :] if same == len(self.committed) else text[same:]
+        self._closing = _Closing(text, self.committed + rest, self.cancelled, self._vanished,
+                                 self.target)  # fmt: skip
+        sent = session.send("preedit", "")
+        if rest:
+            sent = sent and session.send("commit", rest)
+        if not (sent and session.send("end")):  # the engine process is gone
+            self._ime_ended(rest or text, "the input method stopped: ")
+
+    def _ime_ended(self, undelivered: str, why: str = "no text field had the focus: ") -> None:
+        closing, self._closing = self._closing, None
+        if closing is None:
+            return
+        text, target = closing.text, closing.target
+        if closing.cancelled:
+            done = "the words before it stay typed" if closing.committed else "nothing typed"
+            self._done(Outcome(chain.INPUT_METHOD, False, f"cancelled: {done}"))
+        elif closing.vanished and target is not None:
+            self._done(chain.copied(f"{target.label} closed: ", self._copy.emit, text))
+        elif undelivered:
+            self._done(chain.copied(why, self._copy.emit, text))
+        elif text:
+            where = f"into {target.label}" if target is not None else "at the caret"
+            self._done(Outcome(chain.INPUT_METHOD, True, f"typed {where}"))
+        else:
+            self._done(Outcome(chain.INPUT_METHOD, False, "nothing heard"))
+
+    def _stamp(self, what: str) -> None:
+        if self._report:  # for bench/delivery.py: the same clock as the target app's
+            print(f"{what} @{time.monotonic():.6f}", flush=True)
+
+    def _done(self, outcome: Outcome) -> None:
+        """From any thread: reports the outcome (the signal is queued to the GUI thread)."""
+        if self._report:
+            stamp = f"{time.monotonic():.6f}"
+            print(f"delivered: {outcome.delivered} {outcome.method} @{stamp} {outcome.message}",
+                  flush=True)  # fmt: skip
+        self.delivered.emit(outcome)
+
+    @Slot(str)
+    def _set_clipboard(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)

@@ -1,0 +1,223 @@
+"""A small real desktop for the delivery tests: Xvfb, a private D-Bus session bus, openbox and
+(when asked) an ibus-daemon, all under a temporary HOME; and GTK entry windows to type into.
+
+Every process started here is stopped by `Desktop.stop`, in reverse order: `ibus exit`, the
+windows, openbox, the bus (`dbus-launch`'s pid), Xvfb.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.xvfb import start_xvfb
+
+HERE = Path(__file__).resolve().parent
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _system_has(*modules: str) -> bool:
+    if not Path(SYSTEM_PYTHON).exists():
+        return False
+    probe = "import gi; " + "; ".join(f"gi.require_version({m!r}, {v!r})" for m, v in
+                                      (item.split(":") for item in modules))  # fmt: skip
+    return (
+        subprocess.run([SYSTEM_PYTHON, "-c", probe], capture_output=True, check=False).returncode
+        == 0
+    )
+
+
+needs_desktop = pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("Xvfb", "xdotool", "openbox", "dbus-launch")),
+    reason="needs Xvfb, xdotool, openbox and dbus-launch",
+)
+needs_ibus = pytest.mark.skipif(
+    not (shutil.which("ibus-daemon") and _system_has("IBus:1.0", "Gtk:3.0")),
+    reason="needs ibus-daemon, ibus-gtk3 and the system python3 with gi (IBus, Gtk)",
+)
+
+
+def wait_for(condition, timeout: float, what: str, step: float = 0.02):  # type: ignore[no-untyped-def]
+    """Polls a real condition until it holds (returns its value) or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(step)  # pacing: polling another process's state
+
+
+class Entry:
+    """A GTK 3 entry window in its own process; records what it prints."""
+
+    def __init__(self, env: dict[str, str], title: str, im: str) -> None:
+        self.title = title
+        self.proc = subprocess.Popen(
+            [SYSTEM_PYTHON, str(HERE / "entry_app.py"), title],
+            env=dict(env, GTK_IM_MODULE=im),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self.events: list[dict[str, object]] = []
+        self._lines: queue.Queue[dict[str, object]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with contextlib.suppress(ValueError):
+                self.events.append(json.loads(line))
+
+    @property
+    def text(self) -> str:
+        texts = [e["text"] for e in self.events if "text" in e]
+        return str(texts[-1]) if texts else ""
+
+    @property
+    def preedits(self) -> list[str]:
+        return [str(e["preedit"]) for e in self.events if "preedit" in e]
+
+    def ready(self) -> bool:
+        return any("ready" in e for e in self.events)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+class Desktop:
+    def __init__(self, *, ibus: bool = True, size: str = "1024x768x24") -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="dictate-desktop-"))
+        self.display, self._xvfb = start_xvfb(size)
+        self.env = dict(os.environ, DISPLAY=self.display, HOME=str(self.home),
+                        XDG_CONFIG_HOME=str(self.home / ".config"))  # fmt: skip
+        for name in ("GTK_IM_MODULE", "QT_IM_MODULE", "XMODIFIERS", "IBUS_ADDRESS"):
+            self.env.pop(name, None)
+        self.env["NO_AT_BRIDGE"] = "1"
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self.entries: list[Entry] = []
+        self.bus_pid = 0
+        self.ibus = False
+        try:
+            self._start(ibus)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, ibus: bool) -> None:
+        out = subprocess.run(["dbus-launch", "--sh-syntax"], env=self.env, capture_output=True,
+                             text=True, check=True, timeout=20).stdout  # fmt: skip
+        address = re.search(r"DBUS_SESSION_BUS_ADDRESS='([^']*)'", out)
+        pid = re.search(r"DBUS_SESSION_BUS_PID=(\d+)", out)
+        assert address and pid, out
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = address.group(1)
+        self.bus_pid = int(pid.group(1))
+        wait_for(self._x_answers, 20, "the X server to answer")
+        self._openbox = self._spawn(["openbox", "--sm-disable"])
+        wait_for(self._wm_running, 30, "openbox")
+        if ibus:
+            self.start_ibus()
+
+    def _x_answers(self) -> bool:
+        done = subprocess.run(["xprop", "-root", "-len", "0", "_NET_SUPPORTED"], env=self.env,
+                              capture_output=True, check=False)  # fmt: skip
+        return done.returncode == 0
+
+    def _wm_running(self) -> bool:
+        if self._openbox.poll() is not None:  # a fresh server may refuse the first client
+            self._procs.remove(self._openbox)
+            self._openbox = self._spawn(["openbox", "--sm-disable"])
+            return False
+        done = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=self.env,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        return "window id" in done.stdout
+
+    def _spawn(self, argv: list[str]) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)  # fmt: skip
+        self._procs.append(proc)
+        return proc
+
+    def start_ibus(self) -> None:
+        subprocess.run(["ibus-daemon", "--xim", "--panel=disable", "--daemonize", "--replace"],
+                       env=self.env, check=True, timeout=20)  # fmt: skip
+        self.ibus = True
+        wait_for(lambda: self.ibus_cmd("address") not in ("", "(null)"), 20, "ibus-daemon")
+        wait_for(self._ibus_ready, 20, "ibus-daemon to answer")
+
+    def _ibus_ready(self) -> bool:
+        done = subprocess.run(["ibus", "list-engine"], env=self.env, capture_output=True,
+                              text=True, check=False, timeout=10)  # fmt: skip
+        return done.returncode == 0
+
+    def ibus_cmd(self, *args: str) -> str:
+        done = subprocess.run(["ibus", *args], env=self.env, capture_output=True, text=True,
+                              check=False, timeout=10)  # fmt: skip
+        return done.stdout.strip()
+
+    def xdotool(self, *args: str, check: bool = True) -> str | None:
+        done = subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True,
+                              check=False, timeout=20)  # fmt: skip
+        if done.returncode != 0:
+            if check:
+                raise AssertionError(f"xdotool {args}: {done.stderr}")
+            return None
+        return done.stdout.strip()
+
+    def focused_window(self) -> str:
+        return self.xdotool("getwindowfocus") or ""
+
+    def entry(self, title: str = "EntryTest") -> Entry:
+        """A GTK entry window, mapped, activated and with the keyboard focus."""
+        entry = Entry(self.env, title, "ibus" if self.ibus else "gtk-im-context-simple")
+        self.entries.append(entry)
+        self.activate(title)
+        wait_for(entry.ready, 20, f"{title!r} to have the focus")
+        return entry
+
+    def activate(self, title: str) -> str:
+        """Waits for the window titled so, activates it; returns its id."""
+        found = wait_for(lambda: self.xdotool("search", "--name", f"^{title}$", check=False),
+                         30, f"the window {title!r}")  # fmt: skip
+        window = str(found).split()[0]
+        self.xdotool("windowactivate", "--sync", window)
+        return window
+
+    def spawn(self, argv: list[str]) -> subprocess.Popen[bytes]:
+        """Another program on this desktop, stopped with it."""
+        return self._spawn(argv)
+
+    def type(self, text: str) -> None:
+        self.xdotool("type", "--delay", "20", text)
+
+    def stop(self) -> None:
+        for entry in self.entries:
+            entry.close()
+        if self.ibus:
+            self.ibus_cmd("exit")
+        for proc in reversed(self._procs):
+            if proc.poll() is None:
+                proc.terminate()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(10)
+        if self.bus_pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.bus_pid, 15)
+        self._xvfb.terminate()
+        self._xvfb.wait(10)
+        shutil.rmtree(self.home, ignore_errors=True)

@@ -1,0 +1,46 @@
+"""A GTK 3 window with one text entry, run by the system python3 with GTK's IBus input module.
+
+It prints one JSON object a line: `ready` once its entry has the keyboard focus, `preedit` for
+each `preedit-changed` signal, `text` for each change of the entry's text; each with `t`, the
+time.monotonic() it happened at.
+"""
+
+import json
+import sys
+import time
+
+import gi
+
+gi.require_version("Gtk", "3.0")
+from gi.repository import GLib, Gtk  # noqa: E402
+
+
+def say(**fields: object) -> None:
+    # CLOCK_MONOTONIC, the same clock in every process: the benchmark compares them.
+    print(json.dumps({**fields, "t": time.monotonic()}), flush=True)
+
+
+def main() -> None:
+    title = sys.argv[1] if len(sys.argv) > 1 else "EntryTest"
+    window = Gtk.Window(title=title)
+    window.set_default_size(400, 60)
+    entry = Gtk.Entry()
+    window.add(entry)
+    entry.connect("preedit-changed", lambda _e, text: say(preedit=text))
+    entry.connect("changed", lambda e: say(text=e.get_text()))
+    told: list[bool] = []
+
+    def focused(*_args: object) -> bool:
+        if not told:
+            told.append(True)
+            say(ready=True)
+        return False
+
+    entry.connect("focus-in-event", focused)
+    window.connect("destroy", Gtk.main_quit)
+    window.show_all()
+    GLib.timeout_add_seconds(300, Gtk.main_quit)  # never outlive a broken test
+    Gtk.main()
+
+
+main()

@@ -1,0 +1,129 @@
+"""The Qt side of delivery through the input method, with a stand-in for the engine process:
+what is committed when, what the final commit is, and what is reported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+
+from app.delivery import chain
+from app.delivery.chain import Environment, Outcome
+from app.storage.settings import Settings
+from app.ui.delivery import Delivery
+
+
+class FakeSession:
+    alive = True
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, op: str, text: str = "") -> bool:
+        self.sent.append((op, text))
+        return True
+
+    def stop(self) -> None:
+        pass
+
+
+def make(**settings: Any) -> tuple[Delivery, FakeSession, list[Outcome]]:
+    env = Environment(x11=False, wayland=True, ibus=True, xdotool=False, xclip=False,
+                      wayland_tool=None)  # fmt: skip
+    delivery = Delivery(Settings(auto_copy=False, **settings), env)
+    session = FakeSession()
+    delivery.session = session  # type: ignore[assignment]
+    outcomes: list[Outcome] = []
+    delivery.delivered.connect(outcomes.append)
+    return delivery, session, outcomes
+
+
+def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbot: QtBot) -> None:
+    delivery, session, outcomes = make()
+    delivery.on_phase("connecting", "")
+    delivery.on_text("", "hello wor")
+    delivery.on_text("Hello world.", "")
+    delivery.on_text("Hello world.", "and th")
+    delivery.on_text("Hello world.", "and then")
+    delivery.on_finished("Hello world. And then some.", 3)
+    assert session.sent == [
+        ("begin", ""),
+        ("preedit", "hello wor"),
+        ("commit", "Hello world."),
+        ("preedit", ""),
+        ("preedit", "and th"),
+        ("preedit", "and then"),
+        ("preedit", ""),
+        ("commit", " And then some."),
+        ("end", ""),
+    ]
+    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
+
+
+def test_a_commit_that_found_no_text_field_is_copied_and_said_so(qtbot: QtBot) -> None:
+    delivery, _session, outcomes = make()
+    copied: list[str] = []
+    delivery._copy.disconnect()
+    delivery._copy.connect(copied.append)
+    delivery.on_phase("listening", "")
+    delivery.on_finished("Nobody heard this.", 1)
+    delivery._on_engine_event({"event": "ended", "undelivered": "Nobody heard this."})
+    assert outcomes == [
+        Outcome(chain.CLIPBOARD, False, "no text field had the focus: copied: press Ctrl+V")
+    ]
+    assert copied == ["Nobody heard this."]
+
+
+def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:
+    delivery, session, outcomes = make()
+    cancels: list[bool] = []
+    delivery.cancel_requested.connect(lambda: cancels.append(True))
+    delivery.on_phase("listening", "")
+    delivery.on_text("", "do not")
+    delivery._on_engine_event({"event": "escape"})
+    delivery.on_text("Do not type this.", "")
+    delivery.on_finished("Do not type this.", 2)
+    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    assert cancels == [True]
+    assert ("commit", "Do not type this.") not in session.sent
+    assert outcomes == [Outcome(chain.INPUT_METHOD, False, "cancelled: nothing typed")]
+
+
+def test_settings_show_the_method_and_keep_the_choice(qtbot: QtBot) -> None:
+    from app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(delivery="typing", overlay=False), [], False)
+    qtbot.addWidget(dialog)
+    here = Environment.detect()
+    assert dialog.delivery_now.text() == chain.describe("typing", here)
+    dialog.delivery.setCurrentText("clipboard")
+    assert dialog.delivery_now.text() == "clipboard"
+    chosen = dialog.accepted_settings()
+    assert chosen.delivery == "clipboard" and chosen.overlay is False
+
+
+def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot: QtBot) -> None:
+    delivery, session, outcomes = make()
+    delivery.on_phase("listening", "")
+    delivery.on_finished("First one.", 1)
+    delivery.on_phase("connecting", "")  # pressed again at once
+    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
+    assert delivery.ime
+    delivery.on_text("Second.", "")
+    assert session.sent[-2:] == [("commit", "Second."), ("preedit", "")]
+
+
+def test_an_engine_that_died_is_reported_and_the_text_copied(qtbot: QtBot) -> None:
+    delivery, session, outcomes = make()
+    copied: list[str] = []
+    delivery._copy.disconnect()
+    delivery._copy.connect(copied.append)
+    delivery.on_phase("listening", "")
+    session.send = lambda op, text="": False  # type: ignore[method-assign]
+    delivery.on_finished("Kept safe.", 1)
+    assert outcomes == [
+        Outcome(chain.CLIPBOARD, False, "the input method stopped: copied: press Ctrl+V")
+    ]
+    assert copied == ["Kept safe."]
