@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,15 @@ class Desktop:
         self._xvfb.terminate()
         self._xvfb.wait(10)
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+def entered(monkeypatch: pytest.MonkeyPatch, *, ibus: bool = True) -> Iterator[Desktop]:
+    """A fixture's body: a desktop whose display, home and session bus this test process
+    uses too; stopped afterwards."""
+    desktop = Desktop(ibus=ibus)
+    for key in ("DISPLAY", "HOME", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(key, desktop.env[key])
+    try:
+        yield desktop
+    finally:
+        desktop.stop()

@@ -13,20 +13,14 @@ import pytest
 
 from app.delivery import chain, xtest
 from app.delivery.chain import Environment
-from tests.delivery.desktop import Desktop, needs_desktop, wait_for
+from tests.delivery.desktop import Desktop, entered, needs_desktop, wait_for
 
 needs_x = [needs_desktop, pytest.mark.skipif(not shutil.which("xclip"), reason="needs xclip")]
 
 
 @pytest.fixture
 def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
-    d = Desktop(ibus=False)
-    for key in ("DISPLAY", "HOME", "DBUS_SESSION_BUS_ADDRESS"):
-        monkeypatch.setenv(key, d.env[key])
-    try:
-        yield d
-    finally:
-        d.stop()
+    yield from entered(monkeypatch, ibus=False)
 
 
 def clipboard(desktop: Desktop) -> str:

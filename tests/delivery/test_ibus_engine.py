@@ -9,20 +9,14 @@ from typing import Any
 import pytest
 
 from app.delivery.ibus import IBusSession
-from tests.delivery.desktop import Desktop, needs_desktop, needs_ibus, wait_for
+from tests.delivery.desktop import Desktop, entered, needs_desktop, needs_ibus, wait_for
 
 pytestmark = [needs_desktop, needs_ibus]
 
 
 @pytest.fixture
 def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
-    d = Desktop()
-    for key in ("DISPLAY", "HOME", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME"):
-        monkeypatch.setenv(key, d.env[key])
-    try:
-        yield d
-    finally:
-        d.stop()
+    yield from entered(monkeypatch)
 
 
 def test_preedit_commit_escape_and_the_keyboard_untouched(desktop: Desktop) -> None:
