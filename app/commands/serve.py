@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import os
-import secrets
 import signal
 import sys
 import time
@@ -93,13 +92,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def config_from(args: argparse.Namespace) -> ServerConfig:
-    from app.engine.server import ServerConfig
+    from app.engine.server import ServerConfig, random_token
 
     token: str | None
     if args.no_auth:
         token = None
     else:
-        token = args.token or os.environ.get("DICTATE_TOKEN") or secrets.token_urlsafe(24)
+        token = args.token or os.environ.get("DICTATE_TOKEN") or random_token()
     return ServerConfig(
         host=args.host,
         port=args.port,

@@ -4,10 +4,9 @@ port with a random token, so the app has one code path for every backend."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import threading
 
-from app.engine.server import EngineServer, ServerConfig
+from app.engine.server import EngineServer, ServerConfig, random_token
 
 
 class EmbeddedEngine:
@@ -20,7 +19,7 @@ class EmbeddedEngine:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig(port=0)
         if self.config.token is None:
-            self.config.token = secrets.token_urlsafe(24)
+            self.config.token = random_token()
         self.server = EngineServer(self.config)
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()

@@ -19,6 +19,7 @@ import contextlib
 import hmac
 import json
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -58,6 +59,12 @@ log = logging.getLogger(__name__)
 
 PATHS = ("/v1/realtime", "/realtime")
 KEY_SUBPROTOCOL = "openai-insecure-api-key."
+
+
+def random_token() -> str:
+    """A key for a server started without one. Hex, never base64: a key that begins with
+    "-" (one in 64 of `token_urlsafe`'s) is read as an option by `--api-key KEY`."""
+    return secrets.token_hex(20)
 
 
 @dataclass
