@@ -110,6 +110,14 @@ def failover_gap(engines: list[Served], balancer: Balancer) -> tuple[float, int]
     return gap[0], result.reconnects
 
 
+def p95_rows(label: str, seen: dict[int, float]) -> list[tuple[str, str, str, str]]:
+    """One row per load level: its p95 commit -> completed against the 1 s target."""
+    return [
+        (label.format(n=n), f"{p95:.2f} s", "<= 1 s", "yes" if p95 <= 1 else "no")
+        for n, p95 in seen.items()
+    ]
+
+
 def main() -> None:
     rows: list[tuple[str, str, str, str]] = []
     one = engine()
@@ -118,15 +126,7 @@ def main() -> None:
         hps = handshakes_per_second(one.url)
     finally:
         one.close()
-    for n, p95 in seen_one.items():
-        rows.append(
-            (
-                f"one engine, {n} at real time: p95 commit->completed",
-                f"{p95:.2f} s",
-                "<= 1 s",
-                "yes" if p95 <= 1 else "no",
-            )
-        )
+    rows += p95_rows("one engine, {n} at real time: p95 commit->completed", seen_one)
     rows.append(
         (
             "one engine: sessions at real time, p95 <= 1 s",
@@ -150,15 +150,7 @@ def main() -> None:
             balancer.close()
         for e in two:
             e.close()
-    for n, p95 in seen_two.items():
-        rows.append(
-            (
-                f"HAProxy + 2 engines (1 worker each), {n} at real time: p95",
-                f"{p95:.2f} s",
-                "<= 1 s",
-                "yes" if p95 <= 1 else "no",
-            )
-        )
+    rows += p95_rows("HAProxy + 2 engines (1 worker each), {n} at real time: p95", seen_two)
     rows.append(
         (
             "HAProxy + 2 engines: sessions at real time, p95 <= 1 s",

@@ -15,7 +15,6 @@ by a user, win over these values.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -34,12 +33,9 @@ def tune() -> list[str]:
     """Apply the settings on glibc (early, before threads start); returns what was set."""
     if not sys.platform.startswith("linux"):
         return []
-    name = ctypes.util.find_library("c")
-    if not name:
-        return []
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        # The process's own symbols: no library search at every start of every command.
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # musl and others have no mallopt
         return []
     applied = []

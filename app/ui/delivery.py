@@ -199,10 +199,8 @@ class Delivery(QObject):
             self._vanished = not xtest.window_exists(self.target)
         rest = ""
         if not (self.cancelled or self._vanished):
-            same = 0  # what was committed stays; the final rendering may differ after it
-            limit = min(len(text), len(self.committed))
-            while same < limit and text[same] == self.committed[same]:
-                same += 1
+            # What was committed stays; the final rendering may differ after it.
+            same = len(os.path.commonprefix([text, self.committed]))
             rest = text[len(self.committed) :] if same == len(self.committed) else text[same:]
         self._closing = _Closing(text, self.committed + rest, self.cancelled, self._vanished,
                                  self.target)  # fmt: skip

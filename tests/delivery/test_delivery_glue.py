@@ -38,6 +38,14 @@ def make(**settings: Any) -> tuple[Delivery, FakeSession, list[Outcome]]:
     return delivery, session, outcomes
 
 
+def capture_copies(delivery: Delivery) -> list[str]:
+    """What the delivery puts on the clipboard, instead of the clipboard."""
+    copied: list[str] = []
+    delivery._copy.disconnect()
+    delivery._copy.connect(copied.append)
+    return copied
+
+
 def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbot: QtBot) -> None:
     delivery, session, outcomes = make()
     delivery.on_phase("connecting", "")
@@ -63,9 +71,7 @@ def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbo
 
 def test_a_commit_that_found_no_text_field_is_copied_and_said_so(qtbot: QtBot) -> None:
     delivery, _session, outcomes = make()
-    copied: list[str] = []
-    delivery._copy.disconnect()
-    delivery._copy.connect(copied.append)
+    copied = capture_copies(delivery)
     delivery.on_phase("listening", "")
     delivery.on_finished("Nobody heard this.", 1)
     delivery._on_engine_event({"event": "ended", "undelivered": "Nobody heard this."})
@@ -117,9 +123,7 @@ def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot
 
 def test_an_engine_that_died_is_reported_and_the_text_copied(qtbot: QtBot) -> None:
     delivery, session, outcomes = make()
-    copied: list[str] = []
-    delivery._copy.disconnect()
-    delivery._copy.connect(copied.append)
+    copied = capture_copies(delivery)
     delivery.on_phase("listening", "")
     session.send = lambda op, text="": False  # type: ignore[method-assign]
     delivery.on_finished("Kept safe.", 1)
