@@ -200,7 +200,7 @@ class Delivery(QObject):
         rest = ""
         if not (self.cancelled or self._vanished):
             # What was committed stays; the final rendering may differ after it.
-            same = len(os.path.commonprefix([text, self.committed]))
+            same = len(os.path.commonprefix([text, self.committed]))  # noqa: RUF071 (characters)
             rest = text[len(self.committed) :] if same == len(self.committed) else text[same:]
         self._closing = _Closing(text, self.committed + rest, self.cancelled, self._vanished,
                                  self.target)  # fmt: skip
