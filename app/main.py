@@ -9,29 +9,32 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import diagnostics, paths
-from app.audio.capture import MicrophoneSource
 from app.audio.devices import list_inputs
 from app.backends import Backend, choose_backend, together_key
+from app.controller.actions import Actions
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
-from app.controller.run import BackendReady, Notice, Source
+from app.controller.microphones import Microphones
+from app.controller.run import BackendReady, Source
 from app.controller.watchdog import StallWatchdog
+from app.core.errors import Fix
+from app.core.notices import ENGINE, Notice
+from app.core.phases import Phase
 from app.platform import logfile, sounds
-from app.platform.hotkey import GlobalHotkey, paste_keystroke
+from app.platform.hotkey import GlobalHotkey
 from app.platform.single_instance import InstanceServer, send_command
 from app.storage import settings as settings_store
 from app.storage.history import History, HistoryError
 from app.storage.settings import Settings
-from app.ui.actions import Actions
+from app.storage.settings_source import SettingsSource
 from app.ui.delivery import Delivery
 from app.ui.main_window import MainWindow
 from app.ui.overlay import Overlay
@@ -39,7 +42,8 @@ from app.ui.tray import Tray
 
 
 def backend_for(settings: Settings) -> Backend:
-    """The backend the settings ask for; "auto" is Together with a key, else the local engine."""
+    """The backend the settings ask for; "auto" is Together with a key, else the local engine.
+    Reads the keyring and may start an engine: call it off the GUI thread."""
     name = settings.backend
     if name == "auto":
         name = "together" if together_key() else "local"
@@ -47,79 +51,36 @@ def backend_for(settings: Settings) -> Backend:
     return choose_backend(name, url=url, model=settings.model_for(name) or None)
 
 
-class Clipboard(QObject):
-    """Delivers each final text: the clipboard (main thread only, as Qt requires), and when
-    asked a Ctrl+V into the focused app, then the user's previous clipboard back."""
-
-    def __init__(self, settings: Settings, bridge: Bridge) -> None:
-        super().__init__()
-        self.settings = settings
-        self.bridge = bridge
-
-    @Slot(str, int)
-    def on_finished(self, text: str, _row: int) -> None:
-        if not text:
-            return
-        s = self.settings
-        clipboard = QGuiApplication.clipboard()
-        previous = clipboard.text()
-        if s.auto_copy or s.auto_paste:
-            clipboard.setText(text)
-        if s.auto_paste:
-            self.bridge.run_in_background("paste", paste_keystroke)
-            if s.restore_clipboard:
-                QTimer.singleShot(600, lambda: clipboard.setText(previous))
-
-
 @dataclass
 class Parts:
-    settings: Settings
+    settings: SettingsSource
     history: History | None
     backend: Backend
     bridge: Bridge
     controller: DictationController
     window: MainWindow
-    clipboard: Clipboard
     instance: InstanceServer
     tray: Tray | None
     actions: Actions
+    delivery: Delivery
+    overlay: Overlay
+    microphones: Microphones | None = None
     hotkey: GlobalHotkey | None = None
-    delivery: Delivery | None = None
-    overlay: Overlay | None = None
 
     def shutdown(self) -> None:
-        if self.controller.phase.value in ("loading model", "connecting", "listening"):
+        if self.controller.phase in (Phase.LOADING, Phase.CONNECTING, Phase.LISTENING):
             self.controller.release()
         self.controller.wait_finished(30)
         self.instance.close()
-        if self.delivery is not None:
-            self.delivery.stop()
+        self.delivery.stop()
         if self.hotkey is not None:
             self.hotkey.stop()
+        if self.microphones is not None:
+            self.microphones.close()
         self.controller.backend.close()
         sounds.shutdown()
         if self.history is not None:
             self.history.close()
-
-
-def microphone_factory(settings: Settings, bridge: Bridge) -> Callable[[], Source]:
-    """A fresh microphone per dictation, or one kept open (pre-roll) when the user wants."""
-    kept: list[MicrophoneSource] = []
-
-    def make() -> Source:
-        if kept:
-            return kept[0]
-        source = MicrophoneSource(
-            settings.microphone or None,
-            keep_open=settings.keep_microphone_open,
-            on_level=bridge.post,
-            on_warning=lambda message: bridge.post(Notice(message)),
-        )
-        if settings.keep_microphone_open:
-            kept.append(source)
-        return source
-
-    return make
 
 
 def build(
@@ -129,46 +90,42 @@ def build(
     backend: Backend | None = None,
     instance_name: str | None = None,
 ) -> Parts:
-    settings = settings or settings_store.load(paths.config_dir())
+    source = SettingsSource(settings or settings_store.load(paths.config_dir()))
+    current = source.current
     bridge = Bridge()
     try:
         history: History | None = History(
-            paths.data_dir() / "history.sqlite3", audio_days=settings.history_audio_days
+            paths.data_dir() / "history.sqlite3", audio_days=current.history_audio_days
         )
     except HistoryError:
         history = None
     problem = ""
     if backend is None:
         try:
-            backend = backend_for(settings)
+            backend = backend_for(current)
         except ValueError as exc:  # e.g. a custom backend with no URL yet
             problem = f"{exc}; using the local engine until that is fixed"
-            backend = choose_backend("local", model=settings.model_for("local") or None)
-    controller = DictationController(
-        bridge,
-        backend,
-        source_factory or microphone_factory(settings, bridge),
-        history,
-        settings,
-        sounds.play,
-    )
+            backend = choose_backend("local", model=current.model_for("local") or None)
+    controller = DictationController(bridge, backend, source_factory, history, source, sounds.play)
+    microphones = None
+    if source_factory is None:
+        microphones = Microphones(source, bridge, controller.device_event)
+        controller.source_factory = microphones
     window = MainWindow()
     icon = QIcon(str(paths.resources() / "icons" / "dictate.svg"))
     window.setWindowIcon(icon)
-    clipboard = Clipboard(settings, bridge)
     instance = InstanceServer(instance_name or paths.runtime_name())
     tray = Tray(icon) if Tray.available() else None
-    actions = Actions(window, controller, bridge, history, backend_for)
+    actions = Actions(window, controller, bridge, history, source, backend_for)
     parts = Parts(
-        settings, history, backend, bridge, controller, window, clipboard, instance, tray, actions
-    )
-    parts.delivery = Delivery(settings)
-    parts.overlay = Overlay(settings)
+        source, history, backend, bridge, controller, window, instance, tray, actions,
+        Delivery(source), Overlay(source), microphones,
+    )  # fmt: skip
     wire(parts)
     if history is None:
-        window.on_notice("the history could not be opened: dictations will not be saved")
+        window.say("the history could not be opened: dictations will not be saved")
     if problem:
-        window.on_problem(problem, "Open settings...")
+        window.on_problem(problem, Fix.OPEN_SETTINGS)
     return parts
 
 
@@ -183,17 +140,15 @@ def wire(p: Parts) -> None:
     c.level_changed.connect(w.on_level)
     c.problem.connect(w.on_problem)
     c.notice.connect(w.on_notice)
+    c.notice_ended.connect(w.on_notice_ended)
     c.finished.connect(w.on_finished)
-    if p.delivery is None:
-        c.finished.connect(p.clipboard.on_finished)
-    else:  # into the app the user types in (app.delivery), or the clipboard with a notice
-        wire_delivery(p, p.delivery)
+    wire_delivery(p, p.delivery)
     w.settings_requested.connect(p.actions.open_settings)
     w.history_requested.connect(p.actions.open_history)
-    w.action_requested.connect(p.actions.on_action)
+    w.fix_requested.connect(p.actions.on_fix)
     commands = {"start": c.press, "stop": c.release, "toggle": c.toggle}
     p.instance.command.connect(lambda name: _command(p, commands, name))
-    w.status.setText(f"{p.backend.describe()} · idle")
+    w.show_backend(p.backend.describe())
     if p.tray is not None:
         p.tray.toggle_requested.connect(c.toggle)
         p.tray.show_requested.connect(lambda: _raise(w))
@@ -202,9 +157,28 @@ def wire(p: Parts) -> None:
         c.phase_changed.connect(p.tray.on_phase)
         p.actions.downloads.progress.connect(p.tray.on_download)
         p.actions.downloads.finished.connect(p.tray.on_download_finished)
-        w.hide_on_close = p.settings.close_to_tray
-        p.tray.show()
     w.quit_requested.connect(QApplication.quit)
+    p.settings.subscribe(lambda s: apply_tray(p, s), "close_to_tray")
+    apply_tray(p, p.settings.current)
+    p.settings.subscribe(lambda s: restart_hotkey(p), "hotkey", "hotkey_mode")
+    if p.history is not None:
+        history = p.history
+        p.settings.subscribe(
+            lambda s: setattr(history, "audio_days", s.history_audio_days), "history_audio_days"
+        )
+
+
+def apply_tray(p: Parts, s: Settings) -> None:
+    """The tray icon shows while "keep Dictate in the tray" is on; closing the window then
+    hides it instead of quitting."""
+    if p.tray is None:
+        p.window.hide_on_close = False
+        return
+    p.window.hide_on_close = s.close_to_tray
+    if s.close_to_tray:
+        p.tray.show()
+    else:
+        p.tray.hide()
 
 
 def wire_delivery(p: Parts, d: Delivery) -> None:
@@ -213,15 +187,14 @@ def wire_delivery(p: Parts, d: Delivery) -> None:
     c.text_changed.connect(d.on_text)
     c.finished.connect(d.on_finished)
     d.cancel_requested.connect(c.release)
-    d.delivered.connect(lambda outcome: p.window.on_notice(outcome.message))
-    if p.overlay is not None:
-        wire_overlay(p, p.overlay, d)
+    d.delivered.connect(lambda outcome: p.window.say(outcome.message))
+    wire_overlay(p, p.overlay, d)
 
 
 def wire_overlay(p: Parts, o: Overlay, d: Delivery) -> None:
     c = p.controller
 
-    def on_phase(phase: str, detail: str) -> None:
+    def on_phase(phase: Phase, detail: str) -> None:
         o.at_caret = d.ime  # the live words are at the caret: the overlay shows the state only
         o.on_phase(phase, detail)
 
@@ -235,28 +208,40 @@ def copy_diagnostics(p: Parts) -> None:
     """The tray's "Copy diagnostics": a report for a bug, on the clipboard."""
     text = diagnostics.report(
         backend=p.controller.backend.describe(),
-        microphone=p.settings.microphone,
+        microphone=p.settings.current.microphone,
         state_dir=paths.state_dir(),
     )
     QGuiApplication.clipboard().setText(text)
-    p.window.on_notice("Diagnostics copied: paste them into your bug report")
+    p.window.say("Diagnostics copied: paste them into your bug report")
 
 
 def start_hotkey(p: Parts) -> None:
     """The global hotkey: hold-to-talk or toggle, as the settings say."""
-    if not p.settings.hotkey:
+    s = p.settings.current
+    if not s.hotkey:
         return
-    hotkey = GlobalHotkey(p.settings.hotkey)
-    if p.settings.hotkey_mode == "toggle":
+    hotkey = GlobalHotkey(s.hotkey)
+    if s.hotkey_mode == "toggle":
         hotkey.pressed.connect(p.controller.toggle)
     else:
         hotkey.pressed.connect(p.controller.press)
         hotkey.released.connect(p.controller.release)
     problem = hotkey.start()
     if problem:
-        p.window.on_notice(problem)
+        p.window.say(problem)
     else:
         p.hotkey = hotkey
+
+
+def restart_hotkey(p: Parts) -> None:
+    """Another hotkey or mode chosen in Settings: the old listener stops (off the GUI
+    thread: it joins its thread) and the new one listens at once."""
+    old, p.hotkey = p.hotkey, None
+    if old is not None:
+        old.pressed.disconnect()
+        old.released.disconnect()
+        p.bridge.run(old.stop, name="hotkey-stop")
+    start_hotkey(p)
 
 
 def _command(p: Parts, commands: dict[str, Callable[[], None]], name: str) -> None:
@@ -272,6 +257,22 @@ def _raise(window: MainWindow) -> None:
     window.show()
     window.raise_()
     window.activateWindow()
+
+
+def announce_engine(p: Parts) -> None:
+    """Say when the local engine is ready (or why it could not start)."""
+    backend, report = p.backend, p.controller.device_event
+
+    def wait() -> None:
+        backend.wait_ready()
+        report(BackendReady())
+        if os.environ.get("DICTATE_STARTUP_REPORT"):
+            print("engine ready", flush=True)
+
+    def failed(exc: BaseException) -> None:
+        p.window.on_notice(Notice(f"the local engine could not start: {exc}", ENGINE))
+
+    p.bridge.run(wait, None, failed, name="engine-ready")
 
 
 def run() -> int:
@@ -294,8 +295,7 @@ def run() -> int:
         return 0
     parts = build()
     parts.window.show()
-    if parts.delivery is not None:
-        parts.delivery.start()
+    parts.delivery.start()
     if os.environ.get("DICTATE_STARTUP_REPORT"):  # for bench/app.py and the soak test
         QTimer.singleShot(0, lambda: print(f"window shown on {app.platformName()}", flush=True))
         _report_singletons("start")
@@ -304,22 +304,11 @@ def run() -> int:
     watchdog.start()
     # PortAudio scans the devices when it starts (up to a second with ALSA): do it now, in
     # the background, so the first press opens the microphone at once.
-    parts.bridge.run_in_background("audio-warmup", list_inputs)
+    parts.bridge.run(list_inputs, name="audio-warmup")
     if parts.history is not None:  # audio past the retention limit goes
-        parts.bridge.run_in_background("history-prune", parts.history.prune_audio)
-    if parts.backend.engine is not None:  # say when the local engine is ready
-        backend, bridge = parts.backend, parts.bridge
-
-        def wait() -> None:
-            try:
-                backend.wait_ready()
-                bridge.post(BackendReady())
-                if os.environ.get("DICTATE_STARTUP_REPORT"):
-                    print("engine ready", flush=True)
-            except (RuntimeError, TimeoutError) as exc:
-                bridge.post(Notice(f"the local engine could not start: {exc}"))
-
-        threading.Thread(target=wait, name="engine-ready", daemon=True).start()
+        parts.bridge.run(parts.history.prune_audio, name="history-prune")
+    if parts.backend.engine is not None:
+        announce_engine(parts)
     try:
         code = app.exec()
     finally:

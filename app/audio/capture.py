@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 Sink = Callable[[bytes], None]
 
 
+SILENT = (
+    "the microphone delivers pure silence: is it muted, or is the app missing microphone "
+    "permission?"
+)
+
+
 class _Marker:
     def __init__(self, close: bool) -> None:
         self.close = close
@@ -56,6 +62,7 @@ class MicrophoneSource:
         on_level: Callable[[Level], None] | None = None,
         on_warning: Callable[[str], None] | None = None,
         on_error: Callable[[AudioInputError], None] | None = None,
+        on_silence: Callable[[bool], None] | None = None,
     ) -> None:
         self.wanted = device
         self.frame_ms = frame_ms
@@ -64,6 +71,9 @@ class MicrophoneSource:
         self.on_level = on_level or (lambda _l: None)
         self.on_warning = on_warning or (lambda _w: None)
         self.on_error = on_error or (lambda _e: None)
+        # True when the input turns to digital silence, False when sound comes back; without
+        # it, the silence is one warning (for the command line).
+        self.on_silence = on_silence or (lambda silent: silent and self.on_warning(SILENT))
         self.device: InputDevice | None = None
         self.note: str | None = None
         self.rate = 0.0
@@ -251,11 +261,8 @@ class MicrophoneSource:
             level, warn = meter.push(mono)
             if level is not None:
                 self.on_level(level)
-            if warn:
-                self.on_warning(
-                    "the microphone delivers pure silence: is it muted, or is the app "
-                    "missing microphone permission?"
-                )
+            if warn is not None:
+                self.on_silence(warn)
             frames = framer.push(resampler.process(mono))
             if frames:
                 self._deliver(frames)

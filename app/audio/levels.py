@@ -2,8 +2,9 @@
 
 `LevelMeter.push` returns a `Level` at most every `interval_s` (RMS and peak in dBFS over
 what arrived since the last one), and reports once when the input has been exactly zero for
-`zero_warning_s`: a muted microphone, or on macOS an app without microphone permission,
-delivers digital silence rather than an error.
+`zero_warning_s` (a muted microphone, or on macOS an app without microphone permission,
+delivers digital silence rather than an error), and once when sound comes back, so the
+warning lasts exactly as long as its cause.
 """
 
 from __future__ import annotations
@@ -37,18 +38,20 @@ class LevelMeter:
         self._zeros = 0
         self.silent_input = False  # True once the warning fired, until sound comes back
 
-    def push(self, mono: npt.NDArray[np.float32]) -> tuple[Level | None, bool]:
-        """(a level when one is due, True the moment digital silence becomes a warning)."""
+    def push(self, mono: npt.NDArray[np.float32]) -> tuple[Level | None, bool | None]:
+        """(a level when one is due, True the moment digital silence becomes a warning and
+        False the moment sound comes back after one, else None)."""
         if mono.size == 0:
-            return None, False
+            return None, None
         self._sum_sq += float(np.dot(mono, mono))
         peak = max(float(mono.max()), -float(mono.min()))
         self._peak = max(self._peak, peak)
         self._count += mono.size
-        warn = False
+        warn: bool | None = None
         if peak > 0.0:
             self._zeros = 0
-            self.silent_input = False
+            if self.silent_input:
+                self.silent_input = warn = False
         else:
             self._zeros += mono.size
             if self._zeros >= self._zero_limit and not self.silent_input:

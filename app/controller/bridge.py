@@ -1,47 +1,77 @@
 """The one crossing from worker threads onto the Qt main thread.
 
-Workers call `post(payload)` with an immutable payload; the signal is emitted from their
-thread and, because the bridge lives on the main thread, Qt queues it to the main thread's
-event loop. Receivers are `@Slot` methods of main-thread objects, never lambdas.
-`run_in_background` runs a function on a daemon thread and posts its result (or error).
+Each background result goes to the caller that asked for it, typed, on the main thread:
+`run(fn, on_done, on_error)` runs `fn` on a daemon thread and calls `on_done(result)` (or
+`on_error(exc)`) on the main thread, like Anki's `taskman.run_in_background(on_done=...)`.
+`callback(fn)` turns a main-thread function into one a worker may call with a value (levels,
+a dictation's events): the call is queued to the main thread's event loop, because the bridge
+lives there and its signal is emitted from the worker's thread.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TaskDone:
-    """A background task's outcome, delivered on the main thread."""
-
-    tag: str
-    result: Any
-    error: BaseException | None
+def _log_error(name: str, exc: BaseException) -> None:
+    log.warning("background task %s failed: %s", name, exc, exc_info=exc)
 
 
 class Bridge(QObject):
-    """Signals: `posted(object)` carries every payload to the main thread."""
+    _call = Signal(object)  # a Callable[[], None] to run on the main thread
 
-    posted = Signal(object)
+    def __init__(self) -> None:
+        super().__init__()
+        self._call.connect(self._on_call)
 
-    def post(self, payload: object) -> None:
-        self.posted.emit(payload)
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """From any thread: run `fn` on the main thread's event loop."""
+        self._call.emit(fn)
 
-    def run_in_background(self, tag: str, fn: Callable[[], Any]) -> threading.Thread:
+    def callback(self, fn: Callable[[T], None]) -> Callable[[T], None]:
+        """A thread-safe stand-in for `fn`: each call runs `fn(value)` on the main thread."""
+        return lambda value: self._call.emit(partial(fn, value))
+
+    def run(
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        *,
+        name: str,
+    ) -> threading.Thread:
+        """Run `fn` off the main thread; its result (or error) goes to this call's own
+        `on_done` (or `on_error`, else the log), on the main thread."""
+
         def work() -> None:
             try:
                 result = fn()
             except BaseException as exc:
-                self.post(TaskDone(tag, None, exc))
+                handler = on_error or partial(_log_error, name)
+                self._call.emit(partial(handler, exc))
             else:
-                self.post(TaskDone(tag, result, None))
+                if on_done is not None:
+                    self._call.emit(partial(on_done, result))
 
-        thread = threading.Thread(target=work, name=f"task-{tag}", daemon=True)
+        thread = threading.Thread(target=work, name=f"task-{name}", daemon=True)
         thread.start()
         return thread
+
+    @Slot(object)
+    def _on_call(self, fn: Callable[[], Any]) -> None:
+        try:
+            fn()
+        except RuntimeError as exc:
+            if "already deleted" not in str(exc):
+                raise
+            # The window or dialog this result was for was closed meanwhile: nobody to tell.
+            log.debug("a background result arrived after its receiver was gone: %s", exc)

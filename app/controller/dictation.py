@@ -2,41 +2,51 @@
 
 Lives on the main thread and never waits: opening the microphone, connecting, finishing and
 saving run on background threads (`DictationRun`), whose events come back through the
-`Bridge`. Only the current dictation's events are applied; a late event of an earlier one is
-dropped. Signals:
+`Bridge` to this object's own callbacks. Only the current dictation's events are applied; a
+late event of an earlier one is dropped. Settings are read from the `SettingsSource` when they
+are used, so a change applies to the next dictation without a restart. Signals:
 
-- `phase_changed(str phase, str detail)`: idle, loading model, connecting, listening,
-  finishing, error; detail names the backend.
+- `phase_changed(Phase phase, str detail)`: detail names the backend.
 - `text_changed(str final, str live)`: the current dictation's settled text and partial,
   both after the user's words (`core.text`), so what is shown is what will be delivered.
 - `level_changed(float rms_dbfs)`
-- `problem(str message, str action)`: what went wrong, and the button that fixes it.
-- `notice(str message)`: a warning that needs no action (microphone fallback...).
-- `finished(str text, int row)`: the final text (also on the clipboard) and its history row.
+- `problem(str message, Fix fix)`: what went wrong, and what fixes it.
+- `notice(Notice)` / `notice_ended(str topic)`: a warning that needs no action, and the end
+  of its condition (the microphone delivers sound again...).
+- `finished(str text, int row)`: the final text and its history row.
 - `retried(int row, str text, str error)`
+- `auto_stopped(float seconds)`: a hands-free dictation stopped itself after silence.
+- `history_changed()`: saved dictations were rendered again.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.audio.levels import Level
 from app.backends import Backend
-from app.controller.bridge import Bridge, TaskDone
+from app.controller.bridge import Bridge
 from app.controller.run import (
     BackendReady,
     DictationRun,
     MicOpened,
-    Notice,
     RunEvent,
     RunFinished,
     Source,
     retry_transcription,
 )
-from app.core.errors import AuthError, DictationError
+from app.core.errors import AuthError, DictationError, Fix
+from app.core.notices import (
+    MICROPHONE_FALLBACK,
+    MICROPHONE_SILENT,
+    RECONNECTING,
+    Notice,
+    NoticeEnded,
+)
 from app.core.phases import Phase, allowed, recording
 from app.core.text import raw_text, render, render_live, segments_of
 from app.core.words import Words, vocabulary_prompt
@@ -44,32 +54,38 @@ from app.realtime.events import DictationResult, Fatal, SegmentCompleted, Status
 from app.realtime.protocol import TurnDetection
 from app.storage.history import History
 from app.storage.settings import Settings
+from app.storage.settings_source import SettingsSource
+
+RetryOutcome = tuple[int, DictationResult | None, str]
 
 
 class DictationController(QObject):
-    phase_changed = Signal(str, str)
+    phase_changed = Signal(object, str)
     text_changed = Signal(str, str)
     level_changed = Signal(float)
-    problem = Signal(str, str)
-    notice = Signal(str)
+    problem = Signal(str, object)
+    notice = Signal(object)
+    notice_ended = Signal(str)
     finished = Signal(str, int)
     retried = Signal(int, str, str)
+    auto_stopped = Signal(float)
+    history_changed = Signal()
 
     def __init__(
         self,
         bridge: Bridge,
         backend: Backend,
-        source_factory: Callable[[], Source],
+        source_factory: Callable[[], Source] | None,
         history: History | None,
-        settings: Settings,
+        settings: SettingsSource,
         sounds: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.bridge = bridge
         self.backend = backend
-        self.source_factory = source_factory
+        self.source_factory: Callable[[], Source] = source_factory or _no_source
         self.history = history
-        self.settings = settings
+        self.source = settings
         self._play = sounds or (lambda _name: None)
         self.phase = Phase.IDLE
         self.last_failed_row = 0
@@ -78,52 +94,75 @@ class DictationController(QObject):
         self._finishing: threading.Thread | None = None
         self._words = Words()  # the current dictation's, taken from the settings at press
         self._segments: list[str] = []
-        bridge.posted.connect(self._on_posted)
+        self._hands_free = False  # started by toggle: may stop itself after silence
+        self._last_speech = 0.0
+        self._silence = QTimer(self)  # the hands-free auto-stop
+        self._silence.setSingleShot(True)
+        self._silence.timeout.connect(self._check_silence)
+        # What the microphone and the worker threads report, queued to this thread.
+        self.device_event: Callable[[object], None] = bridge.callback(self._on_device_event)
+        self._run_event: Callable[[object], None] = bridge.callback(self._on_run_payload)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force now (the source's), read at each use."""
+        return self.source.current
 
     # --- intents (main thread) ---------------------------------------------------------
 
     @Slot()
     def press(self) -> None:
+        self._start(hands_free=False)
+
+    def _start(self, *, hands_free: bool) -> None:
         if recording(self.phase) or self.phase == Phase.FINISHING:
             return
         self._number += 1
-        td = self._turn_detection()
-        self._words = self.settings.words()
+        settings = self.settings
+        self._words = settings.words()
         self._segments = []
+        self._hands_free = hands_free
         note = vocabulary_prompt(self._words.vocabulary).note
         if note:
-            self.notice.emit(note)
+            self.notice.emit(Notice(note))
         self._run = DictationRun(
             self._number,
             self.backend,
             self.source_factory,
-            self.bridge.post,
+            self._run_event,
             self.history,
-            language=self.settings.language or None,
-            turn_detection=td,
-            keep_audio=self.settings.history_audio,
+            language=settings.language or None,
+            turn_detection=self._turn_detection(settings),
+            keep_audio=settings.history_audio,
             words=self._words,
         )
         self.text_changed.emit("", "")
         ready = self.backend.engine is None or bool(self.backend.url)
         self._move(Phase.CONNECTING if ready else Phase.LOADING)
         self._sound("start")
-        self.bridge.run_in_background("open", self._run.open)
+        self.bridge.run(self._run.open, name="open")
 
     @Slot()
     def release(self) -> None:
         if not recording(self.phase) or self._run is None:
             return
+        self._silence.stop()
         self._move(Phase.FINISHING)
         self._sound("stop")
-        self._finishing = self.bridge.run_in_background("finish", self._run.finish)
+        number = self._number
+        self._finishing = self.bridge.run(
+            self._run.finish,
+            self._finished,
+            lambda exc: self._finish_failed(number, exc),
+            name="finish",
+        )
 
     @Slot()
     def toggle(self) -> None:
         if recording(self.phase):
             self.release()
         else:
-            self.press()
+            self._start(hands_free=True)
 
     def wait_finished(self, timeout: float) -> None:
         """At shutdown: let a dictation that is finishing save its text and audio."""
@@ -138,7 +177,7 @@ class DictationController(QObject):
         history, backend, language = self.history, self.backend, self.settings.language
         words = self.settings.words()
 
-        def work() -> tuple[int, DictationResult | None, str]:
+        def work() -> RetryOutcome:
             audio = history.audio(row)
             if not audio:
                 return row, None, ""
@@ -149,7 +188,9 @@ class DictationController(QObject):
                                raw=raw_text(result.segments))  # fmt: skip
             return row, result, text
 
-        self.bridge.run_in_background("retry", work)
+        self.bridge.run(
+            work, self._on_retried, lambda exc: self.retried.emit(row, "", str(exc)), name="retry"
+        )
 
     @Slot()
     def rerender_history(self) -> None:
@@ -157,16 +198,23 @@ class DictationController(QObject):
         if self.history is None:
             return
         history, words = self.history, self.settings.words()
-        self.bridge.run_in_background(
-            "rerender", lambda: history.rerender(lambda raw: render(segments_of(raw), words))
+        def rendered(count: int) -> None:
+            self.notice.emit(Notice(f"{count} dictation(s) rendered again with your words"))
+            self.history_changed.emit()
+
+        self.bridge.run(
+            lambda: history.rerender(lambda raw: render(segments_of(raw), words)),
+            rendered,
+            lambda exc: self.notice.emit(Notice(f"could not render the history again: {exc}")),
+            name="rerender",
         )
 
     def _sound(self, name: str) -> None:
-        if self.settings.sounds:  # read each time: the settings dialog may switch it
+        if self.settings.sounds:
             self._play(name)
 
-    def _turn_detection(self) -> TurnDetection:
-        s = self.settings
+    @staticmethod
+    def _turn_detection(s: Settings) -> TurnDetection:
         return TurnDetection(
             threshold=s.vad_threshold,
             min_silence_duration_ms=s.vad_min_silence_ms,
@@ -177,70 +225,97 @@ class DictationController(QObject):
         if phase == self.phase or not allowed(self.phase, phase):
             return
         self.phase = phase
-        self.phase_changed.emit(phase.value, detail or self.backend.describe())
+        self.phase_changed.emit(phase, detail or self.backend.describe())
+
+    # --- hands-free ----------------------------------------------------------------------
+
+    def _heard(self) -> None:
+        """Speech arrived: the silence that stops a hands-free dictation starts again."""
+        self._last_speech = time.monotonic()
+        limit = self.settings.auto_stop_s
+        if self._hands_free and limit > 0 and recording(self.phase):
+            self._silence.start(int(limit * 1000))
+
+    @Slot()
+    def _check_silence(self) -> None:
+        limit = self.settings.auto_stop_s
+        if not (self._hands_free and limit > 0 and recording(self.phase)):
+            return
+        quiet = time.monotonic() - self._last_speech
+        if quiet + 0.05 < limit:  # the limit was raised meanwhile
+            self._silence.start(int((limit - quiet) * 1000))
+            return
+        self.auto_stopped.emit(quiet)
+        self.notice.emit(Notice(f"stopped after {limit} s without speech"))
+        self.release()
 
     # --- events from the worker threads (main thread) ----------------------------------
 
-    @Slot(object)
-    def _on_posted(self, payload: object) -> None:
-        if isinstance(payload, RunEvent):
-            if payload.number == self._number:
-                self._on_run_event(payload.event)
-        elif isinstance(payload, TaskDone):
-            self._on_task_done(payload)
-        elif isinstance(payload, Level):
+    def _on_device_event(self, payload: object) -> None:
+        """The microphone's level and warnings, and the engine's readiness."""
+        if isinstance(payload, Level):
             if recording(self.phase):
                 self.level_changed.emit(payload.rms_db)
         elif isinstance(payload, Notice):
-            self.notice.emit(payload.message)
+            self.notice.emit(payload)
+        elif isinstance(payload, NoticeEnded):
+            self.notice_ended.emit(payload.topic)
         elif isinstance(payload, BackendReady):
-            self.notice.emit(f"{self.backend.describe()} ready")
-            self.phase_changed.emit(self.phase.value, self.backend.describe())
+            self.notice.emit(Notice(f"{self.backend.describe()} ready"))
+            self.phase_changed.emit(self.phase, self.backend.describe())
+
+    def _on_run_payload(self, payload: object) -> None:
+        if isinstance(payload, RunEvent):
+            if payload.number == self._number:
+                self._on_run_event(payload.event)
+        else:
+            self._on_device_event(payload)
 
     def _on_run_event(self, event: object) -> None:
         if isinstance(event, MicOpened):
             self._move(Phase.LISTENING)  # audio is captured from now on, connected or not
-            if (
-                event.device
-                and self.settings.microphone
-                and event.device != self.settings.microphone
-            ):
-                self.notice.emit(
-                    f"microphone '{self.settings.microphone}' is not connected; "
-                    f"using '{event.device}'"
-                )
+            self._heard()
+            self.notice_ended.emit(MICROPHONE_SILENT)  # a new stream: it says so again if so
+            wanted = self.settings.microphone
+            if event.device and wanted and event.device != wanted:
+                self.notice.emit(Notice(
+                    f"microphone '{wanted}' is not connected; using '{event.device}'",
+                    MICROPHONE_FALLBACK,
+                ))  # fmt: skip
+            else:
+                self.notice_ended.emit(MICROPHONE_FALLBACK)
         elif isinstance(event, SegmentCompleted):
             self._segments.append(event.text)
+            self._heard()
         elif isinstance(event, TextChanged):
+            if event.live:
+                self._heard()
             self.text_changed.emit(*render_live(self._segments, event.live, self._words))
         elif isinstance(event, Status):
             if event.state == "reconnecting" and self.phase == Phase.LISTENING:
-                self.notice.emit(f"reconnecting: {event.detail}")
+                self.notice.emit(Notice(f"reconnecting: {event.detail}", RECONNECTING))
+            elif event.state == "connected":
+                self.notice_ended.emit(RECONNECTING)
         elif isinstance(event, Fatal | DictationError):
             # Nothing more can be heard: stop now, so the audio is saved and the error shown.
             self.release()
 
-    def _on_task_done(self, done: TaskDone) -> None:
-        if done.tag == "finish" and isinstance(done.result, RunFinished):
-            self._finished(done.result)
-        elif done.tag == "finish" and done.error is not None:
-            self._show_problem(DictationError(f"the dictation could not finish: {done.error}"))
-            self._move(Phase.ERROR)
-        elif done.tag == "rerender":
-            if done.error is not None:
-                self.notice.emit(f"could not render the history again: {done.error}")
-            else:
-                self.notice.emit(f"{done.result} dictation(s) rendered again with your words")
-        elif done.tag == "retry":
-            row, result, text = done.result if done.error is None else (0, None, "")
-            if result is None:
-                self.retried.emit(row, "", "no audio saved for this dictation")
-            elif result.error is not None:
-                self.retried.emit(row, "", str(result.error))
-            else:
-                self.retried.emit(row, text, "")
-                if row == self.last_failed_row:
-                    self.last_failed_row = 0
+    def _on_retried(self, outcome: RetryOutcome) -> None:
+        row, result, text = outcome
+        if result is None:
+            self.retried.emit(row, "", "no audio saved for this dictation")
+        elif result.error is not None:
+            self.retried.emit(row, "", str(result.error))
+        else:
+            self.retried.emit(row, text, "")
+            if row == self.last_failed_row:
+                self.last_failed_row = 0
+
+    def _finish_failed(self, number: int, exc: BaseException) -> None:
+        if number != self._number:
+            return
+        self._show_problem(DictationError(f"the dictation could not finish: {exc}"))
+        self._move(Phase.ERROR)
 
     def _finished(self, done: RunFinished) -> None:
         if done.number != self._number:
@@ -254,14 +329,16 @@ class DictationController(QObject):
         else:
             self._move(Phase.IDLE)
         if done.save_error:
-            self.notice.emit(done.save_error)
+            self.notice.emit(Notice(done.save_error))
         self.finished.emit(done.text, done.row)
 
     def _show_problem(self, error: DictationError, *, saved: bool = False) -> None:
-        action = error.action
-        if isinstance(error, AuthError):
-            action = "Set API key..."
+        fix = Fix.SET_KEY if isinstance(error, AuthError) else error.action
         message = str(error)
         if saved:
             message += " — the audio is saved; Retry transcribes it again"
-        self.problem.emit(message, action)
+        self.problem.emit(message, fix)
+
+
+def _no_source() -> Source:
+    raise RuntimeError("no microphone source was set up")

@@ -7,22 +7,14 @@ actions), and never touches the engine: the engine keeps serving while bytes arr
 
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from app.controller.bridge import Bridge
 from app.models.download import DownloadError, Progress, Pull
 
 REPORT_EVERY_S = 0.1  # progress reaches the GUI at most this often (plus the last one)
-
-
-@dataclass(frozen=True)
-class DownloadDone:
-    name: str
-    error: str  # "" when the model is installed
 
 
 class ModelDownloads(QObject):
@@ -35,7 +27,7 @@ class ModelDownloads(QObject):
         super().__init__()
         self.bridge = bridge
         self._pulls: dict[str, Pull] = {}
-        bridge.posted.connect(self._on_posted)
+        self._progress = bridge.callback(self._on_progress)
 
     def running(self, name: str | None = None) -> bool:
         return bool(self._pulls) if name is None else name in self._pulls
@@ -48,7 +40,7 @@ class ModelDownloads(QObject):
             now = time.monotonic()
             if now - last[0] >= REPORT_EVERY_S or p.done >= p.total:
                 last[0] = now
-                self.bridge.post(p)
+                self._progress(p)
 
         try:
             pull = Pull(name, report)
@@ -59,27 +51,21 @@ class ModelDownloads(QObject):
             return
         self._pulls[pull.name] = pull
 
-        def work() -> None:
-            try:
-                pull.run()
-            except DownloadError as exc:
-                self.bridge.post(DownloadDone(pull.name, str(exc)))
-            except Exception as exc:  # a bug must still end the download in the GUI
-                self.bridge.post(DownloadDone(pull.name, f"{type(exc).__name__}: {exc}"))
-            else:
-                self.bridge.post(DownloadDone(pull.name, ""))
+        def failed(exc: BaseException) -> None:  # a bug, too, must end the download in the GUI
+            why = str(exc) if isinstance(exc, DownloadError) else f"{type(exc).__name__}: {exc}"
+            self._done(pull.name, why)
 
-        threading.Thread(target=work, name=f"pull-{pull.name}", daemon=True).start()
+        self.bridge.run(pull.run, lambda _r: self._done(pull.name, ""), failed, name="pull")
 
     def cancel(self, name: str) -> None:
         pull = self._pulls.get(name)
         if pull is not None:
             pull.cancel()
 
-    @Slot(object)
-    def _on_posted(self, payload: object) -> None:
-        if isinstance(payload, Progress) and payload.name in self._pulls:
-            self.progress.emit(payload)
-        elif isinstance(payload, DownloadDone):
-            self._pulls.pop(payload.name, None)
-            self.finished.emit(payload.name, payload.error)
+    def _on_progress(self, progress: Progress) -> None:
+        if progress.name in self._pulls:
+            self.progress.emit(progress)
+
+    def _done(self, name: str, error: str) -> None:
+        self._pulls.pop(name, None)
+        self.finished.emit(name, error)

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from app.backends import Backend, realtime_client, stream_pcm
 from app.core.errors import AudioInputError, DictationError
+from app.core.notices import Notice
 from app.core.text import prepare, raw_text, render
 from app.core.words import Words, vocabulary_prompt
 from app.realtime.client import RealtimeClient
@@ -52,13 +53,6 @@ class RunFinished:
 @dataclass(frozen=True)
 class MicOpened:
     device: str
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A warning for the status line (a microphone fallback, digital silence...)."""
-
-    message: str
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,10 @@ class Settings:
     vad_speech_pad_ms: int = 300
     hotkey: str = "<ctrl>+<alt>+d"
     hotkey_mode: str = "hold"  # hold | toggle
+    # Hands-free (toggle mode): stop after this many seconds without speech (0: never), and
+    # deliver each settled sentence as it comes instead of the whole text at the end.
+    auto_stop_s: int = 30
+    continuous: bool = False
     auto_copy: bool = True
     auto_paste: bool = False
     restore_clipboard: bool = False
@@ -55,6 +59,7 @@ class Settings:
     history_audio: bool = True
     history_audio_days: int = 30
     close_to_tray: bool = True
+    first_run_done: bool = False  # the first-run setup was finished or skipped
     # Your words (core.words): names for the recognizer, [said, written] rules, switches.
     vocabulary: list[str] = field(default_factory=list)
     rules: list[list[str]] = field(default_factory=list)

@@ -2,7 +2,8 @@
 
 The Qt side of `app.delivery`: follows the controller's phases and text; with the input method
 the live words are the preedit at the caret and each settled segment is committed as it
-settles; with the other methods the final text is delivered once, off the GUI thread. Every
+settles; with the other methods the final text is delivered once, off the GUI thread, or in
+continuous mode each settled sentence as it settles (in order, on one delivery thread). Every
 delivery ends in an `Outcome`, reported through `delivered` (shown as a notice and in the
 overlay) and, for the tests and benchmarks, printed when DICTATE_STARTUP_REPORT is set.
 """
@@ -12,18 +13,19 @@ from __future__ import annotations
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 
+from app.core.phases import Phase, recording
 from app.delivery import chain, xtest
 from app.delivery.chain import Environment, Outcome
 from app.delivery.ibus import IBusSession
 from app.storage.settings import Settings
-
-STARTING = ("loading model", "connecting", "listening")
+from app.storage.settings_source import SettingsSource
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ class Delivery(QObject):
     _copy = Signal(str)
     _ibus_started = Signal(str)
 
-    def __init__(self, settings: Settings, env: Environment | None = None) -> None:
+    def __init__(self, settings: SettingsSource, env: Environment | None = None) -> None:
         super().__init__()
-        self.settings = settings
+        self.source = settings
         self.env = env or Environment.detect()
         self.session: IBusSession | None = None
         self.method = self._choose()
@@ -62,6 +64,25 @@ class Delivery(QObject):
         self._engine_event.connect(self._on_engine_event)
         self._copy.connect(self._set_clipboard)
         self._ibus_started.connect(self._on_ibus_started)
+        self._serial = ThreadPoolExecutor(1, thread_name_prefix="deliver")  # pieces in order
+        self._pieces = ""  # continuous mode: what was already sent out of this dictation
+        self._started = False
+        settings.subscribe(self._reconsider, "delivery", "auto_paste")
+
+    @property
+    def settings(self) -> Settings:
+        return self.source.current
+
+    def _reconsider(self, _settings: Settings) -> None:
+        """Another method chosen in Settings: it applies from the next dictation, and the
+        input method's engine starts now if the new choice may use it."""
+        if self.active:
+            return
+        self.method = self._choose()
+        if self._started and self.session is None:
+            self.start()
+        else:
+            self._announce()
 
     def _choose(self) -> str:
         return chain.choose(self.settings.delivery, self.env, prefer_paste=self.settings.auto_paste)
@@ -70,6 +91,7 @@ class Delivery(QObject):
 
     def start(self) -> None:
         """Starts the input method engine when the chain may use it (in the background)."""
+        self._started = True
         if not self.env.ibus or self.method != chain.INPUT_METHOD:
             self._announce()
             return
@@ -96,6 +118,7 @@ class Delivery(QObject):
         if self.session is not None:
             self.session.stop()
             self.session = None
+        self._serial.shutdown(wait=True)
 
     @Slot(object)
     def _on_engine_event(self, event: dict[str, Any]) -> None:
@@ -112,13 +135,14 @@ class Delivery(QObject):
 
     # --- the controller's signals ----------------------------------------------------------
 
-    @Slot(str, str)
-    def on_phase(self, phase: str, _detail: str) -> None:
-        if phase in STARTING and not self.active:
+    @Slot(object, str)
+    def on_phase(self, phase: Phase, _detail: str) -> None:
+        if recording(Phase(phase)) and not self.active:
             self._begin()
 
     def _begin(self) -> None:
         self.active, self.cancelled, self.committed, self._final = True, False, "", ""
+        self._pieces = ""
         self._vanished = False
         self.method = self._choose()
         self.target = None
@@ -147,6 +171,9 @@ class Delivery(QObject):
 
     @Slot(str, str)
     def on_text(self, final: str, live: str) -> None:
+        if self.active and not self.ime and not self.cancelled and self._continuous():
+            self._deliver_settled(final)
+            return
         if not (self.active and self.ime) or self.cancelled or self._vanished:
             return
         if self.session is None:
@@ -161,6 +188,20 @@ class Delivery(QObject):
             self.session.send("commit", final[len(self.committed) :])
             self.committed = final
         self.session.send("preedit", live)
+
+    def _continuous(self) -> bool:
+        return self.settings.continuous and self.method in (chain.TYPING, chain.PASTE)
+
+    def _deliver_settled(self, final: str) -> None:
+        """Continuous mode: each newly settled piece goes out now, after the ones before it."""
+        if not final.startswith(self._pieces) or len(final) <= len(self._pieces):
+            return
+        piece, self._pieces = final[len(self._pieces) :], final
+        self._target_known()
+        method, target = self.method, self.target
+        restore = self.settings.restore_clipboard or not self.settings.auto_copy
+        self._stamp("segment committed")
+        self._serial.submit(chain.deliver, method, piece, target, self._copy.emit, restore=restore)
 
     @Slot(str, int)
     def on_finished(self, text: str, _row: int) -> None:
@@ -181,13 +222,18 @@ class Delivery(QObject):
             restore = self.settings.restore_clipboard or not self.settings.auto_copy
             if target is None and method in (chain.TYPING, chain.PASTE):
                 method = chain.CLIPBOARD
-            threading.Thread(
-                target=lambda: self._done(
-                    chain.deliver(method, text, target, self._copy.emit, restore=restore)
-                ),
-                name="deliver",
-                daemon=True,
-            ).start()
+            rest = text
+            if self._pieces and method != chain.CLIPBOARD:  # continuous: the part not yet sent
+                same = len(os.path.commonprefix([text, self._pieces]))  # noqa: RUF071
+                rest = text[same:]
+            if not rest:
+                self._done(Outcome(method, True, f"delivered as you spoke ({method})"))
+                return
+            self._serial.submit(
+                lambda: self._done(
+                    chain.deliver(method, rest, target, self._copy.emit, restore=restore)
+                )
+            )
 
     def _ime_finish(self, text: str) -> None:
         """The rest of the text committed and the user's engine back; the outcome comes with the

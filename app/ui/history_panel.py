@@ -1,7 +1,9 @@
 """The history: search, copy, delete, export and Retry of saved dictations.
 
 Reads and writes run on background threads through the bridge; the panel only renders rows
-it is handed. Signals: `retry_requested(int row)`, `rerender_requested()` (render every
+it is handed. Search waits for a pause in typing (`SEARCH_DEBOUNCE_MS`, as qutebrowser's
+throttle does) and only the newest query's rows are shown, so a slow, older answer never
+overwrites a newer one. Signals: `retry_requested(int row)`, `rerender_requested()` (render every
 dictation again from its raw text with today's words, after a rule change).
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.bridge import Bridge, TaskDone
+from app.controller.bridge import Bridge
 from app.storage.history import Dictation, History, export
 
+SEARCH_DEBOUNCE_MS = 150
 FORMATS = {"Text (*.txt)": "text", "Markdown (*.md)": "markdown", "JSON (*.json)": "json"}
 
 
@@ -43,7 +46,13 @@ class HistoryPanel(QDialog):
         layout = QVBoxLayout(self)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search your dictations")
-        self.search.textChanged.connect(self.refresh)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._debounce.start)
+        self._asked = 0  # the newest search's number: older answers are dropped
+        self.searches = 0  # searches run (the tests count them)
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
@@ -72,23 +81,27 @@ class HistoryPanel(QDialog):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.info)
         layout.addLayout(buttons)
-        bridge.posted.connect(self._on_posted)
         self._selection_changed(-1)
 
     @Slot()
     def refresh(self) -> None:
-        query, history = self.search.text(), self.history
-        self.bridge.run_in_background("history-list", lambda: history.search(query))
+        self._debounce.stop()
+        self._asked += 1
+        self.searches += 1
+        number, query, history = self._asked, self.search.text(), self.history
 
-    @Slot(object)
-    def _on_posted(self, payload: object) -> None:
-        if isinstance(payload, TaskDone) and payload.tag == "history-list":
-            if payload.error is None:
-                self.show_rows(payload.result)
-            else:
-                self.info.setText(f"could not read the history: {payload.error}")
-        elif isinstance(payload, TaskDone) and payload.tag in ("history-write", "rerender"):
-            self.refresh()
+        def found(rows: list[Dictation]) -> None:
+            if number == self._asked:
+                self.show_rows(rows)
+
+        def failed(exc: BaseException) -> None:
+            if number == self._asked:
+                self.info.setText(f"could not read the history: {exc}")
+
+        self.bridge.run(lambda: history.search(query), found, failed, name="history-search")
+
+    def _written(self, _result: object) -> None:
+        self.refresh()
 
     def show_rows(self, rows: list[Dictation]) -> None:
         self.rows = rows
@@ -124,7 +137,11 @@ class HistoryPanel(QDialog):
         chosen = self.selected()
         if chosen is not None:
             history, row = self.history, chosen.id
-            self.bridge.run_in_background("history-write", lambda: history.delete(row))
+            self.bridge.run(lambda: history.delete(row), self._written, self._write_failed,
+                            name="history-delete")  # fmt: skip
+
+    def _write_failed(self, exc: BaseException) -> None:
+        self.info.setText(f"could not change the history: {exc}")
 
     @Slot()
     def _retry(self) -> None:
@@ -156,4 +173,9 @@ class HistoryPanel(QDialog):
             temp.replace(path)
 
         self.info.setText(f"exporting {len(rows)} dictation(s) to {path}")
-        self.bridge.run_in_background("history-export", work)
+        self.bridge.run(
+            work,
+            lambda _none: self.info.setText(f"exported {len(rows)} dictation(s) to {path}"),
+            lambda exc: self.info.setText(f"could not export: {exc}"),
+            name="history-export",
+        )

@@ -2,13 +2,14 @@
 
 It renders what the controller says and forwards what the user does; it holds no dictation
 logic. Signals (user intents): `press_requested`, `release_requested`, `toggle_requested`,
-`settings_requested`, `history_requested`, `action_requested(str action)`,
-`quit_requested`.
+`settings_requested`, `history_requested`, `setup_requested`, `fix_requested(Fix)`,
+`quit_requested`. Warnings go to the status bar through a `NoticeBoard`: one that names a
+condition stays while it holds and goes when it ends; a one-off fades after a few seconds.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,11 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import Fix
+from app.core.notices import Notice, NoticeBoard
+from app.core.phases import Phase, recording
 from app.ui.level_meter import LevelMeter
 from app.ui.transcript_view import TranscriptView
 
 PTT_KEY = Qt.Key.Key_F8
-RECORDING = ("loading model", "connecting", "listening")
+FADE_MS = 8000  # how long a one-off notice stays
 
 
 class MainWindow(QMainWindow):
@@ -34,7 +38,8 @@ class MainWindow(QMainWindow):
     toggle_requested = Signal()
     settings_requested = Signal()
     history_requested = Signal()
-    action_requested = Signal(str)
+    setup_requested = Signal()
+    fix_requested = Signal(object)  # Fix
     quit_requested = Signal()
 
     def __init__(self) -> None:
@@ -58,6 +63,7 @@ class MainWindow(QMainWindow):
         self.banner_text.setWordWrap(True)
         self.banner_action = QPushButton()
         self.banner_action.clicked.connect(self._on_banner_action)
+        self.banner_fix = Fix.NONE
         self.banner_close = QPushButton("Dismiss")
         self.banner_close.clicked.connect(self.banner.hide)
         banner_row.addWidget(self.banner_text, 1)
@@ -107,7 +113,12 @@ class MainWindow(QMainWindow):
             bottom.addWidget(button)
         layout.addLayout(bottom)
         self.setCentralWidget(central)
-        self.phase = "idle"
+        self.phase = Phase.IDLE
+        self.backend = ""  # what the status line names while idle
+        self.notices = NoticeBoard()
+        self._fade = QTimer(self)
+        self._fade.setSingleShot(True)
+        self._fade.timeout.connect(self._faded)
 
     # --- user intents ------------------------------------------------------------------
 
@@ -129,7 +140,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_banner_action(self) -> None:
-        self.action_requested.emit(self.banner_action.text())
+        self.fix_requested.emit(self.banner_fix)
 
     @Slot()
     def _copy_all(self) -> None:
@@ -157,48 +168,100 @@ class MainWindow(QMainWindow):
 
     # --- what the controller says ------------------------------------------------------
 
-    @Slot(str, str)
-    def on_phase(self, phase: str, detail: str) -> None:
-        entering = phase in RECORDING and self.phase not in RECORDING
+    @Slot(object, str)
+    def on_phase(self, phase: Phase, detail: str) -> None:
+        phase = Phase(phase)
+        entering = recording(phase) and not recording(self.phase)
         self.phase = phase
         if entering:
             self.transcript.begin_dictation()
             self.banner.hide()
-        if phase not in RECORDING:
+        if not recording(phase):
             self.meter.reset()
-        self.status.setText(f"{detail} · {phase}" if detail and phase != "error" else phase)
+        if detail:
+            self.backend = detail
+        self._show_status()
         self._label_talk()
+
+    def show_backend(self, description: str) -> None:
+        """The backend changed (or is changing): the status line names it."""
+        self.backend = description
+        self._show_status()
+
+    def _show_status(self) -> None:
+        phase, detail = self.phase.value, self.backend
+        shown = f"{detail} · {phase}" if detail and self.phase != Phase.ERROR else phase
+        self.status.setText(shown)
 
     @Slot(str, str)
     def on_text(self, final: str, live: str) -> None:
-        if self.phase in (*RECORDING, "finishing"):
+        if recording(self.phase) or self.phase == Phase.FINISHING:
             self.transcript.show_dictation(final, live)
 
     @Slot(str, int)
     def on_finished(self, text: str, _row: int) -> None:
         self.transcript.end_dictation(text)
 
+    def show_retried(self, text: str) -> None:
+        """A saved dictation transcribed again: the problem is over, the text shown."""
+        self.banner.hide()
+        if text:
+            self.transcript.begin_dictation()
+            self.transcript.end_dictation(text)
+
+    def copy_text(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+
     @Slot(float)
     def on_level(self, rms_db: float) -> None:
         self.meter.set_db(rms_db)
 
-    @Slot(str, str)
-    def on_problem(self, message: str, action: str) -> None:
+    @Slot(str, object)
+    def on_problem(self, message: str, fix: Fix) -> None:
         self.banner_text.setText(message)
-        self.banner_action.setText(action)
-        self.banner_action.setVisible(bool(action))
+        self.banner_fix = fix
+        self.banner_action.setText(fix.value)
+        self.banner_action.setVisible(fix is not Fix.NONE)
         self.banner.show()
 
+    @Slot(object)
+    def on_notice(self, notice: Notice) -> None:
+        self.notices.add(notice)
+        self._show_notice()
+        if not notice.topic:
+            self._fade.start(FADE_MS)
+
+    def say(self, message: str) -> None:
+        """A one-off message for the status bar."""
+        self.on_notice(Notice(message))
+
     @Slot(str)
-    def on_notice(self, message: str) -> None:
-        self.statusBar().showMessage(message, 8000)
+    def on_notice_ended(self, topic: str) -> None:
+        if self.notices.end(topic):
+            self._show_notice()
+
+    @Slot()
+    def _faded(self) -> None:
+        current = self.notices.current
+        if current is not None and self.notices.fade(current):
+            self._show_notice()
+
+    def _show_notice(self) -> None:
+        current = self.notices.current
+        if current is None:
+            self.statusBar().clearMessage()
+        else:
+            self.statusBar().showMessage(current.message)
+
+    def notice_text(self) -> str:
+        return self.statusBar().currentMessage()
 
     def _label_talk(self) -> None:
-        recording = self.phase in RECORDING
+        active = recording(self.phase)
         if self.toggle_mode.isChecked():
-            self.talk.setText("Stop" if recording else "Start dictation")
+            self.talk.setText("Stop" if active else "Start dictation")
         else:
-            self.talk.setText("Listening… release to finish" if recording else "Hold to talk")
-        self.talk.setProperty("recording", "true" if recording else "false")
+            self.talk.setText("Listening… release to finish" if active else "Hold to talk")
+        self.talk.setProperty("recording", "true" if active else "false")
         self.talk.style().unpolish(self.talk)
         self.talk.style().polish(self.talk)

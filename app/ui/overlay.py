@@ -14,24 +14,25 @@ from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.core.phases import Phase
 from app.delivery.chain import Outcome
-from app.storage.settings import Settings
+from app.storage.settings_source import SettingsSource
 from app.ui.level_meter import LevelMeter
 
 TITLE = "Dictate overlay"
 STATES = {
-    "loading model": "Loading the model…",
-    "connecting": "Listening…",
-    "listening": "Listening…",
-    "finishing": "Finishing…",
-    "error": "Error",
+    Phase.LOADING: "Loading the model…",
+    Phase.CONNECTING: "Listening…",
+    Phase.LISTENING: "Listening…",
+    Phase.FINISHING: "Finishing…",
+    Phase.ERROR: "Error",
 }
 HOLD_MS = 1500  # the delivery's result stays this long, then fades
 FADE_MS = 400
 
 
 class Overlay(QWidget):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: SettingsSource) -> None:
         super().__init__(
             None,
             Qt.WindowType.Tool
@@ -75,15 +76,16 @@ class Overlay(QWidget):
 
     # --- the controller's and the delivery's signals ---------------------------------------
 
-    @Slot(str, str)
-    def on_phase(self, phase: str, _detail: str) -> None:
+    @Slot(object, str)
+    def on_phase(self, phase: Phase, _detail: str) -> None:
+        phase = Phase(phase)
         if phase in STATES:
             self.state.setText(STATES[phase])
-            if phase == "error":
+            if phase == Phase.ERROR:
                 self._hold.start(HOLD_MS * 2)
             else:
                 self._appear()
-        if phase in ("loading model", "connecting"):
+        if phase in (Phase.LOADING, Phase.CONNECTING):
             self.words.clear()
             self.words.hide()
 
@@ -114,7 +116,7 @@ class Overlay(QWidget):
     # --- showing and fading ----------------------------------------------------------------
 
     def _appear(self) -> None:
-        if not self.settings.overlay:
+        if not self.settings.current.overlay:  # read now: Settings may have turned it off
             return
         self._hold.stop()
         self._fade.stop()

@@ -170,6 +170,7 @@ class SettingsDialog(QDialog):
             "sounds": QCheckBox("Play start and stop sounds"),
             "history_audio": QCheckBox("Keep the audio of dictations"),
             "close_to_tray": QCheckBox("Closing the window keeps Dictate in the tray"),
+            "continuous": QCheckBox("Hands-free: type each sentence as soon as it settles"),
             "overlay": QCheckBox("Show the state and live words at the bottom of the screen"),
         }
         for name, box in self.checks.items():
@@ -178,8 +179,15 @@ class SettingsDialog(QDialog):
         self.retention.setRange(1, 3650)
         self.retention.setSuffix(" days")
         self.retention.setValue(s.history_audio_days)
+        self.auto_stop = QSpinBox()
+        self.auto_stop.setRange(0, 3600)
+        self.auto_stop.setSuffix(" s without speech")
+        self.auto_stop.setSpecialValueText("never")
+        self.auto_stop.setValue(s.auto_stop_s)
+        self.auto_stop.setToolTip("In toggle mode, a dictation stops itself after this silence")
         bform.addRow("Global hotkey", self.hotkey)
         bform.addRow("Hotkey mode", self.hotkey_mode)
+        bform.addRow("Stop toggled dictation after", self.auto_stop)
         self.delivery = QComboBox()
         self.delivery.addItems(list(DELIVERY_CHOICES))
         self.delivery.setCurrentText(s.delivery)
@@ -277,6 +285,11 @@ class SettingsDialog(QDialog):
     def on_key_tested(self, message: str) -> None:
         self.key_result.setText(message)
 
+    def stop_mic_test(self) -> None:
+        """The level test could not start (or stopped): the button says so."""
+        self.mic_test.setChecked(False)
+        self.key_result.setText("")
+
     def chosen_microphone(self) -> str:
         return str(self.microphone.currentData() or "")
 
@@ -305,6 +318,7 @@ class SettingsDialog(QDialog):
         s.vad_speech_pad_ms = self.pad.value()
         s.hotkey = self.hotkey.text().strip()
         s.hotkey_mode = self.hotkey_mode.currentText()
+        s.auto_stop_s = self.auto_stop.value()
         s.delivery = self.delivery.currentText()
         for name, box in self.checks.items():
             setattr(s, name, box.isChecked())

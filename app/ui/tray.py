@@ -7,16 +7,18 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from app.core.phases import Phase, recording
 from app.models.download import Progress, human_bytes
 
 
 class Tray(QObject):
     """Signals: `toggle_requested`, `show_requested`, `diagnostics_requested`,
-    `quit_requested`."""
+    `setup_requested` (the first-run setup again), `quit_requested`."""
 
     toggle_requested = Signal()
     show_requested = Signal()
     diagnostics_requested = Signal()
+    setup_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, icon: QIcon, parent: QObject | None = None) -> None:
@@ -31,10 +33,13 @@ class Tray(QObject):
         self.diagnostics = QAction("Copy diagnostics", self.menu)
         self.diagnostics.setToolTip("Versions, backend, microphone and the log, for a bug report")
         self.diagnostics.triggered.connect(self.diagnostics_requested)
+        self.setup = QAction("Set up Dictate…", self.menu)
+        self.setup.triggered.connect(self.setup_requested)
         quit_action = QAction("Quit", self.menu)
         quit_action.triggered.connect(self.quit_requested)
         self.menu.addActions([self.start_stop, show])
         self.menu.addSeparator()
+        self.menu.addAction(self.setup)
         self.menu.addAction(self.diagnostics)
         self.menu.addAction(quit_action)
         self.icon.setContextMenu(self.menu)
@@ -52,11 +57,14 @@ class Tray(QObject):
         if reason == QSystemTrayIcon.ActivationReason.Trigger:
             self.show_requested.emit()
 
-    @Slot(str, str)
-    def on_phase(self, phase: str, _detail: str) -> None:
-        recording = phase in ("loading model", "connecting", "listening")
-        self.start_stop.setText("Stop dictation" if recording else "Start dictation")
-        self.icon.setToolTip(f"Dictate · {phase}")
+    @Slot(object, str)
+    def on_phase(self, phase: Phase, _detail: str) -> None:
+        phase = Phase(phase)
+        self.start_stop.setText("Stop dictation" if recording(phase) else "Start dictation")
+        self.icon.setToolTip(f"Dictate · {phase.value}")
+
+    def hide(self) -> None:
+        self.icon.hide()
 
     @Slot(object)
     def on_download(self, progress: Progress) -> None:

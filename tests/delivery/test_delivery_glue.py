@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from app.delivery import chain
 from app.delivery.chain import Environment, Outcome
 from app.storage.settings import Settings
+from app.storage.settings_source import SettingsSource
 from app.ui.delivery import Delivery
 
 
@@ -30,7 +31,7 @@ class FakeSession:
 def make(**settings: Any) -> tuple[Delivery, FakeSession, list[Outcome]]:
     env = Environment(x11=False, wayland=True, ibus=True, xdotool=False, xclip=False,
                       wayland_tool=None)  # fmt: skip
-    delivery = Delivery(Settings(auto_copy=False, **settings), env)
+    delivery = Delivery(SettingsSource(Settings(auto_copy=False, **settings)), env)
     session = FakeSession()
     delivery.session = session  # type: ignore[assignment]
     outcomes: list[Outcome] = []

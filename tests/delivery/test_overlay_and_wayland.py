@@ -14,11 +14,12 @@ from pytestqt.qtbot import QtBot
 from app.delivery import chain, wayland
 from app.delivery.chain import Outcome
 from app.storage.settings import Settings
+from app.storage.settings_source import SettingsSource
 from app.ui.overlay import Overlay
 
 
 def test_the_overlay_never_takes_focus_shows_the_words_and_fades(qtbot: QtBot) -> None:
-    overlay = Overlay(Settings())
+    overlay = Overlay(SettingsSource(Settings()))
     qtbot.addWidget(overlay)
     flags = overlay.windowFlags()
     kind = Qt.WindowType
@@ -39,7 +40,7 @@ def test_the_overlay_never_takes_focus_shows_the_words_and_fades(qtbot: QtBot) -
 
 
 def test_the_overlay_can_be_turned_off(qtbot: QtBot) -> None:
-    overlay = Overlay(Settings(overlay=False))
+    overlay = Overlay(SettingsSource(Settings(overlay=False)))
     qtbot.addWidget(overlay)
     overlay.on_phase("listening", "")
     assert not overlay.isVisible()

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from app.audio.files import FileSource
 from app.backends import CUSTOM_KEY_NAME, TOGETHER_MODELS
+from app.core.errors import Fix
 from app.main import Parts, build
 from app.storage.secrets import SERVICE, get_secret
 from app.storage.settings import Settings
@@ -99,7 +100,7 @@ def test_a_wrong_key_gives_the_key_message_and_the_fix(
             parts.controller.press()
         message, action = problem.args
         assert "refused the API key" in message, message
-        assert action == "Set API key..."
+        assert action is Fix.SET_KEY
         parts.controller.release()
     finally:
         _close(parts)
@@ -111,6 +112,7 @@ def test_settings_test_and_store_the_custom_key(
     parts = _app(qtbot, engine)
     try:
         parts.actions.open_settings()
+        qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
         dialog = parts.actions.dialog
         assert dialog is not None
         offered = {

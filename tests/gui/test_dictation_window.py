@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from app.audio.files import FileSource
 from app.backends import Backend
 from app.controller.run import BackendReady, Source
+from app.core.errors import Fix
 from app.main import Parts, build
 from app.storage.settings import Settings
 from tests.conftest import Engine
@@ -152,7 +153,7 @@ def test_a_wrong_key_offers_the_key_action_and_keeps_the_audio(
         )
         window.talk.released.emit()
     message, action = problem.args
-    assert "API key" in message and action == "Set API key..."
+    assert "API key" in message and action is Fix.SET_KEY
     qtbot.waitUntil(lambda: parts.controller.phase.value == "error", timeout=20000)
     assert window.banner.isVisible() and window.banner_action.text() == "Set API key..."
     assert parts.history is not None
@@ -171,7 +172,7 @@ def test_the_status_line_names_the_engine_once_it_has_started(
         parts.controller.phase_changed.emit("idle", parts.backend.describe())
         assert "starting" in parts.window.status.text()
         parts.backend.url = address
-        parts.bridge.post(BackendReady())
+        parts.controller.device_event(BackendReady())
         qtbot.waitUntil(lambda: "127.0.0.1" in parts.window.status.text(), timeout=5000)
         assert "starting" not in parts.window.status.text()
         assert parts.window.statusBar().currentMessage().endswith("ready")

@@ -13,6 +13,7 @@ from app import paths
 from app.audio.capture import MicrophoneSource
 from app.audio.files import FileSource
 from app.backends import Backend
+from app.core.errors import Fix
 from app.main import build
 from app.storage import settings as settings_store
 from app.storage.history import History, export
@@ -80,7 +81,7 @@ def test_a_missing_microphone_says_so_and_offers_the_fix(qtbot: QtBot, home: Pat
         parts.controller.press()
     message, action = problem.args
     assert "microphone" in message.lower()
-    assert action == "Choose microphone..."
+    assert action is Fix.CHOOSE_MICROPHONE
     qtbot.waitUntil(lambda: parts.controller.phase.value == "error", timeout=10000)
     parts.instance.close()
 
@@ -181,6 +182,7 @@ def test_settings_dialog_saves_and_switches_the_backend(
     )
     qtbot.addWidget(parts.window)
     parts.actions.open_settings()
+    qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
     dialog = parts.actions.dialog
     assert dialog is not None
     dialog.backend.setCurrentIndex(3)  # custom URL

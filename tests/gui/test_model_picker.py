@@ -68,6 +68,7 @@ def test_download_progress_then_switch_without_restart(
 ) -> None:
     hub.rate["model.bin"] = 20e6  # ~4 s: a slow link, so the download is seen in flight
     app.actions.open_settings()
+    qtbot.waitUntil(lambda: app.actions.dialog is not None, timeout=10000)
     dialog = app.actions.dialog
     assert dialog is not None
     picker = dialog.local_model
@@ -113,7 +114,9 @@ def test_download_progress_then_switch_without_restart(
     assert app.controller.settings.model_for("local") == MODEL_ID
 
     app.actions.open_settings()  # the model in use cannot be deleted; tiny.en is bundled
-    picker = app.actions.dialog.local_model if app.actions.dialog else picker
+    qtbot.waitUntil(lambda: app.actions.dialog is not None, timeout=10000)
+    assert app.actions.dialog is not None
+    picker = app.actions.dialog.local_model
     assert picker.selected() == NAME and not picker.delete.isEnabled()
     picker.box.setCurrentIndex(picker.box.findData("tiny.en"))
     assert "bundled" in picker.box.currentText() and not picker.delete.isEnabled()

@@ -62,6 +62,8 @@ def test_words_from_the_dialog_apply_at_once_persist_and_rerender_retry(
         assert VOCABULARY not in before and "\n\n" in before  # commands are on by default
 
         parts.actions.open_settings()
+
+        qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
         dialog = parts.actions.dialog
         assert dialog is not None
         page = dialog.words_page
@@ -101,7 +103,7 @@ def test_words_from_the_dialog_apply_at_once_persist_and_rerender_retry(
         assert panel is not None
         with qtbot.waitSignal(parts.controller.notice, timeout=10000) as noticed:
             panel.rerender.click()
-        assert noticed.args == ["2 dictation(s) rendered again with your words"]
+        assert noticed.args[0].message == "2 dictation(s) rendered again with your words"
         rendered = parts.history.get(row)
         assert rendered is not None and rendered.text.endswith("\n\nThanks for your help.")
         qtbot.waitUntil(lambda: "Thanks for your help." in panel.list.item(0).text())

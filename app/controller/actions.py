@@ -1,0 +1,308 @@
+"""What the window's buttons, banner and menus open: settings, history, first-run setup, fixes.
+
+A controller, not a widget: it opens the dialogs and talks to them and to the window only
+through their signals and methods. Everything that may wait (the keyring, PortAudio's device
+list, saving, building or stopping a backend, testing a key) runs off the GUI thread through
+the bridge, and its result comes back to the call that asked for it. Settings apply on Save:
+`SettingsSource.apply` tells every part that cares, and the backend switches in the
+background while the old one keeps serving until the new one is there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Slot
+
+from app import paths
+from app.audio.capture import MicrophoneSource
+from app.audio.devices import list_inputs
+from app.audio.levels import Level
+from app.backends import (
+    CUSTOM_KEY_NAME,
+    TOGETHER_KEY_NAME,
+    Backend,
+    custom_key,
+    test_key,
+    together_key,
+)
+from app.controller.bridge import Bridge
+from app.controller.dictation import DictationController
+from app.controller.downloads import ModelDownloads
+from app.core.errors import AudioInputError, Fix
+from app.core.notices import Notice
+from app.core.phases import Phase, recording
+from app.engine.models import DEFAULT_MODEL_ID
+from app.storage import settings as settings_store
+from app.storage.history import History
+from app.storage.secrets import SecretStoreError, set_secret
+from app.storage.settings import Settings
+from app.storage.settings_source import SettingsSource
+from app.ui.history_panel import HistoryPanel
+from app.ui.main_window import MainWindow
+from app.ui.settings_dialog import SettingsDialog
+
+BACKEND_KEYS = ("backend", "custom_url", "models")
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What the settings dialog shows that must be asked of the system (off the GUI thread)."""
+
+    microphones: list[str]
+    has_key: bool
+    has_custom_key: bool
+
+
+def look_up_machine() -> Machine:
+    try:
+        microphones = [d.name for d in list_inputs()]
+    except AudioInputError:
+        microphones = []
+    return Machine(microphones, together_key() is not None, custom_key() is not None)
+
+
+class Actions(QObject):
+    def __init__(
+        self,
+        window: MainWindow,
+        controller: DictationController,
+        bridge: Bridge,
+        history: History | None,
+        settings: SettingsSource,
+        make_backend: Callable[[Settings], Backend],
+    ) -> None:
+        super().__init__()
+        self.window, self.controller, self.bridge = window, controller, bridge
+        self.history = history
+        self.settings = settings
+        self.make_backend = make_backend
+        self.panel: HistoryPanel | None = None
+        self.dialog: SettingsDialog | None = None
+        self.mic_source: MicrophoneSource | None = None
+        self.downloads = ModelDownloads(bridge)
+        self.switching = 0  # backend switches under way (for the status line and the tests)
+        self._retiring: list[Backend] = []  # replaced backends, closed once a dictation ends
+        controller.retried.connect(self._on_retried)
+        controller.finished.connect(self._close_retired)
+
+    # --- the window's requests -------------------------------------------------------------
+
+    @Slot(object)
+    def on_fix(self, fix: Fix) -> None:
+        if fix is Fix.RETRY:
+            if self.controller.last_failed_row:
+                self.window.say("transcribing the saved audio again…")
+                self.controller.retry(self.controller.last_failed_row)
+        elif fix is Fix.SET_KEY:
+            self.open_settings(focus_key=True)
+        elif fix is not Fix.NONE:
+            self.open_settings()
+
+    @Slot()
+    def open_history(self) -> None:
+        if self.history is None:
+            self.window.say("the history is not available")
+            return
+        if self.panel is None:
+            self.panel = HistoryPanel(self.history, self.bridge, self.window)
+            self.panel.retry_requested.connect(self.controller.retry)
+            self.panel.rerender_requested.connect(self.controller.rerender_history)
+            self.controller.retried.connect(self.panel.on_retried)
+            self.controller.history_changed.connect(self.panel.refresh)
+        self.panel.refresh()
+        self.panel.show()
+        self.panel.raise_()
+
+    @Slot()
+    def open_settings(self, focus_key: bool = False) -> None:
+        """Opens once the device list and the keyring have answered, off the GUI thread."""
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            return
+        self.dialog = None
+        self.bridge.run(
+            look_up_machine, lambda machine: self._show_settings(machine, focus_key),
+            name="settings-lookup",
+        )  # fmt: skip
+
+    def _show_settings(self, machine: Machine, focus_key: bool) -> None:
+        if self.dialog is not None:  # asked twice before the first answer
+            return
+        dialog = SettingsDialog(
+            self.settings.current,
+            machine.microphones,
+            machine.has_key,
+            self.window,
+            has_custom_key=machine.has_custom_key,
+            downloads=self.downloads,
+        )
+        dialog.test_key_requested.connect(self._test_key)
+        dialog.custom_key_test_requested.connect(self._test_custom_key)
+        dialog.mic_test_toggled.connect(self._mic_test)
+        dialog.finished.connect(lambda _code: self._mic_test(False))
+        dialog.accepted.connect(self._settings_accepted)
+        self.dialog = dialog
+        if focus_key:
+            dialog.focus_key()
+        dialog.open()
+
+    # --- applying settings -----------------------------------------------------------------
+
+    @Slot()
+    def _settings_accepted(self) -> None:
+        dialog = self.dialog
+        if dialog is None:
+            return
+        self.apply(dialog.accepted_settings(), dialog.new_key(), dialog.new_custom_key())
+
+    def apply(self, new: Settings, key: str = "", server_key: str = "") -> set[str]:
+        """Make `new` the settings in force, save them, and switch the backend when its
+        choice or its key changed; returns the names of the settings that changed."""
+        old = self.settings.current
+        local_only = self._only_local_model_changed(old, new)
+        changed = self.settings.apply(new)
+        saved = self.settings.edit()
+
+        def save() -> None:
+            settings_store.save(paths.config_dir(), saved)
+            if key:
+                set_secret(TOGETHER_KEY_NAME, key)
+            if server_key:
+                set_secret(CUSTOM_KEY_NAME, server_key)
+
+        def saved_then_switch(_result: None) -> None:
+            self.window.say("settings saved")
+            if local_only and not (key or server_key):
+                self._switch_local_model(new.model_for("local"))
+            elif changed & set(BACKEND_KEYS) or key or server_key:
+                self._switch_backend(saved)
+
+        # Saved first: a new backend reads its key from the keyring.
+        self.bridge.run(save, saved_then_switch, self._save_failed, name="settings-save")
+        return changed
+
+    def _save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, SecretStoreError | OSError):
+            self.window.on_problem(f"the settings could not be saved: {exc}", Fix.OPEN_SETTINGS)
+        else:
+            self.window.say(f"the settings could not be saved: {exc}")
+
+    def _only_local_model_changed(self, old: Settings, new: Settings) -> bool:
+        """Only the local model changed and the local engine runs: it loads the new model
+        beside the current one, which keeps serving meanwhile; no restart."""
+        backend = self.controller.backend
+        others = {k: v for k, v in new.models.items() if k != "local"}
+        return (
+            backend.name == "local"
+            and backend.engine is not None
+            and (new.backend, new.custom_url) == (old.backend, old.custom_url)
+            and others == {k: v for k, v in old.models.items() if k != "local"}
+            and new.model_for("local") != old.model_for("local")
+        )
+
+    def _switch_local_model(self, model: str) -> None:
+        backend = self.controller.backend
+        self.window.say(f"loading {model} in the background; {backend.model} serves meanwhile")
+
+        def loaded(message: str) -> None:
+            self.window.say(message)
+            self.window.show_backend(self.controller.backend.describe())
+
+        def failed(exc: BaseException) -> None:
+            self.window.on_problem(f"the model could not load: {exc}", Fix.OPEN_SETTINGS)
+
+        self.bridge.run(lambda: backend.switch_model(model), loaded, failed, name="model-switch")
+
+    def _switch_backend(self, settings: Settings) -> None:
+        """The new backend is built off the GUI thread (the keyring, an engine starting);
+        the old one keeps serving until then, and is closed once no dictation uses it."""
+        self.switching += 1
+        self.window.show_backend("switching backend…")
+
+        def built(backend: Backend) -> None:
+            self.switching -= 1
+            old, self.controller.backend = self.controller.backend, backend
+            self.window.show_backend(backend.describe())
+            self.window.say(f"now using {backend.describe()}")
+            self._retire(old)
+
+        def failed(exc: BaseException) -> None:
+            self.switching -= 1
+            self.window.show_backend(self.controller.backend.describe())
+            self.window.on_problem(f"could not switch the backend: {exc}", Fix.OPEN_SETTINGS)
+
+        self.bridge.run(lambda: self.make_backend(settings), built, failed, name="backend-build")
+
+    def _retire(self, old: Backend) -> None:
+        """Stop the old backend off the GUI thread (an engine takes seconds to stop), after
+        the dictation that may still use it has finished."""
+        self._retiring.append(old)
+        phase = self.controller.phase
+        if not (recording(phase) or phase == Phase.FINISHING):
+            self._close_retired()
+
+    @Slot()
+    def _close_retired(self) -> None:
+        retiring, self._retiring = self._retiring, []
+        for backend in retiring:
+            self.bridge.run(backend.close, name="backend-close")
+
+    # --- the dialog's tests ----------------------------------------------------------------
+
+    @Slot(bool)
+    def _mic_test(self, on: bool) -> None:
+        """A live level for the microphone chosen in the dialog (opened off the GUI thread)."""
+        if self.mic_source is not None:
+            source, self.mic_source = self.mic_source, None
+            self.bridge.run(source.close, name="mic-test-stop")
+        dialog = self.dialog
+        if not on or dialog is None:
+            return
+
+        def level(value: object) -> None:
+            if isinstance(value, Level) and self.mic_source is source and self.dialog:
+                self.dialog.on_level(value.rms_db)
+
+        def failed(exc: BaseException) -> None:
+            if self.dialog is not None:
+                self.dialog.stop_mic_test()
+            self.window.say(str(exc))
+
+        source = MicrophoneSource(
+            dialog.chosen_microphone() or None, on_level=self.bridge.callback(level)
+        )
+        self.mic_source = source
+        self.bridge.run(lambda: source.start(lambda _frame: None), None, failed, name="mic-test")
+
+    @Slot(str)
+    def _test_key(self, key: str) -> None:
+        self.bridge.run(
+            lambda: test_key(key or (together_key() or "")),
+            self._key_tested, self._key_tested, name="key-test",
+        )  # fmt: skip
+
+    @Slot(str, str, str)
+    def _test_custom_key(self, url: str, key: str, model: str) -> None:
+        if not url:
+            self._key_tested("enter the custom server's URL first")
+            return
+        self.bridge.run(
+            lambda: test_key(key or custom_key() or "", url=url, model=model or DEFAULT_MODEL_ID),
+            self._key_tested, self._key_tested, name="key-test",
+        )  # fmt: skip
+
+    def _key_tested(self, answer: object) -> None:
+        if self.dialog is not None:
+            self.dialog.on_key_tested(str(answer))
+
+    @Slot(int, str, str)
+    def _on_retried(self, row: int, text: str, error: str) -> None:
+        if error:
+            self.window.on_problem(f"retry failed: {error}", Fix.RETRY)
+            return
+        self.window.show_retried(text)
+        if text and self.settings.current.auto_copy:
+            self.window.copy_text(text)
+        self.window.on_notice(Notice(f"dictation {row} transcribed again"))

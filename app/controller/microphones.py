@@ -1,0 +1,56 @@
+"""The microphone for each dictation, chosen by the settings in force when it starts.
+
+A fresh `MicrophoneSource` per dictation, or one kept open between dictations (pre-roll:
+the first word is never clipped) when the user asks. The source is made from the current
+settings at each press, so choosing another microphone applies to the next dictation; a kept
+source that no longer matches the settings is closed off the GUI thread. Levels, warnings
+and the end of a warning go to `report`, a thread-safe callable (the controller's
+`device_event`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.audio.capture import SILENT, MicrophoneSource
+from app.controller.bridge import Bridge
+from app.controller.run import Source
+from app.core.notices import MICROPHONE_SILENT, Notice, NoticeEnded
+from app.storage.settings import Settings
+from app.storage.settings_source import SettingsSource
+
+
+class Microphones:
+    def __init__(
+        self, settings: SettingsSource, bridge: Bridge, report: Callable[[object], None]
+    ) -> None:
+        self.settings, self.bridge, self.report = settings, bridge, report
+        self.kept: MicrophoneSource | None = None
+        settings.subscribe(self._changed, "microphone", "keep_microphone_open")
+
+    def __call__(self) -> Source:
+        s = self.settings.current
+        if self.kept is not None:
+            return self.kept
+        source = MicrophoneSource(
+            s.microphone or None,
+            keep_open=s.keep_microphone_open,
+            on_level=self.report,
+            on_warning=lambda message: self.report(Notice(message)),
+            on_silence=self._silence,
+        )
+        if s.keep_microphone_open:
+            self.kept = source
+        return source
+
+    def _silence(self, silent: bool) -> None:
+        self.report(Notice(SILENT, MICROPHONE_SILENT) if silent else NoticeEnded(MICROPHONE_SILENT))
+
+    def _changed(self, _settings: Settings) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of a kept microphone (off the GUI thread: PortAudio may take a while)."""
+        kept, self.kept = self.kept, None
+        if kept is not None:
+            self.bridge.run(kept.close, name="microphone-close")
