@@ -20,12 +20,16 @@ import soxr
 
 
 class VirtualMic:
-    def __init__(self, rate: int = 48000, *, speakers: bool = False) -> None:
+    def __init__(
+        self, rate: int = 48000, *, speakers: bool = False, beside: VirtualMic | None = None
+    ) -> None:
         self.rate = rate
         self.speakers = speakers  # a null sink too, so sounds really play
-        self.runtime = Path(tempfile.mkdtemp(prefix="pulse-"))
+        self.beside = beside  # a second microphone in the first one's PulseAudio
+        self.name = "second" if beside is not None else "virtmic"
+        self.runtime = beside.runtime if beside else Path(tempfile.mkdtemp(prefix="pulse-"))
         self.runtime.chmod(0o700)
-        self.fifo = self.runtime / "mic.fifo"
+        self.fifo = self.runtime / f"{self.name}.fifo"
         self.env = dict(os.environ, XDG_RUNTIME_DIR=str(self.runtime))
         self._feeder: threading.Thread | None = None
         self._stop = threading.Event()
@@ -35,8 +39,12 @@ class VirtualMic:
         self.module: str | None = None
         self.sink_module: str | None = None
         self.feeder_tid = 0
+        self._home: str | None = None
 
     def start(self) -> None:
+        if self.beside is not None:
+            self._start_beside()
+            return
         subprocess.run(
             [
                 "pulseaudio", "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit",
@@ -47,6 +55,22 @@ class VirtualMic:
         self.load_source()
         # PortAudio reads XDG_RUNTIME_DIR when it starts, in this very process.
         os.environ["XDG_RUNTIME_DIR"] = str(self.runtime)
+        self._stop.clear()
+        self._feeder = threading.Thread(target=self._feed, daemon=True)
+        self._feeder.start()
+
+    def _start_beside(self) -> None:
+        """A second PortAudio device, `second`: an ALSA pulse PCM (with a hint, so PortAudio
+        lists it) on a second pipe source. ALSA reads it from $HOME/.asoundrc, so HOME points
+        into this microphone's folder while it lives."""
+        args = f"source_name={self.name} file={self.fifo} format=s16le rate={self.rate} channels=1"
+        self.module = self._pactl("load-module", "module-pipe-source", args)
+        (self.runtime / ".asoundrc").write_text(
+            f'pcm.{self.name} {{\n type pulse\n device "{self.name}"\n'
+            f' hint {{ show on\n description "Second microphone" }}\n}}\n'
+        )
+        self._home = os.environ.get("HOME")
+        os.environ["HOME"] = str(self.runtime)
         self._stop.clear()
         self._feeder = threading.Thread(target=self._feed, daemon=True)
         self._feeder.start()
@@ -129,6 +153,14 @@ class VirtualMic:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.beside is not None:
+            if self._home is not None:
+                os.environ["HOME"] = self._home
+            if self.module:
+                self._pactl("unload-module", self.module)
+            if self._feeder:
+                self._feeder.join(5)
+            return
         subprocess.run(["pulseaudio", "--kill"], env=self.env, check=False, capture_output=True)
         if self._feeder:
             self._feeder.join(5)

@@ -198,6 +198,7 @@ class DictationController(QObject):
         if self.history is None:
             return
         history, words = self.history, self.settings.words()
+
         def rendered(count: int) -> None:
             self.notice.emit(Notice(f"{count} dictation(s) rendered again with your words"))
             self.history_changed.emit()

@@ -119,6 +119,7 @@ class Delivery(QObject):
             self.session.stop()
             self.session = None
         self._serial.shutdown(wait=True)
+        self.active = False  # what still arrives from the controller is not delivered
 
     @Slot(object)
     def _on_engine_event(self, event: dict[str, Any]) -> None:
@@ -201,7 +202,15 @@ class Delivery(QObject):
         method, target = self.method, self.target
         restore = self.settings.restore_clipboard or not self.settings.auto_copy
         self._stamp("segment committed")
-        self._serial.submit(chain.deliver, method, piece, target, self._copy.emit, restore=restore)
+        self._serial.submit(self._deliver_piece, method, piece, target, restore)
+
+    def _deliver_piece(
+        self, method: str, piece: str, target: xtest.Window | None, restore: bool
+    ) -> None:
+        """On the delivery thread; a piece that could not be typed is reported (and copied)."""
+        outcome = chain.deliver(method, piece, target, self._copy.emit, restore=restore)
+        if not outcome.delivered:
+            self._done(outcome)
 
     @Slot(str, int)
     def on_finished(self, text: str, _row: int) -> None:
