@@ -272,8 +272,8 @@ def wayland_instructions(
         f"    {command}\n\nPress once to start dictating, again to stop."
     )
     hold = (
-        f"\n\nTo hold to talk instead, bind `{program} ptt start` to the key going down and "
-        f"`{program} ptt stop` to it coming up, where your desktop allows that (sway: "
+        f"\n\nTo hold to talk instead, bind {program} ptt start to the keys going down and "
+        f"{program} ptt stop to them coming up, where your desktop allows that (sway: "
         "bindsym --release; Hyprland: bindr)."
         if mode == "hold"
         else ""

@@ -17,10 +17,9 @@ import os
 import sys
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QFocusEvent, QGuiApplication, QHideEvent, QKeyEvent
+from PySide6.QtGui import QColor, QFocusEvent, QGuiApplication, QHideEvent, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -50,6 +49,11 @@ _MODIFIER_KEYS = {K.Key_Control, K.Key_Shift, K.Key_Alt, K.Key_AltGr, K.Key_Meta
 # Platforms that grab the keyboard for one window: then Alt+Tab, Super+L and the window
 # manager's own keys come to the capture instead of acting. Elsewhere the focus alone.
 GRABS = ("xcb", "windows", "cocoa")
+CAP = (
+    "QLabel { background: palette(base); border: 1px solid palette(mid); border-radius: 4px;"
+    " padding: 3px 10px; }"
+)
+CAP_CAPTURING = CAP.replace("1px solid palette(mid)", "2px solid palette(highlight)")
 MODES = (("Hold to talk", "hold"), ("Press to start, press to stop", "toggle"))
 
 
@@ -83,6 +87,20 @@ def key_name(event: QKeyEvent) -> str | None:
     return f"<{native}>" if native else None
 
 
+def quiet(label: QLabel) -> QLabel:
+    """Secondary text: between the text colour and the background, readable on any theme
+    (a disabled label would look switched off)."""
+    palette = label.palette()
+    fg = palette.color(QPalette.ColorRole.WindowText)
+    bg = palette.color(QPalette.ColorRole.Window)
+    mix = [(a * 6 + b * 4) // 10 for a, b in ((fg.red(), bg.red()), (fg.green(), bg.green()),
+                                              (fg.blue(), bg.blue()))]  # fmt: skip
+    mixed = QColor(*mix)
+    palette.setColor(QPalette.ColorRole.WindowText, mixed)
+    label.setPalette(palette)
+    return label
+
+
 def on_wayland() -> bool:
     """A Wayland session without X: nothing can be grabbed (as `GlobalHotkey.start` decides)."""
     return bool(os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("DISPLAY")
@@ -99,16 +117,16 @@ class KeyCapture(QWidget):
         self._combo = combo
         self._capturing = False
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.shown = QLabel()
-        self.shown.setFrameShape(QFrame.Shape.StyledPanel)
+        self.shown = QLabel()  # drawn as a key cap, so it does not read as a text field
         self.shown.setMinimumWidth(150)
-        self.shown.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.shown.setContentsMargins(6, 3, 6, 3)
+        self.shown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.shown.font()
+        font.setBold(True)
+        self.shown.setFont(font)
         self.change = QPushButton("Change…")
         self.change.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the focus here
         self.change.clicked.connect(self._change_clicked)
-        self.hint = QLabel("Esc cancels · Backspace leaves no hotkey")
-        self.hint.setEnabled(False)  # the palette's quieter text
+        self.hint = quiet(QLabel("Esc cancels · Backspace leaves no hotkey"))
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b25900;")
@@ -171,6 +189,7 @@ class KeyCapture(QWidget):
 
     def _render(self, live: str | None = None) -> None:
         capturing = live is not None
+        self.shown.setStyleSheet(CAP_CAPTURING if capturing else CAP)
         self.change.setText("Cancel" if capturing else "Change…")
         self.hint.setVisible(capturing)
         if capturing:
@@ -277,7 +296,7 @@ class HotkeyEditor(QWidget):
             self.instructions = QPlainTextEdit()
             self.instructions.setReadOnly(True)
             self.instructions.setMinimumHeight(160)
-            row.addWidget(QLabel("When you press the keys:"))
+            row.addWidget(QLabel("Mode"))
             row.addWidget(self.mode_box, 1)
             layout.addWidget(self.instructions, 1)
         else:
