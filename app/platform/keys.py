@@ -240,7 +240,10 @@ def gtk_accelerator(combo: str) -> str:
                "caps_lock": "Caps_Lock", "num_lock": "Num_Lock", "scroll_lock": "Scroll_Lock",
                "/": "slash", ".": "period", ",": "comma", ";": "semicolon", "'": "apostrophe",
                "-": "minus", "=": "equal", "[": "bracketleft", "]": "bracketright",
-               "\\": "backslash", "`": "grave"}  # fmt: skip
+               "\\": "backslash", "`": "grave", "media_play_pause": "XF86AudioPlay",
+               "media_volume_mute": "XF86AudioMute", "media_volume_down": "XF86AudioLowerVolume",
+               "media_volume_up": "XF86AudioRaiseVolume", "media_previous": "XF86AudioPrev",
+               "media_next": "XF86AudioNext"}  # fmt: skip
     key = c.key or "d"
     sym = keysyms.get(key) or (key.capitalize() if key in KEY_NAMES else key)
     return "".join(names[m] for m in c.modifiers) + sym

@@ -1,11 +1,12 @@
 """The global hotkey, set by pressing it: people know their keys, not pynput's syntax.
 
-`KeyCapture` shows the chord as "Ctrl+Alt+D"; "Change…" takes the keyboard (focus and a
-keyboard grab, so window-manager and in-app shortcuts reach it instead of acting) and records
-modifiers plus one key from the real key events. It reads `key()`, never `text()` (with Ctrl
-held, `text()` is a control character), and falls back on `nativeVirtualKey()`, which is
-pynput's own virtual key code on X11 and Windows. What `keys.problems` finds is shown as a
-warning under it, and the user may keep the chord anyway.
+`KeyCapture` shows the chord as "Ctrl+Alt+D"; "Change…" (or a click on the chord) takes the
+keyboard (the focus, and on X11, Windows and macOS a keyboard grab, so window-manager and
+in-app shortcuts reach it instead of acting) and records modifiers plus one key from the real
+key events; Escape cancels, Backspace or Delete alone leaves no hotkey. It reads `key()`,
+never `text()` (with Ctrl held, `text()` is a control character), and falls back on
+`nativeVirtualKey()`, which is pynput's own virtual key code on X11 and Windows. What
+`keys.problems` finds is shown as a warning under it, and the user may keep the chord anyway.
 
 `HotkeyEditor` adds the hold/toggle choice; on Wayland, where no application may watch the
 keyboard, it shows how to bind `dictate ptt` in the desktop instead of capturing.
@@ -17,7 +18,15 @@ import os
 import sys
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFocusEvent, QGuiApplication, QHideEvent, QKeyEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QGuiApplication,
+    QHideEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -246,6 +255,11 @@ class KeyCapture(QWidget):
         event.accept()
         if not event.isAutoRepeat() and event.key() in _MODIFIER_KEYS:
             self._render(live=self._held(event, pressed=False))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and not self._capturing:
+            self.start_capture()  # a click on the key cap, as on "Change…"
+        super().mousePressEvent(event)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         if event.reason() != Qt.FocusReason.PopupFocusReason:

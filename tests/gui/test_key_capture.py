@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.platform import keys
@@ -120,6 +120,31 @@ def test_tab_and_shift_are_keys_while_capturing(qtbot: QtBot, capture: KeyCaptur
     start(qtbot, capture)
     qtbot.keyClick(capture, Qt.Key.Key_Backtab, M.ShiftModifier | M.ControlModifier)
     assert capture.combo() == "<ctrl>+<shift>+<tab>"
+
+
+def test_a_click_on_the_key_cap_starts_too(qtbot: QtBot, capture: KeyCapture) -> None:
+    qtbot.mouseClick(capture.shown, Qt.MouseButton.LeftButton)
+    assert capture.capturing() and capture.shown.text() == "Press the keys…"
+    qtbot.keyClick(capture, Qt.Key.Key_F10, M.ControlModifier)
+    assert capture.combo() == "<ctrl>+<f10>"
+
+
+def test_going_elsewhere_gives_the_keyboard_back(qtbot: QtBot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    widget, other = KeyCapture("<f9>"), QLineEdit()
+    layout.addWidget(widget)
+    layout.addWidget(other)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    start(qtbot, widget)
+    qtbot.mouseClick(other, Qt.MouseButton.LeftButton)
+    assert other.hasFocus() and not widget.capturing()
+    assert widget.shown.text() == "F9"
+    qtbot.keyClicks(other, "d")
+    assert other.text() == "d" and widget.combo() == "<f9>"
 
 
 def test_set_combo_is_silent_and_stops_a_capture(qtbot: QtBot, capture: KeyCapture) -> None:

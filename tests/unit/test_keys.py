@@ -152,6 +152,8 @@ def test_gnome_accelerators_use_gtk_names() -> None:
     assert keys.gtk_accelerator("<shift>+<cmd>+<page_up>") == "<Shift><Super>Page_Up"
     assert keys.gtk_accelerator("<ctrl>+<space>") == "<Control>space"
     assert keys.gtk_accelerator("<alt>+/") == "<Alt>slash"
+    assert keys.gtk_accelerator("<ctrl>+<media_next>") == "<Control>XF86AudioNext"
+    assert keys.gtk_accelerator("<cmd>+<up>") == "<Super>Up"
 
 
 def _media_keys_schemas() -> str | None:
