@@ -43,8 +43,12 @@ from tests.speech import chunks, normalize, pcm, silence, wer
 NAME = "WhisperLiveKit"
 WORK = ROOT / "bench" / ".work"
 VENV = WORK / "whisperlivekit-venv"
-TORCH = "torch==2.13.0"  # installed first: a range whisperlivekit accepts, so it adds no other
-PACKAGE = "whisperlivekit==0.2.26"
+# PyTorch goes in first, so that whisperlivekit's `torch>=2.0` is met and pip fetches no other
+# build: a local CPU wheel of this version is taken where pip has one (a plain newer torch from
+# PyPI would bring gigabytes of CUDA libraries).
+TORCH = "torch==2.13.0"
+VERSION = "0.2.26"
+PACKAGE = f"whisperlivekit=={VERSION}"
 SERVER = "whisperlivekit-server"
 INSTALL_TIMEOUT_S = 1800
 START_TIMEOUT_S = 180
@@ -79,7 +83,7 @@ def install(
 ) -> str:
     """WhisperLiveKit's version, installed first if it is not there yet."""
     version = installed_version(venv)
-    if version:
+    if version == VERSION:
         return version
     venv.parent.mkdir(parents=True, exist_ok=True)
     log = venv.parent / f"{venv.name}-install.log"
@@ -142,6 +146,19 @@ def server_command(venv: Path, model_dir: str, port: int) -> list[str]:
     ]
 
 
+def server_log(venv: Path) -> Path:
+    return venv.parent / f"{venv.name}-server.log"
+
+
+def resets(log: Path | None) -> int:
+    """How often the server has logged so far that it threw its audio buffer away: after
+    LocalAgreement confirms nothing for a while (15 s by default), it resets the buffer to
+    keep up, and the words in it are lost."""
+    if log is None or not log.exists():
+        return 0
+    return log.read_text(errors="replace").count("Resetting buffer")
+
+
 def _tail(log: Path, n: int = 3) -> str:
     lines = [x.strip() for x in log.read_text(errors="replace").splitlines() if x.strip()]
     return " | ".join(lines[-n:]) or "no output"
@@ -160,7 +177,7 @@ def served(venv: Path, model_dir: str) -> Iterator[tuple[str, subprocess.Popen[b
     """`whisperlivekit-server` on a free loopback port; yields (its /asr URL, the process)
     once its /health says ready."""
     port = free_port()
-    log = venv.parent / f"{venv.name}-server.log"
+    log = server_log(venv)
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
@@ -369,6 +386,13 @@ def concurrent(url: str, audio: bytes, n: int) -> list[tuple[PeerSession, list[U
 # --- the column ---------------------------------------------------------------------------
 
 
+def _record(s: PeerSession, ups: list[Update]) -> dict[str, Any]:
+    return {
+        "audio_end_s": round(s.ended - s.started, 3),
+        "updates": [[round(u.at - s.started, 3), u.final, u.partial] for u in ups],
+    }
+
+
 def measure(
     url: str,
     pid: int,
@@ -379,17 +403,24 @@ def measure(
     short: bytes,
     dictations: list[str],
     sessions: int,
+    record: Path | None = None,
+    log: Path | None = None,
 ) -> dict[str, str]:
-    """The figures, keyed by `bench.streaming`'s row names."""
+    """The figures, keyed by `bench.streaming`'s row names; `record` gets every stream's text
+    updates (seconds from its start), to look at; the server's `log` tells its buffer resets."""
     seconds = len(audio) / 32000
 
     def ms(v: float) -> str:
         return f"{v * 1000:.0f} ms"
 
-    cpu0 = tree_cpu_seconds(pid)
+    def points(w: float, lost: int) -> str:
+        return f"{(w - offline_wer) * 100:+.1f} points" + (f" ({lost} resets)" if lost else "")
+
+    cpu0, reset0 = tree_cpu_seconds(pid), resets(log)
     paced, paced_ups = streamed(url, audio, 1.0)
-    cpu_one = (tree_cpu_seconds(pid) - cpu0) / seconds * 100
-    _, fast_ups = streamed(url, audio, None)
+    cpu_one, reset1 = (tree_cpu_seconds(pid) - cpu0) / seconds * 100, resets(log)
+    fast, fast_ups = streamed(url, audio, None)
+    reset2 = resets(log)
     finals, firsts = zip(*(dictation(url, n) for n in dictations), strict=True)
     cpu0 = tree_cpu_seconds(pid)
     many = concurrent(url, short, sessions)
@@ -397,19 +428,26 @@ def measure(
     rss = tree_rss_mb(pid)
     lags_many = [x for s, ups in many for x in partial_lags(ups, s.started, s.ended, word_ends)]
     behind = max(final_after(ups, s.ended) for s, ups in many)
-    flowing = sum(1 for s, ups in many if len([u for u in ups if u.at < s.ended]) >= 5)
+    during = [len([u for u in ups if u.at < s.ended]) for s, ups in many]  # while streaming
+    flowing = sum(1 for n in during if n >= 5)
+    if record:
+        runs = {"paced": (paced, paced_ups), "full speed": (fast, fast_ups)}
+        runs.update({f"concurrent {i + 1}": run for i, run in enumerate(many)})
+        record.write_text(json.dumps({k: _record(*run) for k, run in runs.items()}, indent=1))
     paced_wer = wer(reference, final_text(paced_ups))
     fast_wer = wer(reference, final_text(fast_ups))
     lags1 = partial_lags(paced_ups, paced.started, paced.ended, word_ends)
     return {
-        "streamed WER - offline, paced": f"{(paced_wer - offline_wer) * 100:+.1f} points",
-        "streamed WER - offline, full speed": f"{(fast_wer - offline_wer) * 100:+.1f} points",
+        "streamed WER - offline, paced": points(paced_wer, reset1 - reset0),
+        "streamed WER - offline, full speed": points(fast_wer, reset2 - reset1),
         "commit -> completed p50": ms(pct(list(finals), 50)),
         "commit -> completed p95": ms(pct(list(finals), 95)),
         "speech start -> first delta p50": ms(pct(list(firsts), 50)),
         "partial lag p95, 1 session": ms(pct(lags1, 95)),
         f"partial lag p95, {sessions} sessions": ms(pct(lags_many, 95)),
-        f"sessions of {sessions} with deltas flowing": str(flowing),
+        f"sessions of {sessions} with deltas flowing": (
+            f"{flowing} (updates in speech: {', '.join(map(str, during))})"
+        ),
         f"end of audio -> final text, paced, 1 / {sessions} sessions": (
             f"{final_after(paced_ups, paced.ended) * 1000:.0f} / {behind * 1000:.0f} ms"
         ),
@@ -453,6 +491,8 @@ def column(
                 short,
                 dictations,
                 sessions,
+                venv.parent / f"{venv.name}-sessions.json",
+                server_log(venv),
             )
     except Exception as exc:
         reason = str(exc) if isinstance(exc, Unavailable) else f"{type(exc).__name__}: {exc}"

@@ -180,3 +180,16 @@ def test_the_peer_is_a_column_beside_the_engine() -> None:
         "<= 1000 ms",
         "True",
     ]
+
+
+def test_the_buffer_resets_that_lose_words_are_counted_from_the_server_log(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    assert peer.resets(log) == 0 and peer.resets(None) == 0
+    log.write_text(
+        "WARNING:whisperlivekit.warmup:Warmup file unavailable. Skipping ASR warmup.\n"
+        "WARNING:whisperlivekit.local_agreement.online_asr:No ASR output for 16.54s. "
+        "Resetting buffer to prevent freezing.\n"
+        "WARNING:whisperlivekit.local_agreement.online_asr:No ASR output for 31.86s. "
+        "Resetting buffer to prevent freezing.\n"
+    )
+    assert peer.resets(log) == 2
