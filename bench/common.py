@@ -77,3 +77,64 @@ def table(title: str, rows: list[tuple[str, str, str, str]]) -> str:
         "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
     ]
     return "\n".join([f"### {title}", "", line, sep, *body])
+
+
+def tree_pids(pid: int) -> list[int]:
+    """`pid` and its descendants (a server may run its work in child processes)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, []))
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for p in tree_pids(pid):
+        try:
+            total += cpu_seconds(p)
+        except (OSError, IndexError, ValueError):
+            continue  # ended between the listing and the read
+    return total
+
+
+def tree_rss_mb(pid: int) -> float:
+    total = 0.0
+    for p in tree_pids(pid):
+        try:
+            total += rss_mb(p)
+        except OSError:
+            continue
+    return total
+
+
+def grid(title: str, head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """`table` with any number of columns."""
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    body = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    return "\n".join([f"### {title}", "", line, sep, *body])
+
+
+def side_by_side(
+    title: str,
+    rows: list[tuple[str, str, str, str]],
+    columns: dict[str, dict[str, str]],
+    first: str = "engine",
+) -> str:
+    """`table`'s rows (metric, measured, target, ok) with more measured columns after the
+    first, each a {metric: value}; a metric a column does not have shows as '-'."""
+    head = ("metric", first, *columns, "target", "ok")
+    body = [(m, v, *(c.get(m, "-") for c in columns.values()), t, ok) for m, v, t, ok in rows]
+    return grid(title, head, body)

@@ -5,7 +5,9 @@ int8, CPU) in a subprocess and drives it over loopback with the pause-free conti
 of `tests.continuous` (paced like a microphone, and at full speed) and with short dictations
 released 150 ms after the last word. The offline reference is one faster-whisper decode of
 the whole file by the same model. `DICTATE_CONTEXT_CHARS=0` in the environment turns the
-engine's context prompt off, to measure without it. Prints one table.
+engine's context prompt off, to measure without it. Prints one table, with a column for the
+offline decode and one for WhisperLiveKit (`bench.peer`: installed on demand into its own venv
+under `bench/.work/`, skipped with the reason when it cannot be; `--peer none` leaves it out).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import TOKEN, cpu_seconds, pct, rss_mb, served, table
+from bench import peer
+from bench.common import TOKEN, cpu_seconds, pct, rss_mb, served, side_by_side
 from tests.continuous import continuous
 from tests.speech import normalize, pcm, silence, wer
 from tests.wire import COMPLETED, DELTA, RawSession
@@ -51,6 +54,11 @@ def stream_once(url: str, audio: bytes, pace: float | None) -> tuple[RawSession,
 
 def joined_finals(s: RawSession) -> str:
     return " ".join(e["transcript"] for e in s.seen if e["type"] == COMPLETED and e["transcript"])
+
+
+def final_after(s: RawSession, started: float, seconds: float) -> float:
+    """Seconds from the end of audio streamed at real time to its last `completed`."""
+    return max(t for t, e in s.stamped if e["type"] == COMPLETED) - started - seconds
 
 
 def partial_lags(s: RawSession, started: float, word_ends: list[float]) -> list[float]:
@@ -116,10 +124,15 @@ def concurrent(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--label", default="engine")
+    parser.add_argument("--peer", choices=["whisperlivekit", "none"], default="whisperlivekit")
     args = parser.parse_args()
     audio, reference = continuous()
     seconds = len(audio) / 32000
+    import faster_whisper  # noqa: F401  (imported before the offline decode's clock starts)
+
+    wall0, cpu0 = time.monotonic(), time.process_time()
     offline_text, word_ends = offline_decode(audio)
+    offline_s, offline_cpu = time.monotonic() - wall0, time.process_time() - cpu0
     offline_wer = wer(reference, offline_text)
     with served() as (url, proc):
         time.sleep(1.0)
@@ -136,6 +149,18 @@ def main() -> None:
         lags4 = [x for lags in four_lags for x in lags]
         flowing = sum(1 for s in four if len([e for e in s.seen if e["type"] == DELTA]) >= 5)
         rss = rss_mb(proc.pid)
+        behind = max(final_after(s, s.stamped[0][0], len(four_audio) / 32000) for s in four)
+    peer_column = None
+    if args.peer == "whisperlivekit":
+        peer_column = peer.column(
+            audio,
+            reference,
+            offline_wer,
+            word_ends,
+            short=four_audio,
+            dictations=DICTATIONS,
+            sessions=4,
+        )
     paced_wer, fast_wer = wer(reference, joined_finals(paced)), wer(reference, joined_finals(fast))
 
     def ms(v: float) -> str:
@@ -162,6 +187,12 @@ def main() -> None:
         ("partial lag p95, 4 sessions", ms(pct(lags4, 95)), "<= 1500 ms", ""),
         ("sessions of 4 with deltas flowing", str(flowing), "4", str(flowing == 4)),
         (
+            "end of audio -> final text, paced, 1 / 4 sessions",
+            f"{final_after(paced, started, seconds) * 1000:.0f} / {behind * 1000:.0f} ms",
+            "",
+            "",
+        ),
+        (
             "engine CPU per real-time stream, 1 / 4",
             f"{cpu_one:.0f} / {cpu_four:.0f} %",
             "<= 35 %",
@@ -176,7 +207,16 @@ def main() -> None:
             rows[i] = (*row[:3], str(value <= limit))
     context = os.environ.get("DICTATE_CONTEXT_CHARS", "200")
     title = f"Streaming, {args.label} (tiny.en int8, {os.cpu_count()} cores, context {context})"
-    print(table(title, rows))
+    columns = {
+        "offline decode": {
+            "offline WER (one decode of the file)": f"{offline_wer * 100:.1f} %",
+            "end of audio -> final text, paced, 1 / 4 sessions": f"{ms(offline_s)} whole file",
+            "engine CPU per real-time stream, 1 / 4": f"{offline_cpu / seconds * 100:.0f} %",
+        }
+    }
+    if peer_column:
+        columns[peer_column[0]] = peer_column[1]
+    print(side_by_side(title, rows, columns))
 
 
 if __name__ == "__main__":
