@@ -22,6 +22,7 @@ from app.backends import Backend, choose_backend, together_key
 from app.controller.actions import Actions
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
+from app.controller.first_run import FirstRun
 from app.controller.microphones import Microphones
 from app.controller.run import BackendReady, Source
 from app.controller.watchdog import StallWatchdog
@@ -64,6 +65,7 @@ class Parts:
     actions: Actions
     delivery: Delivery
     overlay: Overlay
+    first_run: FirstRun
     microphones: Microphones | None = None
     hotkey: GlobalHotkey | None = None
 
@@ -117,9 +119,10 @@ def build(
     instance = InstanceServer(instance_name or paths.runtime_name())
     tray = Tray(icon) if Tray.available() else None
     actions = Actions(window, controller, bridge, history, source, backend_for)
+    first_run = FirstRun(window, controller, bridge, source, actions)
     parts = Parts(
         source, history, backend, bridge, controller, window, instance, tray, actions,
-        Delivery(source), Overlay(source), microphones,
+        Delivery(source), Overlay(source), first_run, microphones,
     )  # fmt: skip
     wire(parts)
     if history is None:
@@ -146,6 +149,7 @@ def wire(p: Parts) -> None:
     w.settings_requested.connect(p.actions.open_settings)
     w.history_requested.connect(p.actions.open_history)
     w.fix_requested.connect(p.actions.on_fix)
+    w.setup_requested.connect(p.first_run.open)
     commands = {"start": c.press, "stop": c.release, "toggle": c.toggle}
     p.instance.command.connect(lambda name: _command(p, commands, name))
     w.show_backend(p.backend.describe())
@@ -154,6 +158,7 @@ def wire(p: Parts) -> None:
         p.tray.show_requested.connect(lambda: _raise(w))
         p.tray.quit_requested.connect(QApplication.quit)
         p.tray.diagnostics_requested.connect(lambda: copy_diagnostics(p))
+        p.tray.setup_requested.connect(p.first_run.open)
         c.phase_changed.connect(p.tray.on_phase)
         p.actions.downloads.progress.connect(p.tray.on_download)
         p.actions.downloads.finished.connect(p.tray.on_download_finished)
@@ -296,6 +301,7 @@ def run() -> int:
     parts = build()
     parts.window.show()
     parts.delivery.start()
+    parts.first_run.open_if_new()  # beside the window; dictation works while it is open
     if os.environ.get("DICTATE_STARTUP_REPORT"):  # for bench/app.py and the soak test
         QTimer.singleShot(0, lambda: print(f"window shown on {app.platformName()}", flush=True))
         _report_singletons("start")

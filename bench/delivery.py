@@ -97,7 +97,9 @@ def main() -> None:
     for key in ("HOME", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME"):
         driver.env[key] = desktop.env[key]
     (driver.home / "config").mkdir(parents=True, exist_ok=True)
-    (driver.home / "config" / "settings.json").write_text('{"settings": {"auto_copy": false}}')
+    (driver.home / "config" / "settings.json").write_text(
+        '{"settings": {"auto_copy": false, "first_run_done": true}}'
+    )
     segment_ms: list[float] = []
     final_ms: list[float] = []
     release_ms: list[float] = []

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Slot
 
 from app import paths
-from app.audio.capture import MicrophoneSource
 from app.audio.devices import list_inputs
-from app.audio.levels import Level
 from app.backends import (
     CUSTOM_KEY_NAME,
     TOGETHER_KEY_NAME,
@@ -30,6 +28,7 @@ from app.backends import (
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.downloads import ModelDownloads
+from app.controller.level_test import MicrophoneTest
 from app.core.errors import AudioInputError, Fix
 from app.core.notices import Notice
 from app.core.phases import Phase, recording
@@ -80,7 +79,7 @@ class Actions(QObject):
         self.make_backend = make_backend
         self.panel: HistoryPanel | None = None
         self.dialog: SettingsDialog | None = None
-        self.mic_source: MicrophoneSource | None = None
+        self.mic_test = MicrophoneTest(bridge, self._mic_level, self._mic_failed)
         self.downloads = ModelDownloads(bridge)
         self.switching = 0  # backend switches under way (for the status line and the tests)
         self._retiring: list[Backend] = []  # replaced backends, closed once a dictation ends
@@ -254,27 +253,18 @@ class Actions(QObject):
     @Slot(bool)
     def _mic_test(self, on: bool) -> None:
         """A live level for the microphone chosen in the dialog (opened off the GUI thread)."""
-        if self.mic_source is not None:
-            source, self.mic_source = self.mic_source, None
-            self.bridge.run(source.close, name="mic-test-stop")
-        dialog = self.dialog
-        if not on or dialog is None:
-            return
+        self.mic_test.stop()
+        if on and self.dialog is not None:
+            self.mic_test.start(self.dialog.chosen_microphone())
 
-        def level(value: object) -> None:
-            if isinstance(value, Level) and self.mic_source is source and self.dialog:
-                self.dialog.on_level(value.rms_db)
+    def _mic_level(self, rms_db: float) -> None:
+        if self.dialog is not None:
+            self.dialog.on_level(rms_db)
 
-        def failed(exc: BaseException) -> None:
-            if self.dialog is not None:
-                self.dialog.stop_mic_test()
-            self.window.say(str(exc))
-
-        source = MicrophoneSource(
-            dialog.chosen_microphone() or None, on_level=self.bridge.callback(level)
-        )
-        self.mic_source = source
-        self.bridge.run(lambda: source.start(lambda _frame: None), None, failed, name="mic-test")
+    def _mic_failed(self, message: str) -> None:
+        if self.dialog is not None:
+            self.dialog.stop_mic_test()
+        self.window.say(message)
 
     @Slot(str)
     def _test_key(self, key: str) -> None:

@@ -108,8 +108,11 @@ class MainWindow(QMainWindow):
         self.history.clicked.connect(self.history_requested)
         self.settings = QPushButton("Settings")
         self.settings.clicked.connect(self.settings_requested)
+        self.setup = QPushButton("Setup…")
+        self.setup.setToolTip("The first-run setup again: microphone, hotkey, backend, delivery")
+        self.setup.clicked.connect(self.setup_requested)
         bottom.addWidget(self.status, 1)
-        for button in (self.copy, self.clear, self.history, self.settings):
+        for button in (self.copy, self.clear, self.history, self.settings, self.setup):
             bottom.addWidget(button)
         layout.addLayout(bottom)
         self.setCentralWidget(central)

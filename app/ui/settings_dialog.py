@@ -37,6 +37,7 @@ from app.delivery.chain import Environment
 from app.delivery.chain import describe as describe_delivery
 from app.models.catalog import WHISPER_LANGUAGES
 from app.storage.settings import VAD_PRESETS, Settings
+from app.ui.key_capture import HotkeyEditor
 from app.ui.level_meter import LevelMeter
 from app.ui.model_picker import ModelPicker
 from app.ui.words_page import WordsPage
@@ -156,13 +157,7 @@ class SettingsDialog(QDialog):
 
         behaviour = QGroupBox("Keys and delivery")
         bform = QFormLayout(behaviour)
-        self.hotkey = QLineEdit(s.hotkey)
-        self.hotkey.setToolTip(
-            "pynput syntax, e.g. <ctrl>+<alt>+d; on Wayland bind `dictate ptt toggle`"
-        )
-        self.hotkey_mode = QComboBox()
-        self.hotkey_mode.addItems(["hold", "toggle"])
-        self.hotkey_mode.setCurrentText(s.hotkey_mode)
+        self.hotkey = HotkeyEditor(s.hotkey, s.hotkey_mode)  # set by pressing it
         self.checks = {
             "auto_copy": QCheckBox("Copy the final text to the clipboard"),
             "auto_paste": QCheckBox("Without the input method, paste rather than type"),
@@ -186,7 +181,6 @@ class SettingsDialog(QDialog):
         self.auto_stop.setValue(s.auto_stop_s)
         self.auto_stop.setToolTip("In toggle mode, a dictation stops itself after this silence")
         bform.addRow("Global hotkey", self.hotkey)
-        bform.addRow("Hotkey mode", self.hotkey_mode)
         bform.addRow("Stop toggled dictation after", self.auto_stop)
         self.delivery = QComboBox()
         self.delivery.addItems(list(DELIVERY_CHOICES))
@@ -316,8 +310,8 @@ class SettingsDialog(QDialog):
         s.vad_threshold = self.threshold.value()
         s.vad_min_silence_ms = self.silence.value()
         s.vad_speech_pad_ms = self.pad.value()
-        s.hotkey = self.hotkey.text().strip()
-        s.hotkey_mode = self.hotkey_mode.currentText()
+        s.hotkey = self.hotkey.combo()
+        s.hotkey_mode = self.hotkey.mode()
         s.auto_stop_s = self.auto_stop.value()
         s.delivery = self.delivery.currentText()
         for name, box in self.checks.items():

@@ -36,6 +36,7 @@ def app_on(desktop: Desktop, mic: VirtualMic, **settings: object) -> SoakDriver:
         driver.env[key] = desktop.env[key]
     config = driver.home / "config"
     config.mkdir(parents=True, exist_ok=True)
+    settings = {"first_run_done": True, **settings}
     (config / "settings.json").write_text(json.dumps({"version": 1, "settings": settings}))
     return driver
 

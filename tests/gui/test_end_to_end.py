@@ -47,7 +47,12 @@ def test_dictation_through_the_microphone_driven_by_dictate_ptt(
     }  # fmt: skip
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "settings.json").write_text(
-        json.dumps({"version": 1, "settings": {"sounds": False, "backend": "local"}})
+        json.dumps(
+            {
+                "version": 1,
+                "settings": {"sounds": False, "backend": "local", "first_run_done": True},
+            }
+        )
     )
 
     def ptt(action: str) -> int:

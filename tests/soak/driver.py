@@ -11,6 +11,7 @@ what this returns; `bench/soak.py` prints it as a table.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -63,6 +64,10 @@ class SoakDriver:
 
     def __init__(self, display: str, mic: VirtualMic) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="dictate-soak-"))
+        (self.home / "config").mkdir()
+        (self.home / "config" / "settings.json").write_text(  # a user who has set it up
+            json.dumps({"version": 1, "settings": {"first_run_done": True}})
+        )
         self.mic = mic
         self.env = dict(
             os.environ,

@@ -1,0 +1,179 @@
+"""The first-run setup's controller: opens `FirstRunDialog` on a first start (and from the menu),
+answers what it asks off the GUI thread, and applies what the user chose.
+
+The dialog never blocks dictation: it is not modal, and the hotkey, the window's button and
+`dictate ptt` dictate with the settings in force while it is open. Its test phrase is
+recorded from the microphone chosen on its first page and transcribed by the current backend,
+exactly as a dictation's saved audio is retried; what it heard is shown in words.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, Slot
+
+from app.audio.devices import InputDevice, list_inputs
+from app.backends import test_key, together_key
+from app.controller.actions import Actions
+from app.controller.bridge import Bridge
+from app.controller.dictation import DictationController
+from app.controller.level_test import MicrophoneTest
+from app.controller.run import retry_transcription
+from app.core.errors import AudioInputError
+from app.core.text import render
+from app.delivery.chain import Environment
+from app.storage.settings import Settings
+from app.storage.settings_source import SettingsSource
+from app.ui.first_run import FirstRunDialog
+from app.ui.main_window import MainWindow
+
+
+def missing() -> list[str]:
+    """What `dictate --self-check` would find missing, in words a user can act on (the
+    parts that are cheap to check: the engine's own readiness is announced separately)."""
+    problems = []
+    try:
+        if not list_inputs():
+            problems.append("No microphone was found: plug one in, or allow Dictate to use it.")
+    except AudioInputError as exc:
+        problems.append(f"The sound system could not be opened: {exc}")
+    if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
+        problems.append(
+            "This desktop does not let apps see global keys: the Hotkey page shows which "
+            "command to bind instead."
+        )
+    return problems
+
+
+class FirstRun(QObject):
+    def __init__(
+        self,
+        window: MainWindow,
+        controller: DictationController,
+        bridge: Bridge,
+        settings: SettingsSource,
+        actions: Actions,
+    ) -> None:
+        super().__init__()
+        self.window, self.controller, self.bridge = window, controller, bridge
+        self.settings, self.actions = settings, actions
+        self.dialog: FirstRunDialog | None = None
+        self.mic_test = MicrophoneTest(bridge, self._level, self._mic_failed)
+
+    def open_if_new(self) -> None:
+        """On the first start only: the setup, beside the window."""
+        if not self.settings.current.first_run_done:
+            self.open()
+
+    @Slot()
+    def open(self) -> None:
+        if self.dialog is not None:
+            self.dialog.show()
+            self.dialog.raise_()
+            return
+        dialog = FirstRunDialog(self.settings.current, [], self.window)
+        dialog.mic_test_toggled.connect(self._levels)
+        dialog.microphone_changed.connect(self._microphone_changed)
+        dialog.phrase_pressed.connect(self._phrase_pressed)
+        dialog.phrase_released.connect(self._phrase_released)
+        dialog.test_key_requested.connect(self._test_key)
+        dialog.completed.connect(self._completed)
+        dialog.skipped.connect(self._skipped)
+        self.dialog = dialog
+        dialog.show()
+
+        def found(answers: tuple[list[str], list[str], Environment]) -> None:
+            names, problems, env = answers
+            if self.dialog is dialog:
+                dialog.set_microphones(names)
+                dialog.set_problems(problems)
+                dialog.set_environment(env)
+
+        self.bridge.run(
+            lambda: ([d.name for d in _inputs()], missing(), Environment.detect()),
+            found, name="first-run-lookup",
+        )  # fmt: skip
+
+    # --- the dialog's requests -------------------------------------------------------------
+
+    @Slot(bool)
+    def _levels(self, on: bool) -> None:
+        self.mic_test.stop()
+        if on and self.dialog is not None:
+            self.mic_test.start(self.dialog.mic.chosen())
+
+    @Slot(str)
+    def _microphone_changed(self, name: str) -> None:
+        if self.mic_test.source is not None:
+            self.mic_test.start(name)
+
+    def _level(self, rms_db: float) -> None:
+        if self.dialog is not None:
+            self.dialog.on_level(rms_db)
+
+    def _mic_failed(self, message: str) -> None:
+        if self.dialog is not None:
+            self.dialog.on_phrase_error(message)
+
+    @Slot(str)
+    def _phrase_pressed(self, microphone: str) -> None:
+        if self.mic_test.source is None:
+            self.mic_test.start(microphone)
+        self.mic_test.record()
+
+    @Slot()
+    def _phrase_released(self) -> None:
+        audio = self.mic_test.recorded()
+        backend, settings = self.controller.backend, self.settings.current
+        words = settings.words()
+
+        def transcribe() -> str:
+            result = retry_transcription(backend, audio, settings.language or None, words)
+            if result.error is not None:
+                raise result.error
+            return render(result.segments, words)
+
+        def heard(text: str) -> None:
+            if self.dialog is not None:
+                self.dialog.on_phrase(text)
+
+        self.bridge.run(transcribe, heard, lambda exc: self._mic_failed(str(exc)),
+                        name="first-run-phrase")  # fmt: skip
+
+    @Slot(str)
+    def _test_key(self, key: str) -> None:
+        def tested(answer: object) -> None:
+            if self.dialog is not None:
+                self.dialog.on_key_tested(str(answer))
+
+        self.bridge.run(lambda: test_key(key or (together_key() or "")), tested, tested,
+                        name="first-run-key")  # fmt: skip
+
+    # --- the end ---------------------------------------------------------------------------
+
+    @Slot(object, str)
+    def _completed(self, chosen: Settings, key: str) -> None:
+        chosen.first_run_done = True
+        self._close()
+        self.actions.apply(chosen, key)
+
+    @Slot()
+    def _skipped(self) -> None:
+        kept = self.settings.edit()
+        kept.first_run_done = True
+        self._close()
+        self.actions.apply(kept)
+
+    def _close(self) -> None:
+        self.mic_test.stop()
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+
+
+def _inputs() -> list[InputDevice]:
+    try:
+        return list_inputs()
+    except AudioInputError:
+        return []

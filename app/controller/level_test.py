@@ -1,0 +1,66 @@
+"""A microphone's live level for a dialog (settings, first-run setup), and a short recording
+of a test phrase: the device is opened and closed off the GUI thread, levels come back on it.
+
+One `MicrophoneTest` serves one dialog; a new `start` replaces the running one, so choosing
+another microphone in the dialog moves the meter to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.audio.capture import MicrophoneSource
+from app.audio.levels import Level
+from app.controller.bridge import Bridge
+
+
+class MicrophoneTest:
+    def __init__(
+        self, bridge: Bridge, on_level: Callable[[float], None], on_error: Callable[[str], None]
+    ) -> None:
+        self.bridge, self.on_level, self.on_error = bridge, on_level, on_error
+        self.source: MicrophoneSource | None = None
+        self.recording = bytearray()
+        self._recording = False
+
+    def start(self, microphone: str) -> None:
+        """The level of `microphone` ("" is the system default) from now on."""
+        self.stop()
+        source_box: list[MicrophoneSource] = []
+
+        def level(value: object) -> None:
+            if isinstance(value, Level) and source_box and self.source is source_box[0]:
+                self.on_level(value.rms_db)
+
+        source = MicrophoneSource(microphone or None, on_level=self.bridge.callback(level))
+        source_box.append(source)
+        self.source = source
+        self.bridge.run(
+            lambda: source.start(self._frame), None,
+            lambda exc: self._failed(source, exc), name="mic-test",
+        )  # fmt: skip
+
+    def _frame(self, frame: bytes) -> None:  # the audio thread
+        if self._recording:
+            self.recording += frame
+
+    def record(self) -> None:
+        """Keep what the microphone hears from now on (a test phrase)."""
+        self.recording = bytearray()
+        self._recording = True
+
+    def recorded(self) -> bytes:
+        """Stop keeping; what was heard since `record`, as 16 kHz PCM."""
+        self._recording = False
+        return bytes(self.recording)
+
+    def _failed(self, source: MicrophoneSource, exc: BaseException) -> None:
+        if self.source is source:
+            self.source = None
+            self.on_error(str(exc))
+
+    def stop(self) -> None:
+        source, self.source = self.source, None
+        self._recording = False
+        if source is not None:
+            self.bridge.run(source.close, name="mic-test-stop")

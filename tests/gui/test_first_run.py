@@ -1,0 +1,108 @@
+"""The first-run setup end to end: the virtual microphone's live level, a spoken test phrase
+transcribed by the real engine, the choices applied and saved; and dictation while it is open."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QWizard
+from pytestqt.qtbot import QtBot
+
+from app import paths
+from app.backends import Backend
+from app.main import build
+from app.storage import settings as settings_store
+from app.storage.settings import Settings
+from tests.conftest import Engine
+from tests.speech import pcm, silence
+from tests.virtual_mic import VirtualMic
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_first_run_hears_the_phrase_applies_the_choices_and_never_blocks_dictation(
+    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
+) -> None:
+    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
+    parts = build(Settings(sounds=False, overlay=False), backend=backend,
+                  instance_name=f"dictate-first-{time.monotonic_ns()}")  # fmt: skip
+    qtbot.addWidget(parts.window)
+    try:
+        parts.first_run.open_if_new()  # a first start: no settings file yet
+        dialog = parts.first_run.dialog
+        assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+        qtbot.waitUntil(lambda: dialog.mic.microphone.count() > 1, timeout=10000)
+        assert dialog.mic.microphone.findData("pulse") >= 0  # the virtual microphone, listed
+
+        # The live level follows the microphone.
+        mic.play(pcm("fox"))
+        qtbot.waitUntil(lambda: dialog.mic.level.level > 0.2, timeout=10000)
+        qtbot.waitUntil(lambda: mic.idle, timeout=20000)
+
+        # The test phrase: held, spoken, released, transcribed.
+        dialog.mic.phrase.pressed.emit()
+        mic.play(pcm("fox") + silence(0.3))
+        qtbot.waitUntil(lambda: mic.idle, timeout=20000)
+        dialog.mic.phrase.released.emit()
+        qtbot.waitUntil(lambda: "Dictate heard" in dialog.mic.result.text(), timeout=30000)
+        assert "quick" in dialog.mic.result.text().lower()  # the phrase, from the microphone
+
+        # While the setup is open, dictation works with the settings in force.
+        with qtbot.waitSignal(parts.controller.phase_changed, timeout=10000):
+            parts.controller.press()
+        qtbot.waitUntil(lambda: parts.controller.phase.value == "listening", timeout=20000)
+        mic.play(pcm("weather") + silence(0.3))
+        qtbot.waitUntil(lambda: mic.idle, timeout=20000)
+        with qtbot.waitSignal(parts.controller.finished, timeout=60000) as finished:
+            parts.controller.release()
+        assert "weather" in finished.args[0].lower()
+        assert dialog.isVisible()
+
+        # The choices: a microphone, a hotkey in toggle mode, the local engine; then Done.
+        dialog.mic.microphone.setCurrentIndex(dialog.mic.microphone.findData("pulse"))
+        dialog.next()
+        dialog.hotkey.set_values("<ctrl>+<alt>+j", "toggle")
+        dialog.next()
+        dialog.next()
+        assert dialog.button(QWizard.WizardButton.FinishButton).isVisible()
+        dialog.button(QWizard.WizardButton.FinishButton).click()
+        qtbot.waitUntil(lambda: parts.first_run.dialog is None, timeout=5000)
+        now = parts.settings.current
+        assert now.first_run_done and now.microphone == "pulse"
+        assert (now.hotkey, now.hotkey_mode) == ("<ctrl>+<alt>+j", "toggle")
+        qtbot.waitUntil(lambda: settings_store.load(paths.config_dir()).first_run_done,
+                        timeout=10000)  # fmt: skip
+        saved = settings_store.load(paths.config_dir())
+        assert saved.microphone == "pulse" and saved.hotkey == "<ctrl>+<alt>+j"
+
+        parts.first_run.open_if_new()  # done once: not again at the next start
+        assert parts.first_run.dialog is None
+    finally:
+        parts.shutdown()
+
+
+def test_skipping_the_setup_keeps_the_defaults_and_it_can_be_reopened(
+    qtbot: QtBot, home: Path, engine: Engine
+) -> None:
+    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
+    parts = build(Settings(sounds=False, overlay=False), backend=backend,
+                  instance_name=f"dictate-skip-{time.monotonic_ns()}")  # fmt: skip
+    qtbot.addWidget(parts.window)
+    try:
+        parts.first_run.open_if_new()
+        dialog = parts.first_run.dialog
+        assert dialog is not None
+        dialog.reject()  # "Skip setup"
+        qtbot.waitUntil(lambda: parts.first_run.dialog is None, timeout=5000)
+        assert parts.settings.current.first_run_done
+        assert parts.settings.current.hotkey == Settings().hotkey
+        parts.window.setup.click()  # from the window, any time
+        assert parts.first_run.dialog is not None and parts.first_run.dialog.isVisible()
+    finally:
+        parts.shutdown()
