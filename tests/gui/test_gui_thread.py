@@ -24,6 +24,7 @@ from app.ui.main_window import MainWindow
 from tests.conftest import Engine
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
+from tests.wire import RawSession
 
 LIMIT_MS = 100
 
@@ -85,11 +86,15 @@ def test_switching_the_backend_never_blocks_the_gui_thread(
             local = parts.controller.backend
             qtbot.waitUntil(lambda: bool(local.engine and local.engine.server.registry.loaded(
                 local.model)), timeout=120000)  # fmt: skip
+            local.wait_ready(5)
+            user = RawSession(local.url, local.api_key)  # a session the engine must drain
+            user.stream(pcm("five"), pace=None)
             edited = parts.settings.edit()
             edited.backend = "custom"  # ...and stops again, in the background
             parts.actions.apply(edited)
             qtbot.waitUntil(lambda: parts.controller.backend.name == "custom", timeout=30000)
             qtbot.waitUntil(lambda: local.engine is None, timeout=30000)  # stopped
+            user.close()
         assert len(gaps) > 50
         assert max(gaps) < LIMIT_MS, f"the GUI thread stalled for {max(gaps)} ms"
     finally:
