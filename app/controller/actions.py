@@ -32,6 +32,7 @@ from app.controller.level_test import MicrophoneTest
 from app.core.errors import AudioInputError, Fix
 from app.core.notices import Notice
 from app.core.phases import Phase, recording
+from app.delivery.chain import Environment
 from app.engine.models import DEFAULT_MODEL_ID
 from app.storage import settings as settings_store
 from app.storage.history import History
@@ -52,6 +53,7 @@ class Machine:
     microphones: list[str]
     has_key: bool
     has_custom_key: bool
+    environment: Environment
 
 
 def look_up_machine() -> Machine:
@@ -59,7 +61,8 @@ def look_up_machine() -> Machine:
         microphones = [d.name for d in list_inputs()]
     except AudioInputError:
         microphones = []
-    return Machine(microphones, together_key() is not None, custom_key() is not None)
+    return Machine(microphones, together_key() is not None, custom_key() is not None,
+                   Environment.detect())  # fmt: skip
 
 
 class Actions(QObject):
@@ -136,6 +139,7 @@ class Actions(QObject):
             self.window,
             has_custom_key=machine.has_custom_key,
             downloads=self.downloads,
+            environment=machine.environment,
         )
         dialog.test_key_requested.connect(self._test_key)
         dialog.custom_key_test_requested.connect(self._test_custom_key)

@@ -111,8 +111,13 @@ def quiet(label: QLabel) -> QLabel:
 
 
 def on_wayland() -> bool:
-    """A Wayland session without X: nothing can be grabbed (as `GlobalHotkey.start` decides)."""
-    return bool(os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("DISPLAY")
+    """A Wayland session: the desktop binds the keys. With XWayland (GNOME, KDE) `DISPLAY` is
+    set too, but the hotkey would only be seen while an X11 app has the focus, so the steps
+    to bind `dictate ptt` are what a user needs there as well."""
+    env = os.environ
+    return env.get("XDG_SESSION_TYPE") == "wayland" or (
+        bool(env.get("WAYLAND_DISPLAY")) and not env.get("DISPLAY")
+    )
 
 
 class KeyCapture(QWidget):

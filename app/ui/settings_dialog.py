@@ -67,6 +67,7 @@ class SettingsDialog(QDialog):
         *,
         has_custom_key: bool = False,
         downloads: ModelDownloads | None = None,
+        environment: Environment | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dictate — settings")
@@ -186,7 +187,9 @@ class SettingsDialog(QDialog):
         self.delivery.addItems(list(DELIVERY_CHOICES))
         self.delivery.setCurrentText(s.delivery)
         self.delivery.setToolTip(DELIVERY_HELP)
-        here = Environment.detect()  # what this desktop offers: shown, so auto is no mystery
+        # What this desktop offers, shown so that "auto" is no mystery (asked off the GUI
+        # thread by the caller: it runs `ibus address`).
+        here = environment or Environment.detect()
         self.delivery_now = QLabel(describe_delivery(s.delivery, here))
         self.delivery.currentTextChanged.connect(
             lambda name: self.delivery_now.setText(describe_delivery(name, here))

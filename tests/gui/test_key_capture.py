@@ -285,3 +285,16 @@ def test_a_real_key_press_on_x11_sets_the_hotkey(desktop: Desktop, tmp_path: Pat
         if proc.poll() is None:
             proc.terminate()
             proc.wait(10)
+
+
+def test_a_wayland_session_with_xwayland_still_counts_as_wayland(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.ui.key_capture import on_wayland
+
+    monkeypatch.setenv("DISPLAY", ":0")  # XWayland, as on GNOME and KDE
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    assert not on_wayland()
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    assert on_wayland()
