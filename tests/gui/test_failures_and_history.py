@@ -96,7 +96,7 @@ def test_history_search_delete_and_export(tmp_path: Path) -> None:
         model="m",
         audio=b"\x00\x01" * 10,
     )
-    history.add(
+    failed = history.add(
         "call the plumber",
         started_at=2000.0,
         duration_s=3.0,
@@ -118,11 +118,18 @@ def test_history_search_delete_and_export(tmp_path: Path) -> None:
     history.delete(first)
     assert history.audio(first) is None and len(history.search()) == 1
     # Audio past the retention limit goes, except for failed dictations (kept to retry).
-    assert history.prune_audio(now=2000.0 + 31 * 86400) == 0
+    old = history.add("old note", started_at=1500.0, duration_s=1.0, backend="local",
+                      model="m", audio=b"\x01\x00" * 4)  # fmt: skip
+    recent = history.add("recent note", started_at=2000.0 + 20 * 86400, duration_s=1.0,
+                         backend="local", model="m", audio=b"\x02\x00" * 4)  # fmt: skip
+    assert history.prune_audio(now=2000.0 + 31 * 86400) == 1
+    assert history.audio(old) is None and history.get(old) is not None  # the text stays
+    assert history.audio(recent) == b"\x02\x00" * 4
+    assert history.audio(failed) == b"\x00\x00" * 5
     history.close()
     # It survives a reopen (as after a crash): WAL and durable commits.
     again = History(tmp_path / "h.sqlite3")
-    assert [d.text for d in again.search()] == ["call the plumber"]
+    assert [d.text for d in again.search()] == ["recent note", "call the plumber", "old note"]
     again.close()
 
 

@@ -48,3 +48,11 @@ def test_the_default_backend_is_together_with_a_key_and_local_without() -> None:
     assert custom.name == "custom" and "ws://10.0.0.5:8765/v1" in custom.describe()
     with pytest.raises(ValueError, match="choose one of"):
         choose_backend("cloud")
+    local = choose_backend(key_lookup=lambda: None)  # no key: the engine on this computer
+    try:
+        assert local.name == "local" and local.engine is not None and local.api_key is None
+        assert local.model == "openai/whisper-tiny.en" and local.describe().startswith(
+            "local engine (openai/whisper-tiny.en"
+        )
+    finally:
+        local.close()
