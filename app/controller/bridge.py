@@ -34,12 +34,16 @@ class Bridge(QObject):
         self._call.connect(self._on_call)
 
     def call_soon(self, fn: Callable[[], None]) -> None:
-        """From any thread: run `fn` on the main thread's event loop."""
-        self._call.emit(fn)
+        """From any thread: run `fn` on the main thread's event loop. After the app has shut
+        down (the bridge is gone) a late worker's result has nobody to go to: dropped."""
+        try:
+            self._call.emit(fn)
+        except RuntimeError as exc:  # "Signal source has been deleted"
+            log.debug("a result arrived after shutdown: %s", exc)
 
     def callback(self, fn: Callable[[T], None]) -> Callable[[T], None]:
         """A thread-safe stand-in for `fn`: each call runs `fn(value)` on the main thread."""
-        return lambda value: self._call.emit(partial(fn, value))
+        return lambda value: self.call_soon(partial(fn, value))
 
     def run(
         self,
@@ -56,11 +60,10 @@ class Bridge(QObject):
             try:
                 result = fn()
             except BaseException as exc:
-                handler = on_error or partial(_log_error, name)
-                self._call.emit(partial(handler, exc))
+                self.call_soon(partial(on_error or partial(_log_error, name), exc))
             else:
                 if on_done is not None:
-                    self._call.emit(partial(on_done, result))
+                    self.call_soon(partial(on_done, result))
 
         thread = threading.Thread(target=work, name=f"task-{name}", daemon=True)
         thread.start()
