@@ -104,7 +104,7 @@ def main() -> None:
     audio = pcm("long") + silence(0.5)
     backend = choose_backend("local")
     parts = build(
-        Settings(sounds=False),
+        Settings(sounds=False, first_run_done=True),
         source_factory=lambda: FileSource(audio, realtime=True),
         backend=backend,
         instance_name=f"dictate-shots-{os.getpid()}",
@@ -113,7 +113,7 @@ def main() -> None:
     window.resize(720, 480)
     window.show()
     backend.wait_ready()
-    window.status.setText(f"{backend.describe()} · idle")
+    window.show_backend(backend.describe())
     shot(window, "idle")
     parts.controller.press()
     wait(lambda: len(window.transcript.all_text().split()) > 12, 30)
@@ -129,8 +129,10 @@ def main() -> None:
     shot(panel, "history")
     panel.close()
     parts.actions.open_settings()
+    wait(lambda: parts.actions.dialog is not None, 10)
     dialog = parts.actions.dialog
     assert dialog is not None
+    wait(lambda: False, 0.2)
     shot(dialog, "settings")
     dialog.pages.setCurrentWidget(dialog.words_page)
     dialog.words_page.vocabulary.setPlainText("Siobhan\nKubernetes")
