@@ -58,7 +58,6 @@ class Delivery(QObject):
         self.cancelled = False
         self._final = ""
         self._vanished = False
-        self._finding: threading.Thread | None = None
         self._closing: _Closing | None = None  # a finished dictation awaiting the engine's end
         self._report = bool(os.environ.get("DICTATE_STARTUP_REPORT"))
         self._engine_event.connect(self._on_engine_event)
@@ -142,53 +141,58 @@ class Delivery(QObject):
             self._begin()
 
     def _begin(self) -> None:
-        self.active, self.cancelled, self.committed, self._final = True, False, "", ""
+        self.active, self.cancelled, self._final = True, False, ""
         self._pieces = ""
-        self._vanished = False
         self.method = self._choose()
-        self.target = None
-        if self.env.x11:  # a few X round trips through xdotool: off the GUI thread
-            self._finding = threading.Thread(target=self._find_target, daemon=True)
-            self._finding.start()
         session = self.session
         self.ime = self.method == chain.INPUT_METHOD and session is not None and session.alive
         if self.method == chain.INPUT_METHOD and not self.ime:  # the engine is not (yet) there
             without = Environment(**{**self.env.__dict__, "ibus": False})
             self.method = chain.choose(self.settings.delivery, without,
                                        prefer_paste=self.settings.auto_paste)  # fmt: skip
-        if self.ime and session is not None:
-            session.send("begin")
+        # Everything that talks to X or to the engine process runs on the delivery thread, in
+        # the order it was asked for: the GUI thread never waits on xdotool or a pipe.
+        self._serial.submit(self._open_target, self.ime)
 
-    def _find_target(self) -> None:
-        window = xtest.active_window()
-        if window is not None and window.pid == os.getpid():
-            window = None  # Dictate's own window: the text shows there already
-        self.target = window
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until the delivery thread has done what was asked so far (tests, benchmarks)."""
+        self._serial.submit(lambda: None).result(timeout)
 
-    def _target_known(self) -> None:
-        if self._finding is not None:
-            self._finding.join(5)
-            self._finding = None
+    def _open_target(self, ime: bool) -> None:
+        """Delivery thread: this dictation's state, and the window it types into."""
+        self.committed, self._vanished, self.target = "", False, None
+        if self.env.x11:
+            window = xtest.active_window()
+            if window is not None and window.pid == os.getpid():
+                window = None  # Dictate's own window: the text shows there already
+            self.target = window
+        if ime and self.session is not None:
+            self.session.send("begin")
 
     @Slot(str, str)
     def on_text(self, final: str, live: str) -> None:
-        if self.active and not self.ime and not self.cancelled and self._continuous():
-            self._deliver_settled(final)
+        if not self.active or self.cancelled:
             return
-        if not (self.active and self.ime) or self.cancelled or self._vanished:
+        if not self.ime:
+            if self._continuous():
+                self._deliver_settled(final)
             return
-        if self.session is None:
+        self._serial.submit(self._ime_text, final, live)
+
+    def _ime_text(self, final: str, live: str) -> None:
+        """Delivery thread: newly settled words committed at the caret, the rest as preedit."""
+        session = self.session
+        if session is None or self._vanished or self.cancelled:
             return
         if final.startswith(self.committed) and len(final) > len(self.committed):
-            self._target_known()
             if self.target is not None and not xtest.window_exists(self.target):
                 self._vanished = True  # commits from now on would land in another window
-                self.session.send("preedit", "")
+                session.send("preedit", "")
                 return
             self._stamp("segment committed")  # before: the entry may have it before the print
-            self.session.send("commit", final[len(self.committed) :])
+            session.send("commit", final[len(self.committed) :])
             self.committed = final
-        self.session.send("preedit", live)
+        session.send("preedit", live)
 
     def _continuous(self) -> bool:
         return self.settings.continuous and self.method in (chain.TYPING, chain.PASTE)
@@ -198,17 +202,13 @@ class Delivery(QObject):
         if not final.startswith(self._pieces) or len(final) <= len(self._pieces):
             return
         piece, self._pieces = final[len(self._pieces) :], final
-        self._target_known()
-        method, target = self.method, self.target
         restore = self.settings.restore_clipboard or not self.settings.auto_copy
         self._stamp("segment committed")
-        self._serial.submit(self._deliver_piece, method, piece, target, restore)
+        self._serial.submit(self._deliver_piece, self.method, piece, restore)
 
-    def _deliver_piece(
-        self, method: str, piece: str, target: xtest.Window | None, restore: bool
-    ) -> None:
-        """On the delivery thread; a piece that could not be typed is reported (and copied)."""
-        outcome = chain.deliver(method, piece, target, self._copy.emit, restore=restore)
+    def _deliver_piece(self, method: str, piece: str, restore: bool) -> None:
+        """Delivery thread; a piece that could not be typed is reported (and copied)."""
+        outcome = chain.deliver(method, piece, self.target, self._copy.emit, restore=restore)
         if not outcome.delivered:
             self._done(outcome)
 
@@ -218,46 +218,47 @@ class Delivery(QObject):
             return
         self.active = False
         self._final = text
-        self._target_known()
         self._stamp("final text")
         if self.settings.auto_copy and text:
             self._set_clipboard(text)
         if self.ime and self.session is not None:
-            self._ime_finish(text)
+            self.ime = False
+            self._serial.submit(self._ime_finish, text, self.cancelled)
         elif self.cancelled or not text:
             self._done(Outcome(self.method, False, "cancelled" if text else "nothing heard"))
         else:
-            method, target = self.method, self.target
             restore = self.settings.restore_clipboard or not self.settings.auto_copy
-            if target is None and method in (chain.TYPING, chain.PASTE):
-                method = chain.CLIPBOARD
-            rest = text
-            if self._pieces and method != chain.CLIPBOARD:  # continuous: the part not yet sent
-                same = len(os.path.commonprefix([text, self._pieces]))  # noqa: RUF071
-                rest = text[same:]
-            if not rest:
-                self._done(Outcome(method, True, f"delivered as you spoke ({method})"))
-                return
-            self._serial.submit(
-                lambda: self._done(
-                    chain.deliver(method, rest, target, self._copy.emit, restore=restore)
-                )
-            )
+            self._serial.submit(self._deliver_final, self.method, text, self._pieces, restore)
 
-    def _ime_finish(self, text: str) -> None:
-        """The rest of the text committed and the user's engine back; the outcome comes with the
-        engine's `ended` (in order after every commit), judged on this dictation's state."""
+    def _deliver_final(self, method: str, text: str, pieces: str, restore: bool) -> None:
+        """Delivery thread: the whole text, or in continuous mode the part not yet sent."""
+        target = self.target
+        if target is None and method in (chain.TYPING, chain.PASTE):
+            method = chain.CLIPBOARD
+        rest = text
+        if pieces and method != chain.CLIPBOARD:
+            same = len(os.path.commonprefix([text, pieces]))  # noqa: RUF071 (characters)
+            rest = text[same:]
+        if not rest:
+            self._done(Outcome(method, True, f"delivered as you spoke ({method})"))
+            return
+        self._done(chain.deliver(method, rest, target, self._copy.emit, restore=restore))
+
+    def _ime_finish(self, text: str, cancelled: bool) -> None:
+        """Delivery thread: the rest of the text committed and the user's engine back; the
+        outcome comes with the engine's `ended` (in order after every commit), judged on this
+        dictation's state."""
         session = self.session
-        assert session is not None
-        self.ime = False
-        if not self.cancelled and not self._vanished and self.target is not None:
+        if session is None:
+            return
+        if not cancelled and not self._vanished and self.target is not None:
             self._vanished = not xtest.window_exists(self.target)
         rest = ""
-        if not (self.cancelled or self._vanished):
+        if not (cancelled or self._vanished):
             # What was committed stays; the final rendering may differ after it.
             same = len(os.path.commonprefix([text, self.committed]))  # noqa: RUF071 (characters)
             rest = text[len(self.committed) :] if same == len(self.committed) else text[same:]
-        self._closing = _Closing(text, self.committed + rest, self.cancelled, self._vanished,
+        self._closing = _Closing(text, self.committed + rest, cancelled, self._vanished,
                                  self.target)  # fmt: skip
         sent = session.send("preedit", "")
         if rest:

@@ -55,6 +55,7 @@ def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbo
     delivery.on_text("Hello world.", "and th")
     delivery.on_text("Hello world.", "and then")
     delivery.on_finished("Hello world. And then some.", 3)
+    delivery.flush()  # the engine's pipe is written on the delivery thread, in order
     assert session.sent == [
         ("begin", ""),
         ("preedit", "hello wor"),
@@ -75,6 +76,7 @@ def test_a_commit_that_found_no_text_field_is_copied_and_said_so(qtbot: QtBot) -
     copied = capture_copies(delivery)
     delivery.on_phase("listening", "")
     delivery.on_finished("Nobody heard this.", 1)
+    delivery.flush()
     delivery._on_engine_event({"event": "ended", "undelivered": "Nobody heard this."})
     assert outcomes == [
         Outcome(chain.CLIPBOARD, False, "no text field had the focus: copied: press Ctrl+V")
@@ -91,6 +93,7 @@ def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:
     delivery._on_engine_event({"event": "escape"})
     delivery.on_text("Do not type this.", "")
     delivery.on_finished("Do not type this.", 2)
+    delivery.flush()
     delivery._on_engine_event({"event": "ended", "undelivered": ""})
     assert cancels == [True]
     assert ("commit", "Do not type this.") not in session.sent
@@ -115,10 +118,12 @@ def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot
     delivery.on_phase("listening", "")
     delivery.on_finished("First one.", 1)
     delivery.on_phase("connecting", "")  # pressed again at once
+    delivery.flush()
     delivery._on_engine_event({"event": "ended", "undelivered": ""})
     assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
     assert delivery.ime
     delivery.on_text("Second.", "")
+    delivery.flush()
     assert session.sent[-2:] == [("commit", "Second."), ("preedit", "")]
 
 
@@ -128,6 +133,7 @@ def test_an_engine_that_died_is_reported_and_the_text_copied(qtbot: QtBot) -> No
     delivery.on_phase("listening", "")
     session.send = lambda op, text="": False  # type: ignore[method-assign]
     delivery.on_finished("Kept safe.", 1)
+    qtbot.waitUntil(lambda: bool(outcomes and copied))  # said from the delivery thread
     assert outcomes == [
         Outcome(chain.CLIPBOARD, False, "the input method stopped: copied: press Ctrl+V")
     ]

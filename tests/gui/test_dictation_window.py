@@ -136,9 +136,10 @@ def test_the_gui_thread_never_stalls_during_a_dictation(qtbot: QtBot, app_parts:
     dictate_once(qtbot, app_parts, window.talk.pressed.emit, window.talk.released.emit)
     timer.stop()
     assert len(gaps) > 200
-    # Work done on the GUI thread (a join, a device query, a keyring read) shows as a gap of
-    # 250 ms and more; on two busy cores the scheduler alone has been seen to add 167 ms.
-    assert max(gaps) < 250, f"the GUI thread stalled for {max(gaps)} ms"
+    print(f"longest gap {max(gaps)} ms")
+    # Work done on the GUI thread (a join, a device query, a keyring read, xdotool) shows as
+    # a gap; all of it runs on workers now, so 100 ms is the bound, as for the other actions.
+    assert max(gaps) < 100, f"the GUI thread stalled for {max(gaps)} ms"
 
 
 def test_a_wrong_key_offers_the_key_action_and_keeps_the_audio(
