@@ -1,0 +1,121 @@
+"""Each setting reaches the part that uses it on Save, without a restart: one case per setting,
+read where the app reads it (the next dictation's run, the overlay, the history, the sounds,
+the delivery's method). The real-desktop cases (microphones, clipboard, paste, hotkey, tray,
+continuous delivery) are in test_settings_apply.py; backend and model switches in
+test_gui_thread.py and test_model_picker.py; words in test_words_app.py."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.audio.files import FileSource
+from app.backends import Backend
+from app.delivery import chain
+from app.delivery.chain import Environment
+from app.main import Parts, build
+from app.storage.settings import Settings
+from tests.conftest import Engine
+from tests.speech import pcm
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
+    return tmp_path
+
+
+def run_of(parts: Parts) -> Any:
+    """Press, look at the dictation the controller started, release."""
+    c = parts.controller
+    c.press()
+    run = c._run
+    c.release()
+    return run
+
+
+CASES: dict[str, tuple[Any, Callable[[Parts], Any]]] = {
+    "language": ("de", lambda p: run_of(p).language),
+    "vad_threshold": (0.7, lambda p: run_of(p).turn_detection.threshold),
+    "vad_min_silence_ms": (1500, lambda p: run_of(p).turn_detection.min_silence_duration_ms),
+    "vad_speech_pad_ms": (120, lambda p: run_of(p).turn_detection.speech_pad_ms),
+    "history_audio": (False, lambda p: run_of(p).keep_audio),
+    "history_audio_days": (7, lambda p: p.history.audio_days if p.history else None),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_setting_applies_to_the_next_dictation(
+    qtbot: QtBot, home: Path, engine: Engine, name: str
+) -> None:
+    value, observe = CASES[name]
+    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
+    parts = build(Settings(sounds=False, first_run_done=True), backend=backend,
+                  source_factory=lambda: FileSource(pcm("fox")),
+                  instance_name=f"dictate-every-{time.monotonic_ns()}")  # fmt: skip
+    qtbot.addWidget(parts.window)
+    try:
+        before = observe(parts)
+        qtbot.waitUntil(lambda: parts.controller.phase.value in ("idle", "error"), timeout=30000)
+        assert before != value
+        edited = parts.settings.edit()
+        setattr(edited, name, value)
+        assert name in parts.actions.apply(edited)
+        assert observe(parts) == value
+        qtbot.waitUntil(lambda: parts.controller.phase.value in ("idle", "error"), timeout=30000)
+    finally:
+        parts.shutdown()
+
+
+def test_sounds_and_the_overlay_follow_the_settings_at_the_next_press(
+    qtbot: QtBot, home: Path, engine: Engine
+) -> None:
+    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
+    parts = build(Settings(sounds=False, first_run_done=True), backend=backend,
+                  source_factory=lambda: FileSource(pcm("fox")),
+                  instance_name=f"dictate-sound-{time.monotonic_ns()}")  # fmt: skip
+    qtbot.addWidget(parts.window)
+    played: list[str] = []
+    parts.controller._play = played.append
+    shown: list[bool] = []  # the overlay, as each phase arrives (it handles the phase first)
+    parts.controller.phase_changed.connect(lambda *_: shown.append(parts.overlay.isVisible()))
+    try:
+        run_of(parts)
+        qtbot.waitUntil(lambda: parts.controller.phase.value == "idle", timeout=30000)
+        assert played == [] and any(shown)
+        parts.overlay.hide()
+        shown.clear()
+        edited = parts.settings.edit()
+        edited.sounds, edited.overlay = True, False
+        parts.actions.apply(edited)
+        run_of(parts)
+        qtbot.waitUntil(lambda: parts.controller.phase.value == "idle", timeout=30000)
+        assert played == ["start", "stop"] and shown and not any(shown)
+    finally:
+        parts.shutdown()
+
+
+def test_the_delivery_method_follows_the_setting(qtbot: QtBot, home: Path, engine: Engine) -> None:
+    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
+    parts = build(Settings(sounds=False, first_run_done=True, delivery="auto"), backend=backend,
+                  source_factory=lambda: FileSource(pcm("fox")),
+                  instance_name=f"dictate-method-{time.monotonic_ns()}")  # fmt: skip
+    qtbot.addWidget(parts.window)
+    parts.delivery.env = Environment(x11=True, wayland=False, ibus=False, xdotool=True,
+                                     xclip=True, wayland_tool=None)  # fmt: skip
+    try:
+        edited = parts.settings.edit()
+        edited.delivery = "clipboard"
+        parts.actions.apply(edited)
+        assert parts.delivery.method == chain.CLIPBOARD
+        edited = parts.settings.edit()
+        edited.delivery, edited.auto_paste = "auto", True
+        parts.actions.apply(edited)
+        assert parts.delivery.method == chain.PASTE
+    finally:
+        parts.shutdown()
