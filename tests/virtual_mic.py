@@ -27,7 +27,7 @@ class VirtualMic:
         self.speakers = speakers  # a null sink too, so sounds really play
         self.beside = beside  # a second microphone in the first one's PulseAudio
         self.name = "second" if beside is not None else "virtmic"
-        self.runtime = beside.runtime if beside else Path(tempfile.mkdtemp(prefix="pulse-"))
+        self.runtime: Path = beside.runtime if beside else Path(tempfile.mkdtemp(prefix="pulse-"))
         self.runtime.chmod(0o700)
         self.fifo = self.runtime / f"{self.name}.fifo"
         self.env = dict(os.environ, XDG_RUNTIME_DIR=str(self.runtime))

@@ -203,6 +203,17 @@ class Desktop:
         """Another program on this desktop, stopped with it."""
         return self._spawn(argv)
 
+    def clipboard(self) -> str:
+        """The desktop's (X) clipboard, read with xclip."""
+        done = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env=self.env,
+                              capture_output=True, text=True, timeout=5, check=False)  # fmt: skip
+        return done.stdout
+
+    def set_clipboard(self, text: str) -> None:
+        quiet = subprocess.DEVNULL
+        subprocess.run(["xclip", "-selection", "clipboard"], input=text, text=True, env=self.env,
+                       stdout=quiet, stderr=quiet, check=True, timeout=10)  # fmt: skip
+
     def type(self, text: str) -> None:
         self.xdotool("type", "--delay", "20", text)
 

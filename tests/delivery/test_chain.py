@@ -23,18 +23,6 @@ def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
     yield from entered(monkeypatch, ibus=False)
 
 
-def clipboard(desktop: Desktop) -> str:
-    done = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env=desktop.env,
-                          capture_output=True, text=True, timeout=5, check=False)  # fmt: skip
-    return done.stdout
-
-
-def set_clipboard(desktop: Desktop, text: str) -> None:
-    quiet = subprocess.DEVNULL
-    subprocess.run(["xclip", "-selection", "clipboard"], input=text, text=True, env=desktop.env,
-                   stdout=quiet, stderr=quiet, check=True, timeout=10)  # fmt: skip
-
-
 @pytest.mark.skipif(not shutil.which("setxkbmap"), reason="needs setxkbmap")
 @pytest.mark.parametrize("layout", ["de"])
 def test_typing_arrives_exactly_with_a_german_layout(desktop: Desktop, layout: str) -> None:
@@ -62,7 +50,7 @@ def test_paste_into_a_terminal_with_ctrl_shift_v_and_the_clipboard_back(
         "-e", "sh", "-c", f'read line; printf %s "$line" > {out}',
     ])  # fmt: skip
     desktop.activate("TermTest")
-    set_clipboard(desktop, "what the user had copied")
+    desktop.set_clipboard("what the user had copied")
     target = wait_for(xtest.active_window, 10, "the terminal to be active")
     assert target.terminal, target
     text = "echo 'dictated' && ls -la"
@@ -70,7 +58,7 @@ def test_paste_into_a_terminal_with_ctrl_shift_v_and_the_clipboard_back(
     assert outcome == chain.Outcome(chain.PASTE, True, "pasted into TermTest")
     desktop.xdotool("key", "Return")
     wait_for(lambda: out.exists() and out.read_text() == text, 10, "the pasted line")
-    wait_for(lambda: clipboard(desktop) == "what the user had copied", 10, "the clipboard back")
+    wait_for(lambda: desktop.clipboard() == "what the user had copied", 10, "the clipboard back")
 
 
 def test_a_window_that_closed_before_the_text_came_is_reported(desktop: Desktop) -> None:

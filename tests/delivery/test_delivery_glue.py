@@ -7,6 +7,7 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
+from app.core.phases import Phase
 from app.delivery import chain
 from app.delivery.chain import Environment, Outcome
 from app.storage.settings import Settings
@@ -49,7 +50,7 @@ def capture_copies(delivery: Delivery) -> list[str]:
 
 def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbot: QtBot) -> None:
     delivery, session, outcomes = make()
-    delivery.on_phase("connecting", "")
+    delivery.on_phase(Phase.CONNECTING, "")
     delivery.on_text("", "hello wor")
     delivery.on_text("Hello world.", "")
     delivery.on_text("Hello world.", "and th")
@@ -74,7 +75,7 @@ def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbo
 def test_a_commit_that_found_no_text_field_is_copied_and_said_so(qtbot: QtBot) -> None:
     delivery, _session, outcomes = make()
     copied = capture_copies(delivery)
-    delivery.on_phase("listening", "")
+    delivery.on_phase(Phase.LISTENING, "")
     delivery.on_finished("Nobody heard this.", 1)
     delivery.flush()
     delivery._on_engine_event({"event": "ended", "undelivered": "Nobody heard this."})
@@ -88,7 +89,7 @@ def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:
     delivery, session, outcomes = make()
     cancels: list[bool] = []
     delivery.cancel_requested.connect(lambda: cancels.append(True))
-    delivery.on_phase("listening", "")
+    delivery.on_phase(Phase.LISTENING, "")
     delivery.on_text("", "do not")
     delivery._on_engine_event({"event": "escape"})
     delivery.on_text("Do not type this.", "")
@@ -115,9 +116,9 @@ def test_settings_show_the_method_and_keep_the_choice(qtbot: QtBot) -> None:
 
 def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot: QtBot) -> None:
     delivery, session, outcomes = make()
-    delivery.on_phase("listening", "")
+    delivery.on_phase(Phase.LISTENING, "")
     delivery.on_finished("First one.", 1)
-    delivery.on_phase("connecting", "")  # pressed again at once
+    delivery.on_phase(Phase.CONNECTING, "")  # pressed again at once
     delivery.flush()
     delivery._on_engine_event({"event": "ended", "undelivered": ""})
     assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
@@ -130,7 +131,7 @@ def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot
 def test_an_engine_that_died_is_reported_and_the_text_copied(qtbot: QtBot) -> None:
     delivery, session, outcomes = make()
     copied = capture_copies(delivery)
-    delivery.on_phase("listening", "")
+    delivery.on_phase(Phase.LISTENING, "")
     session.send = lambda op, text="": False  # type: ignore[method-assign]
     delivery.on_finished("Kept safe.", 1)
     qtbot.waitUntil(lambda: bool(outcomes and copied))  # said from the delivery thread

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 
@@ -50,12 +49,6 @@ def delivered_line(driver: SoakDriver, after: int) -> str:
     return line
 
 
-def clipboard(desktop: Desktop) -> str:
-    done = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env=desktop.env,
-                          capture_output=True, text=True, timeout=5, check=False)  # fmt: skip
-    return done.stdout
-
-
 def overlay_visible(desktop: Desktop) -> bool:
     found = desktop.xdotool("search", "--onlyvisible", "--name", "^Dictate overlay$", check=False)
     return bool(found)
@@ -67,8 +60,7 @@ def test_live_words_at_the_caret_through_the_input_method(
 ) -> None:
     desktop.ibus_cmd("engine", "xkb:us::eng")  # the user's own engine
     users_engine = wait_for(lambda: desktop.ibus_cmd("engine"), 10, "the user's engine")
-    subprocess.run(["xclip", "-selection", "clipboard"], input=SENTINEL, text=True,
-                   env=desktop.env, check=True, timeout=10)  # fmt: skip
+    desktop.set_clipboard(SENTINEL)
     driver = app_on(desktop, mic, auto_copy=False)
     try:
         driver.start()
@@ -97,7 +89,7 @@ def test_live_words_at_the_caret_through_the_input_method(
         assert shown, f"no preedit shown during the speech: {entry.events}"
         assert entry.preedits[-1] == "", "the preedit was left at the caret"
         assert any(re.search(r"\w", p) for p in shown)
-        assert clipboard(desktop) == SENTINEL  # never touched
+        assert desktop.clipboard() == SENTINEL  # never touched
         assert desktop.ibus_cmd("engine") == users_engine  # the user's engine is back
         wait_for(lambda: not overlay_visible(desktop), 10, "the overlay to fade out")
         assert desktop.focused_window() == focused
@@ -131,7 +123,7 @@ def test_live_words_at_the_caret_through_the_input_method(
         assert line.endswith("GoneTest closed: copied: press Ctrl+V"), line
         transcript = driver.newest_text()
         assert wer(TEXTS["fox"], transcript) <= 0.5, transcript
-        wait_for(lambda: clipboard(desktop) == transcript, 10, "the text on the clipboard")
+        wait_for(lambda: desktop.clipboard() == transcript, 10, "the text on the clipboard")
         assert entry.text == typed  # nothing strayed into the other window
         assert driver.alive()
         started = time.monotonic()

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from app.core.phases import Phase
 from app.delivery import chain, wayland
 from app.delivery.chain import Outcome
 from app.storage.settings import Settings
@@ -27,7 +28,7 @@ def test_the_overlay_never_takes_focus_shows_the_words_and_fades(qtbot: QtBot) -
                  kind.WindowStaysOnTopHint):  # fmt: skip
         assert flags & flag, flag
     assert overlay.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-    overlay.on_phase("listening", "")
+    overlay.on_phase(Phase.LISTENING, "")
     assert overlay.isVisible() and overlay.state.text() == "Listening…"
     overlay.on_text("Hello there.", "how are")
     assert overlay.words.text() == "Hello there. how are"
@@ -42,7 +43,7 @@ def test_the_overlay_never_takes_focus_shows_the_words_and_fades(qtbot: QtBot) -
 def test_the_overlay_can_be_turned_off(qtbot: QtBot) -> None:
     overlay = Overlay(SettingsSource(Settings(overlay=False)))
     qtbot.addWidget(overlay)
-    overlay.on_phase("listening", "")
+    overlay.on_phase(Phase.LISTENING, "")
     assert not overlay.isVisible()
 
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -24,6 +23,7 @@ from app.core.errors import Fix
 from app.main import Parts, build
 from app.storage.settings import Settings
 from tests.conftest import Engine
+from tests.heartbeat import heartbeat
 from tests.speech import TEXTS, pcm, silence, wer
 
 
@@ -118,23 +118,9 @@ def test_dictate_ptt_commands_drive_the_running_app(qtbot: QtBot, app_parts: Par
 
 
 def test_the_gui_thread_never_stalls_during_a_dictation(qtbot: QtBot, app_parts: Parts) -> None:
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
-    timer.start()
     window = app_parts.window
-    dictate_once(qtbot, app_parts, window.talk.pressed.emit, window.talk.released.emit)
-    timer.stop()
+    with heartbeat() as gaps:
+        dictate_once(qtbot, app_parts, window.talk.pressed.emit, window.talk.released.emit)
     assert len(gaps) > 200
     print(f"longest gap {max(gaps)} ms")
     # Work done on the GUI thread (a join, a device query, a keyring read, xdotool) shows as

@@ -6,7 +6,6 @@ test_gui_thread.py and test_model_picker.py; words in test_words_app.py."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.audio.files import FileSource
-from app.backends import Backend
 from app.delivery import chain
 from app.delivery.chain import Environment
-from app.main import Parts, build
+from app.main import Parts
 from app.storage.settings import Settings
+from tests.app_parts import local_app
 from tests.conftest import Engine
 from tests.speech import pcm
 
@@ -28,6 +27,10 @@ from tests.speech import pcm
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
     return tmp_path
+
+
+def FOX() -> FileSource:
+    return FileSource(pcm("fox"))
 
 
 def run_of(parts: Parts) -> Any:
@@ -54,11 +57,9 @@ def test_the_setting_applies_to_the_next_dictation(
     qtbot: QtBot, home: Path, engine: Engine, name: str
 ) -> None:
     value, observe = CASES[name]
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
-    parts = build(Settings(sounds=False, first_run_done=True), backend=backend,
-                  source_factory=lambda: FileSource(pcm("fox")),
-                  instance_name=f"dictate-every-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
+    parts = local_app(
+        qtbot, engine, Settings(sounds=False, first_run_done=True), source=FOX, name="every"
+    )
     try:
         before = observe(parts)
         qtbot.waitUntil(lambda: parts.controller.phase.value in ("idle", "error"), timeout=30000)
@@ -75,11 +76,9 @@ def test_the_setting_applies_to_the_next_dictation(
 def test_sounds_and_the_overlay_follow_the_settings_at_the_next_press(
     qtbot: QtBot, home: Path, engine: Engine
 ) -> None:
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
-    parts = build(Settings(sounds=False, first_run_done=True), backend=backend,
-                  source_factory=lambda: FileSource(pcm("fox")),
-                  instance_name=f"dictate-sound-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
+    parts = local_app(
+        qtbot, engine, Settings(sounds=False, first_run_done=True), source=FOX, name="sound"
+    )
     played: list[str] = []
     parts.controller._play = played.append
     shown: list[bool] = []  # the overlay, as each phase arrives (it handles the phase first)
@@ -101,11 +100,13 @@ def test_sounds_and_the_overlay_follow_the_settings_at_the_next_press(
 
 
 def test_the_delivery_method_follows_the_setting(qtbot: QtBot, home: Path, engine: Engine) -> None:
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
-    parts = build(Settings(sounds=False, first_run_done=True, delivery="auto"), backend=backend,
-                  source_factory=lambda: FileSource(pcm("fox")),
-                  instance_name=f"dictate-method-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
+    parts = local_app(
+        qtbot,
+        engine,
+        Settings(sounds=False, first_run_done=True, delivery="auto"),
+        source=FOX,
+        name="method",
+    )
     parts.delivery.env = Environment(x11=True, wayland=False, ibus=False, xdotool=True,
                                      xclip=True, wayland_tool=None)  # fmt: skip
     try:

@@ -3,7 +3,6 @@ transcribed by the real engine, the choices applied and saved; and dictation whi
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,9 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from app import paths
-from app.backends import Backend
-from app.main import build
 from app.storage import settings as settings_store
 from app.storage.settings import Settings
+from tests.app_parts import local_app
 from tests.conftest import Engine
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
@@ -29,10 +27,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_first_run_hears_the_phrase_applies_the_choices_and_never_blocks_dictation(
     qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
 ) -> None:
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
-    parts = build(Settings(sounds=False, overlay=False), backend=backend,
-                  instance_name=f"dictate-first-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
+    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False), name="first")
     try:
         parts.first_run.open_if_new()  # a first start: no settings file yet
         dialog = parts.first_run.dialog
@@ -90,10 +85,7 @@ def test_first_run_hears_the_phrase_applies_the_choices_and_never_blocks_dictati
 def test_skipping_the_setup_keeps_the_defaults_and_it_can_be_reopened(
     qtbot: QtBot, home: Path, engine: Engine
 ) -> None:
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
-    parts = build(Settings(sounds=False, overlay=False), backend=backend,
-                  instance_name=f"dictate-skip-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
+    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False), name="skip")
     try:
         parts.first_run.open_if_new()
         dialog = parts.first_run.dialog

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QRadioButton, QWizard
 from pytestqt.qtbot import QtBot
 
@@ -36,7 +37,7 @@ def wizard(qtbot: QtBot, settings: Settings | None = None, **kwargs: object) -> 
 def click(qtbot: QtBot, dialog: FirstRunDialog, which: QWizard.WizardButton) -> None:
     button = dialog.button(which)
     assert button.isVisible() and button.isEnabled()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def backend_button(dialog: FirstRunDialog, title: str) -> QRadioButton:
@@ -56,8 +57,8 @@ def test_walking_the_pages_with_next_returns_the_choices(qtbot: QtBot) -> None:
     assert dialog.currentPage() is dialog.hotkey_page
     capture = dialog.hotkey.capture
     assert capture.shown.text() == "Ctrl+Alt+D"
-    qtbot.mouseClick(capture.change, Qt.MouseButton.LeftButton)
-    qtbot.keyClick(capture, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    QTest.mouseClick(capture.change, Qt.MouseButton.LeftButton)
+    QTest.keyClick(capture, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
     assert capture.shown.text() == "Ctrl+Space"
     dialog.hotkey.mode_box.setCurrentIndex(dialog.hotkey.mode_box.findData("toggle"))
     click(qtbot, dialog, QWizard.WizardButton.NextButton)
@@ -67,7 +68,7 @@ def test_walking_the_pages_with_next_returns_the_choices(qtbot: QtBot) -> None:
     assert not dialog.backend.key.isEnabled()  # the local engine needs no key
     backend_button(dialog, "Together AI").click()
     assert dialog.backend.key.isEnabled()
-    qtbot.keyClicks(dialog.backend.key, "tgp_v1_secret")
+    QTest.keyClicks(dialog.backend.key, "tgp_v1_secret")
     click(qtbot, dialog, QWizard.WizardButton.NextButton)
 
     assert dialog.currentPage() is dialog.delivery
@@ -149,11 +150,11 @@ def test_the_phrase_button_sends_the_chosen_microphone_and_shows_what_was_heard(
     button = dialog.mic.phrase
     assert PHRASE in button.text()
     with qtbot.waitSignal(dialog.phrase_pressed, timeout=1000) as pressed:
-        qtbot.mousePress(button, Qt.MouseButton.LeftButton)
+        QTest.mousePress(button, Qt.MouseButton.LeftButton)
     assert pressed.args == ["USB Headset"]
     assert dialog.mic.result.text() == "Listening…"
     with qtbot.waitSignal(dialog.phrase_released, timeout=1000):
-        qtbot.mouseRelease(button, Qt.MouseButton.LeftButton)
+        QTest.mouseRelease(button, Qt.MouseButton.LeftButton)
     assert dialog.mic.result.text() == "Transcribing…"
 
     dialog.on_phrase("The quick brown fox jumped over the lazy dog.")
@@ -201,7 +202,7 @@ def test_test_key_asks_and_shows_the_answer(qtbot: QtBot) -> None:
     assert dialog.backend.key.placeholderText() == "stored in the OS keyring"
     dialog.backend.key.setText("  tgp_v1_other ")
     with qtbot.waitSignal(dialog.test_key_requested, timeout=1000) as asked:
-        qtbot.mouseClick(dialog.backend.test_key, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(dialog.backend.test_key, Qt.MouseButton.LeftButton)
     assert asked.args == ["tgp_v1_other"]
     assert dialog.backend.key_result.text() == "Testing…"
     dialog.on_key_tested("The key works: Together answered.")
@@ -235,11 +236,11 @@ def test_keys_pressed_for_the_hotkey_do_not_work_the_wizard(qtbot: QtBot) -> Non
     dialog = wizard(qtbot)
     dialog.next()
     capture = dialog.hotkey.capture
-    qtbot.mouseClick(capture.change, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(capture.change, Qt.MouseButton.LeftButton)
     with qtbot.assertNotEmitted(dialog.skipped):
-        qtbot.keyClick(capture, Qt.Key.Key_Escape)
+        QTest.keyClick(capture, Qt.Key.Key_Escape)
     assert dialog.isVisible() and not capture.capturing()
-    qtbot.mouseClick(capture.change, Qt.MouseButton.LeftButton)
-    qtbot.keyClick(capture, Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier)
+    QTest.mouseClick(capture.change, Qt.MouseButton.LeftButton)
+    QTest.keyClick(capture, Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier)
     assert dialog.currentPage() is dialog.hotkey_page
     assert capture.combo() == "<alt>+<enter>"

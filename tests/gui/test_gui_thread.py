@@ -6,22 +6,21 @@ typing, the newest query winning. Also hands-free auto-stop and notices with a l
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from app.audio.capture import SILENT
 from app.audio.files import FileSource
-from app.backends import Backend
 from app.core.notices import MICROPHONE_SILENT, Notice
 from app.main import Parts, build
 from app.storage.settings import Settings
 from app.ui.main_window import MainWindow
+from tests.app_parts import local_app
 from tests.conftest import Engine
+from tests.heartbeat import heartbeat
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
 from tests.wire import RawSession
@@ -33,29 +32,6 @@ LIMIT_MS = 100
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
     return tmp_path
-
-
-@contextmanager
-def heartbeat() -> Iterator[list[int]]:
-    """The gaps (ms) between the beats of a 5 ms timer on the GUI thread."""
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def beat() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(beat)
-    timer.start()
-    try:
-        yield gaps
-    finally:
-        timer.stop()
 
 
 def custom_app(qtbot: QtBot, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Parts:
@@ -118,7 +94,7 @@ def test_searching_ten_thousand_dictations_never_blocks_and_the_newest_query_win
         qtbot.waitUntil(lambda: panel.list.count() > 0, timeout=10000)
         before = panel.searches
         with heartbeat() as gaps:
-            qtbot.keyClicks(panel.search, "budget number 34", delay=20)
+            QTest.keyClicks(panel.search, "budget number 34", delay=20)
             qtbot.waitUntil(lambda: panel.info.text() != "" and all(
                 "budget number 34" in panel.list.item(i).text()
                 for i in range(panel.list.count())), timeout=10000)  # fmt: skip
@@ -132,12 +108,14 @@ def test_searching_ten_thousand_dictations_never_blocks_and_the_newest_query_win
 def test_a_toggled_dictation_stops_itself_after_the_silence_limit(
     qtbot: QtBot, home: Path, engine: Engine
 ) -> None:
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
     speech = pcm("fox") + silence(30)
-    parts = build(Settings(sounds=False, overlay=False, auto_stop_s=2, first_run_done=True),
-                  source_factory=lambda: FileSource(speech), backend=backend,
-                  instance_name=f"dictate-stop-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
+    parts = local_app(
+        qtbot,
+        engine,
+        Settings(sounds=False, overlay=False, auto_stop_s=2, first_run_done=True),
+        source=lambda: FileSource(speech),
+        name="stop",
+    )
     try:
         started = time.monotonic()
         with qtbot.waitSignal(parts.controller.finished, timeout=30000) as finished:
@@ -175,10 +153,9 @@ def test_a_notice_lasts_as_long_as_its_cause_and_never_hides_a_newer_one(
 def test_the_silent_microphone_warning_goes_when_speech_arrives(
     qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
 ) -> None:
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
-    parts = build(Settings(sounds=False, overlay=False, first_run_done=True), backend=backend,
-                  instance_name=f"dictate-silent-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
+    parts = local_app(
+        qtbot, engine, Settings(sounds=False, overlay=False, first_run_done=True), name="silent"
+    )
     try:
         parts.controller.press()  # the virtual microphone delivers exact zeros until it speaks
         qtbot.waitUntil(lambda: parts.window.notice_text() == SILENT, timeout=20000)

@@ -8,8 +8,6 @@ the local engine, the delivery chain typing or pasting into a GTK entry under op
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +18,11 @@ from pytestqt.qtbot import QtBot
 from app import paths
 from app.audio import devices
 from app.audio.files import FileSource
-from app.backends import Backend
 from app.delivery import chain
-from app.main import Parts, build, start_hotkey
+from app.main import Parts, start_hotkey
 from app.storage.settings import Settings
 from app.ui.tray import Tray
+from tests.app_parts import local_app
 from tests.conftest import Engine
 from tests.delivery.desktop import Desktop, entered, needs_desktop, wait_for
 from tests.speech import TEXTS, pcm, silence, wer
@@ -51,30 +49,6 @@ def second(mic: VirtualMic) -> Iterator[VirtualMic]:
     yield other
     other.stop()
     devices.refresh()
-
-
-def app(qtbot: QtBot, engine: Engine, settings: Settings, **kw: object) -> Parts:
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
-    parts = build(settings, backend=backend, instance_name=f"dictate-apply-{time.monotonic_ns()}",
-                  **kw)  # type: ignore[arg-type]  # fmt: skip
-    qtbot.addWidget(parts.window)
-    return parts
-
-
-def close(parts: Parts) -> None:
-    parts.shutdown()
-
-
-def clipboard(desktop: Desktop) -> str:
-    done = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env=desktop.env,
-                          capture_output=True, text=True, timeout=5, check=False)  # fmt: skip
-    return done.stdout
-
-
-def set_clipboard(desktop: Desktop, text: str) -> None:
-    quiet = subprocess.DEVNULL
-    subprocess.run(["xclip", "-selection", "clipboard"], input=text, text=True, env=desktop.env,
-                   stdout=quiet, stderr=quiet, check=True, timeout=10)  # fmt: skip
 
 
 def dictate(qtbot: QtBot, parts: Parts, into: VirtualMic, name: str) -> tuple[chain.Outcome, str]:
@@ -104,12 +78,15 @@ pytestmark = [
 def test_microphone_clipboard_and_paste_apply_on_save(
     qtbot: QtBot, engine: Engine, desktop: Desktop, mic: VirtualMic, second: VirtualMic
 ) -> None:
-    parts = app(qtbot, engine, Settings(sounds=False, overlay=False, microphone="pulse",
-                                        auto_copy=True, auto_paste=False))  # fmt: skip
+    parts = local_app(
+        qtbot,
+        engine,
+        Settings(sounds=False, overlay=False, microphone="pulse", auto_copy=True, auto_paste=False),
+    )
     parts.delivery.start()
     try:
         entry = desktop.entry("ApplyTest")
-        set_clipboard(desktop, "mine")  # the desktop's (X) clipboard, which paste uses
+        desktop.set_clipboard("mine")  # the desktop's (X) clipboard, which paste uses
         first, text = dictate(qtbot, parts, mic, "fox")
         assert first.delivered and first.method == chain.TYPING, first
         wait_for(lambda: entry.text == text, 20, f"{text!r} typed (got {entry.text!r})")
@@ -121,7 +98,7 @@ def test_microphone_clipboard_and_paste_apply_on_save(
         edited.microphone, edited.auto_copy, edited.auto_paste = "second", False, True
         changed = parts.actions.apply(edited)
         assert changed == {"microphone", "auto_copy", "auto_paste"}
-        set_clipboard(desktop, "mine again")
+        desktop.set_clipboard("mine again")
         typed = entry.text
         mic.play(pcm("meeting"))  # the old microphone hears something else meanwhile
         outcome, added = dictate(qtbot, parts, second, "weather")
@@ -129,19 +106,19 @@ def test_microphone_clipboard_and_paste_apply_on_save(
         wait_for(lambda: entry.text == typed + added, 20, f"{added!r} pasted")
         assert wer(TEXTS["weather"], added) <= 0.5, added  # the second microphone's words
         assert "meeting" not in added.lower()
-        wait_for(lambda: clipboard(desktop) == "mine again", 10, "the user's clipboard back")
+        wait_for(lambda: desktop.clipboard() == "mine again", 10, "the user's clipboard back")
         assert QGuiApplication.clipboard().text() == text  # not copied: auto_copy is off
     finally:
-        close(parts)
+        parts.shutdown()
 
 
 def test_continuous_mode_delivers_each_sentence_as_it_settles(
     qtbot: QtBot, engine: Engine, desktop: Desktop
 ) -> None:
     speech = pcm("fox") + silence(1.5) + pcm("weather") + silence(6.0)
-    parts = app(qtbot, engine, Settings(sounds=False, overlay=False, vad_preset="hands-free",
+    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False, vad_preset="hands-free",
                                         vad_min_silence_ms=500, auto_stop_s=0),
-                source_factory=lambda: FileSource(speech))  # fmt: skip
+                source=lambda: FileSource(speech))  # fmt: skip
     parts.delivery.start()
     try:
         entry = desktop.entry("ContinuousTest")
@@ -162,15 +139,19 @@ def test_continuous_mode_delivers_each_sentence_as_it_settles(
         assert wer(expected, entry.text) <= 0.35, entry.text
         assert entry.text.count("lazy dog") == 1 and entry.text.count("afternoon") == 1
     finally:
-        close(parts)
+        parts.shutdown()
 
 
 def test_a_new_hotkey_and_mode_answer_a_real_key_press(
     qtbot: QtBot, engine: Engine, desktop: Desktop
 ) -> None:
     speech = pcm("fox") + silence(30)
-    parts = app(qtbot, engine, Settings(sounds=False, overlay=False, hotkey="<ctrl>+<alt>+d"),
-                source_factory=lambda: FileSource(speech))  # fmt: skip
+    parts = local_app(
+        qtbot,
+        engine,
+        Settings(sounds=False, overlay=False, hotkey="<ctrl>+<alt>+d"),
+        source=lambda: FileSource(speech),
+    )
     start_hotkey(parts)
     try:
         assert parts.hotkey is not None
@@ -185,7 +166,7 @@ def test_a_new_hotkey_and_mode_answer_a_real_key_press(
         with qtbot.waitSignal(parts.controller.finished, timeout=60000):
             desktop.xdotool("key", "ctrl+alt+k")  # the new one stops it
     finally:
-        close(parts)
+        parts.shutdown()
         desktop.xdotool("key", "shift")  # pynput's listener ends at its next X event
 
 
@@ -194,7 +175,7 @@ def test_a_new_hotkey_and_mode_answer_a_real_key_press(
 def test_the_tray_setting_shows_or_hides_the_icon_and_decides_what_closing_does(
     qtbot: QtBot, engine: Engine
 ) -> None:
-    parts = app(qtbot, engine, Settings(sounds=False, close_to_tray=True))
+    parts = local_app(qtbot, engine, Settings(sounds=False, close_to_tray=True))
     try:
         icon = QIcon(str(paths.resources() / "icons" / "dictate.svg"))
         parts.tray = Tray(icon)  # offscreen has no tray host: the icon's state is kept
@@ -213,4 +194,4 @@ def test_the_tray_setting_shows_or_hides_the_icon_and_decides_what_closing_does(
             parts.window.close()
         assert not parts.window.isVisible()
     finally:
-        close(parts)
+        parts.shutdown()
