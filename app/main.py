@@ -77,8 +77,12 @@ class Parts:
         self.delivery.stop()
         if self.hotkey is not None:
             self.hotkey.stop()
+        # Every microphone closed now, before PortAudio is: closing a stream in the background
+        # while PortAudio terminates can deadlock inside the ALSA PulseAudio plugin.
+        self.first_run.close()
+        self.actions.mic_test.stop(wait=True)
         if self.microphones is not None:
-            self.microphones.close()
+            self.microphones.close(wait=True)
         self.controller.backend.close()
         sounds.shutdown()
         if self.history is not None:

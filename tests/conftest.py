@@ -41,10 +41,13 @@ def engine() -> Iterator[Engine]:
 @pytest.fixture
 def mic() -> Iterator[VirtualMic]:
     """The PulseAudio virtual microphone at 48 kHz, with a null sink so sounds really play;
-    PortAudio lists devices afresh before and after."""
+    PortAudio lists devices afresh before and after. PortAudio lets go of any stream a test
+    left open while PulseAudio still runs: closing a stream whose server is gone can hang
+    inside the ALSA PulseAudio plugin."""
     virtual = VirtualMic(48000, speakers=True)
     virtual.start()
     devices.refresh()
     yield virtual
+    devices.refresh()
     virtual.stop()
     devices.refresh()

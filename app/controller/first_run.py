@@ -165,6 +165,11 @@ class FirstRun(QObject):
         self._close()
         self.actions.apply(kept)
 
+    def close(self) -> None:
+        """At shutdown: the setup's microphone closed before the app lets PortAudio go."""
+        self.mic_test.stop(wait=True)
+        self._close()
+
     def _close(self) -> None:
         self.mic_test.stop()
         dialog, self.dialog = self.dialog, None

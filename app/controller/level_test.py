@@ -7,6 +7,7 @@ another microphone in the dialog moves the meter to it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from app.audio.capture import MicrophoneSource
@@ -22,6 +23,7 @@ class MicrophoneTest:
         self.source: MicrophoneSource | None = None
         self.recording = bytearray()
         self._recording = False
+        self._closing: list[threading.Thread] = []  # closes under way, joined at shutdown
 
     def start(self, microphone: str) -> None:
         """The level of `microphone` ("" is the system default) from now on."""
@@ -59,8 +61,19 @@ class MicrophoneTest:
             self.source = None
             self.on_error(str(exc))
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = False) -> None:
+        """Close the microphone: off the GUI thread, or (`wait`, at shutdown) before returning,
+        so that no stream is left open when PortAudio itself goes."""
         source, self.source = self.source, None
         self._recording = False
         if source is not None:
-            self.bridge.run(source.close, name="mic-test-stop")
+            if wait:
+                source.close()
+            else:
+                self._closing.append(self.bridge.run(source.close, name="mic-test-stop"))
+        if wait:
+            for thread in self._closing:
+                thread.join(10)
+            self._closing.clear()
+        else:
+            self._closing = [t for t in self._closing if t.is_alive()]

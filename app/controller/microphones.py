@@ -49,8 +49,12 @@ class Microphones:
     def _changed(self, _settings: Settings) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Let go of a kept microphone (off the GUI thread: PortAudio may take a while)."""
+    def close(self, *, wait: bool = False) -> None:
+        """Let go of a kept microphone: off the GUI thread (PortAudio may take a while), or
+        (`wait`, at shutdown) before returning."""
         kept, self.kept = self.kept, None
         if kept is not None:
-            self.bridge.run(kept.close, name="microphone-close")
+            if wait:
+                kept.close()
+            else:
+                self.bridge.run(kept.close, name="microphone-close")

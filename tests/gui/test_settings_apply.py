@@ -47,6 +47,7 @@ def second(mic: VirtualMic) -> Iterator[VirtualMic]:
     other.start()
     devices.refresh()
     yield other
+    devices.refresh()  # streams closed while PulseAudio still runs (see the `mic` fixture)
     other.stop()
     devices.refresh()
 
