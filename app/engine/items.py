@@ -46,7 +46,8 @@ class _Partial:
     start: int
     end: int
     text: str
-    prompt: str | None = None
+    prompt: tuple[str | None, str | None] = (None, None)  # (the user's, recent text)
+    final_grade: bool = False  # decoded as a final would be: its text may become the final
 
 
 def new_id(prefix: str) -> str:

@@ -17,7 +17,7 @@ import jiwer
 import numpy as np
 import pytest
 
-from app.engine.asr import looks_looped
+from app.engine.decode import looks_looped
 from app.engine.models import resolve
 from tests.conftest import Engine
 from tests.continuous import continuous, longest_pause_s
