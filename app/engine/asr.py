@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from app.engine import memory
 from app.engine.blas import limit_blas_threads
 from app.engine.decode import (
     FULL_WINDOW_S,
@@ -134,9 +135,27 @@ class Recognizer:
         """One batch of prepared requests that share a `batch_key` (see `decode`)."""
         found = decode_batch(self.model, items)
         return [
-            Transcript(self._full_windows(p.request)) if t.looped and p.request.fallback else t
+            self._again(p.request) if t.looped and p.request.fallback else t
             for p, t in zip(items, found, strict=True)
         ]
+
+    def _again(self, request: Request) -> Transcript:
+        """A decode that looped, redone: with a little more silence after the clip (where a
+        loop starts depends on the window: on our fixtures one more second ended most of
+        them), then without the recent text (a prompt can lead into a loop), then over full
+        windows."""
+        for retry in (
+            replace(request, pad_s=request.pad_s + 1),
+            replace(request, pad_s=request.pad_s + 3),
+            replace(request, pad_s=request.pad_s + 1, context=None),
+        ):
+            prepared = self.prepare(retry)
+            if prepared is None:
+                break
+            found = decode_batch(self.model, [prepared])[0]
+            if not found.looped:
+                return found
+        return Transcript(self._full_windows(request))
 
     def _full_windows(self, request: Request) -> str:
         """faster-whisper's own 30 s windows: for long buffers and as the fallback."""
@@ -168,6 +187,8 @@ def _load(spec: ModelSpec, device: str, workers: int) -> Any:
     from faster_whisper import WhisperModel
 
     limit_blas_threads()
+    if device == "cpu":
+        memory.tune_for_decoding()
     # The workers share the cores: each decode on cores / workers threads. Two threads per
     # decode on 2 cores with 2 workers cost 40 % more CPU for the same wall time (threads
     # that wait spin), and a second decode then had no core of its own.

@@ -37,7 +37,7 @@ LOG_PROB_FLOOR = -1.0
 CONTEXT_PAD_S = 5.0
 FULL_WINDOW_S = 30.0
 WINDOW_STEP_S = 1.0  # encoder windows come in whole steps, so that sessions can share a batch
-PROMPT_STEP = 16  # prompts come in whole steps of tokens, for the same reason
+PROMPT_STEP = 8  # prompts come in whole steps of tokens, for the same reason
 MAX_PROMPT_TOKENS = 223  # Whisper's limit for the previous-text prompt
 MAX_COMPRESSION = 2.4  # a higher zlib ratio means the decoder looped: decode again, fully
 
@@ -124,18 +124,26 @@ class Prepared:
 
 
 def prompt_tokens(tokenizer: Any, prompt: str | None, context: str | None) -> list[int]:
-    """`<|startofprev|>` and the prompt's tokens, the user's first; the recent text loses its
-    oldest tokens until the count is a whole number of `PROMPT_STEP`s."""
+    """`<|startofprev|>` and the prompt's tokens, the user's first. The recent text loses
+    its oldest words until the count is a whole number of `PROMPT_STEP`s (its oldest tokens,
+    where no whole number of words gets there)."""
     user = tokenizer.encode(" " + prompt.strip()) if prompt and prompt.strip() else []
-    recent = tokenizer.encode(" " + context.strip()) if context and context.strip() else []
-    if not user and not recent:
-        return []
+    words = context.split() if context else []
+    recent: list[int] = []
+    for first in range(len(words)):
+        recent = tokenizer.encode(" " + " ".join(words[first:]))
+        total = len(user) + len(recent)
+        if total <= PROMPT_STEP or (total % PROMPT_STEP == 0 and total <= MAX_PROMPT_TOKENS):
+            break
+        if len(recent) < PROMPT_STEP:  # no whole words get there: cut tokens instead
+            recent = tokenizer.encode(" " + " ".join(words))
+            break
     tokens = [*user, *recent][-MAX_PROMPT_TOKENS:]
     cut = len(tokens) % PROMPT_STEP
-    if len(recent) > cut and len(tokens) > PROMPT_STEP:
+    if len(tokens) > PROMPT_STEP and cut and len(recent) > cut:
         kept_user = max(0, len(tokens) - len(recent))
         tokens = tokens[:kept_user] + tokens[kept_user + cut :]
-    return [tokenizer.sot_prev, *tokens]
+    return [tokenizer.sot_prev, *tokens] if tokens else []
 
 
 def batch_key(prepared: Prepared) -> tuple[Any, ...]:

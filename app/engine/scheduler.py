@@ -20,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.engine import memory
 from app.engine.decode import Prepared, Request, Transcript, batch_key
 
 T = TypeVar("T")
@@ -35,6 +37,8 @@ LIKELY_FINAL = 1
 PARTIAL = 2
 KIND_NAMES = {FINAL: "final", LIKELY_FINAL: "likely_final", PARTIAL: "partial"}
 MAX_BATCH = 8
+# `DICTATE_DECODE_BATCHING=0` runs every decode alone (to measure what batching gains).
+BATCHING = os.environ.get("DICTATE_DECODE_BATCHING", "1") != "0"
 
 # (kind, seconds waited in the queue, seconds the decode ran): how /metrics sees the pool.
 Observer = Callable[[str, float, float], None]
@@ -64,7 +68,7 @@ class DecodeScheduler:
     `batching=False` runs every decode alone (to measure what batching gains)."""
 
     def __init__(
-        self, workers: int = 2, observer: Observer | None = None, batching: bool = True
+        self, workers: int = 2, observer: Observer | None = None, batching: bool = BATCHING
     ) -> None:
         self.workers = workers
         self.observer = observer
@@ -76,12 +80,15 @@ class DecodeScheduler:
         self._tasks: list[asyncio.Task[None]] = []
         self.busy = 0
         self.batches: list[int] = []  # sizes of the decode calls run (kept short)
+        self._idle_trim: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
         self._ready = asyncio.Event()
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
 
     async def stop(self) -> None:
+        if self._idle_trim is not None:
+            self._idle_trim.cancel()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -108,6 +115,9 @@ class DecodeScheduler:
         entry = _Entry(priority, next(self._seq), payload, future, time.perf_counter(), lazy)
         heapq.heappush(self._heap, entry)
         self._ready.set()
+        if self._idle_trim is not None:
+            self._idle_trim.cancel()
+            self._idle_trim = None
         return future
 
     async def _next(self) -> _Entry:
@@ -188,6 +198,15 @@ class DecodeScheduler:
                         entry.future.set_result(result)
             finally:
                 self.busy -= 1
+                if self.busy == 0 and not self._heap:
+                    if self._idle_trim is not None:
+                        self._idle_trim.cancel()
+                    self._idle_trim = loop.call_later(memory.IDLE_TRIM_S, self._trim)
+
+    def _trim(self) -> None:
+        """No decode for a while: the memory decodes freed goes back (off the loop)."""
+        self._idle_trim = None
+        asyncio.get_running_loop().run_in_executor(self._executor, memory.trim)
 
     @staticmethod
     def _run(batch: list[_Entry]) -> list[Any]:
