@@ -9,7 +9,8 @@ batch to have the same number of feature frames and the start-of-transcript toke
 same position, so the window is rounded up to a whole `WINDOW_STEP_S` and the recent text is
 cut to leave the prompt a whole number of `PROMPT_STEP` tokens: members of one batch then get
 exactly the input they would get alone, and the same text (greedy decoding stops for each
-member on its own; one member's longer budget is cut back to its own).
+member on its own; one member's longer budget is cut back to its own); word timings agree
+to a frame (20 ms), int8 arithmetic over a batch moving a cross-attention weight now and then.
 """
 
 from __future__ import annotations

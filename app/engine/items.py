@@ -17,7 +17,7 @@ class SessionOptions:
     language: str | None = None
     turn_detection: TurnDetection | None = field(default_factory=TurnDetection)
     prompt: str | None = None
-    partial_interval_ms: int = 400
+    partial_interval_ms: int = 600
     max_buffered_s: float = 300.0
 
 

@@ -206,6 +206,10 @@ class DecodeScheduler:
     def _trim(self) -> None:
         """No decode for a while: the memory decodes freed goes back (off the loop)."""
         self._idle_trim = None
+        self.trim()
+
+    def trim(self) -> None:
+        """Give freed memory back now, on a worker thread (a session has ended)."""
         asyncio.get_running_loop().run_in_executor(self._executor, memory.trim)
 
     @staticmethod

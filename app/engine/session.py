@@ -65,8 +65,9 @@ from app.realtime.protocol import (
 log = logging.getLogger(__name__)
 
 # An ordinary partial encodes its clip with this much silence after it (a final: 5 s): its
-# encoder costs a third less; the rare partial that loops for lack of it is not shown.
-PARTIAL_PAD_S = 3.0
+# encoder costs half as much; the partial that loops for lack of it is not shown, and the
+# one taken at a pause (which may become the final) is decoded as a final is.
+PARTIAL_PAD_S = 2.0
 
 Send = Callable[[str], Awaitable[None]]
 
@@ -261,14 +262,21 @@ class Session:
             self.options.partial_interval_ms * SAMPLE_RATE // 1000,
             int(self._partial_wall * SAMPLE_RATE),
         )
-        due = self._last_partial_end == 0 or self._audio.end - self._last_partial_end >= interval
+        # Only new speech can change the text: trailing silence is not decoded again.
+        due = self._last_partial_end == 0 or (
+            self._audio.end - self._last_partial_end >= interval
+            and self._speech_between(self._last_partial_end, self._audio.end) > 0
+        )
         if not (force or self._partial_again or due):
             return
-        priority = LIKELY_FINAL if force or self._partial_again else PARTIAL
+        grade = force or self._partial_again
+        # An item's first partial goes ahead of other sessions' ordinary ones: until it comes
+        # the user sees nothing new (after a cut the item waited for the earlier final).
+        priority = LIKELY_FINAL if grade or self._last_partial_end == 0 else PARTIAL
         self._partial_again = False
         self._last_partial_end = self._audio.end
         self._partial_item = item
-        self._partial_task = asyncio.create_task(self._run_partial(item, priority))
+        self._partial_task = asyncio.create_task(self._run_partial(item, priority, grade))
 
     def _prepare_partial(
         self, item: Item, box: list[_Partial], final_grade: bool
@@ -282,10 +290,9 @@ class Session:
         box.append(_Partial(item.id, item.start, end, "", prompt, final_grade))
         return self._job(self._audio.samples(item.start, end), prompt, final_grade)
 
-    async def _run_partial(self, item: Item, priority: int) -> None:
+    async def _run_partial(self, item: Item, priority: int, grade: bool) -> None:
         box: list[_Partial] = []
         asked = time.perf_counter()
-        grade = priority == LIKELY_FINAL
         future = self._scheduler.submit_latest(
             lambda: self._prepare_partial(item, box, grade), priority
         )
