@@ -10,9 +10,13 @@ event loop never decodes itself, so echoes, pings and other sessions stay respon
 Decodes wait in the queue only while every worker is busy, and that is when several
 sessions' decodes can share one batched CTranslate2 call (`engine.decode`): a worker that
 takes a decode also takes the queued decodes that can join its batch, up to `MAX_BATCH`.
-A final takes only other finals and pause partials with it, never ordinary partials, so
-batching never makes a final wait for text nobody is waiting for; completions still leave
-each session in order (the session's outbox sees to that).
+A final takes only other finals with it, so batching never makes a final wait for text
+nobody is waiting for; completions still leave each session in order (the session's outbox
+sees to that). Measured on 2 cores with 6 to 10 real-time sessions (bench.engine_memory),
+batching did not win: batches form only while every worker is busy, and then a batch takes
+longer than the decode a final was waiting behind. It is off unless
+`DICTATE_DECODE_BATCHING=1`; it should pay where a batch costs little more than one decode
+(a GPU, more cores).
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ LIKELY_FINAL = 1
 PARTIAL = 2
 KIND_NAMES = {FINAL: "final", LIKELY_FINAL: "likely_final", PARTIAL: "partial"}
 MAX_BATCH = 8
-# `DICTATE_DECODE_BATCHING=0` runs every decode alone (to measure what batching gains).
-BATCHING = os.environ.get("DICTATE_DECODE_BATCHING", "1") != "0"
+# `DICTATE_DECODE_BATCHING=1` batches queued decodes (off by default: see above).
+BATCHING = os.environ.get("DICTATE_DECODE_BATCHING", "0") == "1"
 
 # (kind, seconds waited in the queue, seconds the decode ran): how /metrics sees the pool.
 Observer = Callable[[str, float, float], None]
@@ -65,7 +69,7 @@ class _Entry:
 
 class DecodeScheduler:
     """Runs `submit`ted decodes on `workers` threads, finals first, FIFO within a kind;
-    `batching=False` runs every decode alone (to measure what batching gains)."""
+    with `batching`, queued decodes that can share a batch run as one call."""
 
     def __init__(
         self, workers: int = 2, observer: Observer | None = None, batching: bool = BATCHING
@@ -146,7 +150,7 @@ class DecodeScheduler:
             return []
         job = head.payload
         key = batch_key(head.prepared)
-        limit = LIKELY_FINAL if head.priority == FINAL else PARTIAL
+        limit = FINAL if head.priority == FINAL else PARTIAL
         taken: list[_Entry] = []
         for entry in sorted(self._heap):
             if len(taken) + 1 >= MAX_BATCH or entry.priority > limit:

@@ -123,9 +123,9 @@ def test_queued_decodes_are_batched_and_finals_go_first_in_order(
         return texts, done
 
     texts, done = asyncio.run(scenario())
-    # Finals first, in the order they came, with the pause partial that may become one;
-    # the ordinary partials after them, together.
-    assert rec.calls == [["f1", "f2", "lf"], ["p1", "p2"]]
-    assert done[:3] == ["f1", "f2", "lf"]
+    # Finals first, together, in the order they came; then the pause partial (which may
+    # become a final) with the ordinary partials.
+    assert rec.calls == [["f1", "f2"], ["lf", "p1", "p2"]]
+    assert done[:2] == ["f1", "f2"]
     for name, request in requests.items():
         assert texts[name] == recognizer.decode([request])[0].text
