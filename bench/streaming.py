@@ -134,7 +134,7 @@ def main() -> None:
     offline_text, word_ends = offline_decode(audio)
     offline_s, offline_cpu = time.monotonic() - wall0, time.process_time() - cpu0
     offline_wer = wer(reference, offline_text)
-    with served() as (url, proc):
+    with served(0) as (url, proc):
         time.sleep(1.0)
         cpu0 = cpu_seconds(proc.pid)
         paced, started = stream_once(url, audio, 1.0)

@@ -13,22 +13,27 @@ import logging
 import os
 import threading
 import time
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from app.engine import memory
+from app.engine.blas import limit_blas_threads
+from app.engine.decode import (
+    FULL_WINDOW_S,
+    LOG_PROB_FLOOR,
+    NO_SPEECH_PROB,
+    Prepared,
+    Request,
+    Transcript,
+    batch_key,
+    decode_batch,
+)
 from app.engine.models import ModelNotAvailableError, ModelSpec, available_ids, resolve
 
 log = logging.getLogger(__name__)
-
-# Whisper's own rule for a segment that is really silence: the no-speech token is likely
-# and the text unlikely. The VAD keeps silence from reaching the decoder at all; this
-# catches noise that the VAD let through.
-NO_SPEECH_PROB = 0.6
-LOG_PROB_FLOOR = -1.0
 
 
 def pick_device(device: str) -> tuple[str, str]:
@@ -46,52 +51,6 @@ def pick_device(device: str) -> tuple[str, str]:
     return "cpu", "no CUDA device found"
 
 
-# Whisper's encoder is built for 30 s windows, and encoding a whole window costs ~0.8 s on a
-# 2-core machine whatever the clip length. A dictation segment is a few seconds, so we encode
-# only the clip plus this much silence: ~3x faster, with the same words on our fixtures.
-# With less padding the decoder loops on clips cut mid-word (1 s: 6 of 55 cuts looped;
-# 3 s: 1; 5 s: none), and a decode that still looks looped is redone on the full window.
-CONTEXT_PAD_S = 5.0
-FULL_WINDOW_S = 30.0
-MAX_COMPRESSION = 2.4  # a higher zlib ratio means the decoder looped: decode again, fully
-
-
-def looks_looped(text: str) -> bool:
-    """Whisper's failure on cut-off audio: a phrase said again, or text that compresses too well."""
-    data = text.encode()
-    if data and len(data) / len(zlib.compress(data)) > MAX_COMPRESSION:
-        return True
-    words = [w.strip(".,!?;:") for w in text.lower().split()]
-    grams = [tuple(words[i : i + 4]) for i in range(len(words) - 3)]
-    if len(grams) != len(set(grams)):
-        return True
-    # Short loops ("Fairly. Fairly. Fairly. Fairly") have no repeated 4-gram: a word or
-    # two said again and again back to back is a loop too.
-    for n, times in ((1, 4), (2, 3), (3, 3)):
-        for i in range(len(words) - n * times + 1):
-            gram = words[i : i + n]
-            if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, times)):
-                return True
-    return False
-
-
-@dataclass(frozen=True)
-class Word:
-    """One decoded word and where it lies in the clip (seconds from the clip's start)."""
-
-    text: str
-    start: float
-    end: float
-
-
-@dataclass
-class Transcript:
-    """A decode with word timings: what a final cut in the middle of speech needs."""
-
-    text: str
-    words: list[Word] = field(default_factory=list)
-
-
 @dataclass
 class Recognizer:
     """One loaded model; `transcribe` may be called from several threads at once."""
@@ -101,6 +60,7 @@ class Recognizer:
     device: str
     load_seconds: float
     device_note: str = ""  # why this device: "no CUDA device found", "CUDA failed (...)"
+    _tokenizers: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def model_id(self) -> str:
@@ -113,15 +73,7 @@ class Recognizer:
         prompt: str | None = None,
     ) -> str:
         """The words in `audio` (16 kHz float), or "" when Whisper itself says it is silence."""
-        if audio.size < 1600:  # under 0.1 s: nothing a person said
-            return ""
-        if self.spec.english_only:
-            language = "en"
-        if audio.size / 16000 + CONTEXT_PAD_S < FULL_WINDOW_S:
-            found = self._short_context(audio, language, prompt)
-            if found is not None:
-                return found.text
-        return self._full_windows(audio, language, prompt)
+        return self.decode([Request(audio, language, prompt)])[0].text
 
     def transcribe_words(
         self,
@@ -132,76 +84,85 @@ class Recognizer:
         """Like `transcribe`, with each word's timing (cross-attention alignment), so that a
         segment cut in the middle of speech can be finalized at a word boundary. Words are
         empty where only the fallback path could decode the clip."""
-        if audio.size < 1600:
-            return Transcript("")
-        if self.spec.english_only:
-            language = "en"
-        if audio.size / 16000 + CONTEXT_PAD_S < FULL_WINDOW_S:
-            found = self._short_context(audio, language, prompt, words=True)
-            if found is not None:
-                return found
-        return Transcript(self._full_windows(audio, language, prompt))
+        return self.decode([Request(audio, language, prompt, words=True)])[0]
 
-    def _short_context(
-        self,
-        audio: npt.NDArray[np.float32],
-        language: str | None,
-        prompt: str | None,
-        words: bool = False,
-    ) -> Transcript | None:
-        """One greedy decode over a shortened encoder window; None asks for the full path."""
-        import ctranslate2
+    def tokenizer(self, language: str | None) -> Any:
+        """The tokenizer for transcribing `language` (made once per language)."""
         from faster_whisper.tokenizer import Tokenizer
 
-        padded = np.concatenate([audio, np.zeros(int(CONTEXT_PAD_S * 16000), np.float32)])
-        features = self.model.feature_extractor(padded)
-        frames = min(features.shape[-1] // 2 * 2, 3000)
-        batch = np.ascontiguousarray(features[None, :, :frames])
-        encoded = self.model.model.encode(ctranslate2.StorageView.from_array(batch))
-        if language is None and self.model.model.is_multilingual:
-            token, _prob = self.model.model.detect_language(encoded)[0][0]
-            language = token[2:-2]
-        tokenizer = Tokenizer(
-            self.model.hf_tokenizer,
-            self.model.model.is_multilingual,
-            task="transcribe",
-            language=language or "en",
-        )
-        tokens: list[int] = []
-        if prompt:
-            tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())[-223:]]
-        tokens += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-        result = self.model.model.generate(
-            encoded,
-            [tokens],
-            beam_size=1,
-            # CTranslate2 counts the prompt in `max_length`: the budget for new words comes
-            # on top of it, or a long prompt leaves no room for any text at all.
-            max_length=min(448, len(tokens) + int(audio.size / 16000 * 12) + 16),
-            return_scores=True,
-            return_no_speech_prob=True,
-            suppress_blank=True,
-            suppress_tokens=[-1],
-        )[0]
-        ids = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-        avg_logprob = result.scores[0] * len(ids) / (len(ids) + 1) if ids else 0.0
-        if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < LOG_PROB_FLOOR:
-            return Transcript("")
-        text = str(tokenizer.decode(ids)).strip()
-        if looks_looped(text):
-            return None
-        if not words or not ids:
-            return Transcript(text)
-        aligned = self.model.find_alignment(tokenizer, [ids], encoded, audio.size // 160)
-        timed = [Word(w["word"], float(w["start"]), float(w["end"])) for w in aligned[0]]
-        return Transcript(text, timed)
+        key = "en" if self.spec.english_only or not language else language
+        found = self._tokenizers.get(key)
+        if found is None:
+            found = Tokenizer(
+                self.model.hf_tokenizer,
+                self.model.model.is_multilingual,
+                task="transcribe",
+                language=key,
+            )
+            self._tokenizers[key] = found
+        return found
 
-    def _full_windows(
-        self, audio: npt.NDArray[np.float32], language: str | None, prompt: str | None
-    ) -> str:
+    def prepare(self, request: Request) -> Prepared | None:
+        """The request ready for a batch; None where it must take the full-window path."""
+        if self.spec.english_only:
+            request = replace(request, language="en")
+        if request.audio.size / 16000 + request.pad_s >= FULL_WINDOW_S:
+            return None
+        return Prepared(request, self.tokenizer)
+
+    def decode(self, requests: list[Request]) -> list[Transcript]:
+        """Decode every request, those that share a `batch_key` as one batch. Clips under
+        0.1 s are silence; a looped decode is redone over full windows where the request
+        allows it. Thread-safe: CTranslate2 runs it on one of its replicas."""
+        out: list[Transcript | None] = [None] * len(requests)
+        groups: dict[tuple[Any, ...], list[tuple[int, Prepared]]] = {}
+        for i, request in enumerate(requests):
+            if request.audio.size < 1600:  # under 0.1 s: nothing a person said
+                out[i] = Transcript("")
+                continue
+            prepared = self.prepare(request)
+            if prepared is None:
+                out[i] = Transcript(self._full_windows(request))
+            else:
+                groups.setdefault(batch_key(prepared), []).append((i, prepared))
+        for members in groups.values():
+            found = self.decode_prepared([p for _, p in members])
+            for (i, _), transcript in zip(members, found, strict=True):
+                out[i] = transcript
+        return [t if t is not None else Transcript("") for t in out]
+
+    def decode_prepared(self, items: list[Prepared]) -> list[Transcript]:
+        """One batch of prepared requests that share a `batch_key` (see `decode`)."""
+        found = decode_batch(self.model, items)
+        return [
+            self._again(p.request) if t.looped and p.request.fallback else t
+            for p, t in zip(items, found, strict=True)
+        ]
+
+    def _again(self, request: Request) -> Transcript:
+        """A decode that looped, redone: with a little more silence after the clip (where a
+        loop starts depends on the window: on our fixtures one more second ended most of
+        them), then without the recent text (a prompt can lead into a loop), then over full
+        windows."""
+        for retry in (
+            replace(request, pad_s=request.pad_s + 1),
+            replace(request, pad_s=request.pad_s + 3),
+            replace(request, pad_s=request.pad_s + 1, context=None),
+        ):
+            prepared = self.prepare(retry)
+            if prepared is None:
+                break
+            found = decode_batch(self.model, [prepared])[0]
+            if not found.looped:
+                return found
+        return Transcript(self._full_windows(request))
+
+    def _full_windows(self, request: Request) -> str:
         """faster-whisper's own 30 s windows: for long buffers and as the fallback."""
+        language = "en" if self.spec.english_only else request.language
+        prompt = " ".join(p.strip() for p in (request.prompt, request.context) if p) or None
         segments, _info = self.model.transcribe(
-            audio,
+            request.audio,
             language=language or None,
             task="transcribe",
             beam_size=1,
@@ -225,11 +186,17 @@ class Recognizer:
 def _load(spec: ModelSpec, device: str, workers: int) -> Any:
     from faster_whisper import WhisperModel
 
+    limit_blas_threads()
+    if device == "cpu":
+        memory.tune_for_decoding()
+    # The workers share the cores: each decode on cores / workers threads. Two threads per
+    # decode on 2 cores with 2 workers cost 40 % more CPU for the same wall time (threads
+    # that wait spin), and a second decode then had no core of its own.
     return WhisperModel(
         spec.path,
         device=device,
         compute_type="int8" if device == "cpu" else "float16",
-        cpu_threads=max(1, (os.cpu_count() or 2)),
+        cpu_threads=max(1, (os.cpu_count() or 2) // max(1, workers)),
         num_workers=workers,
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from app.engine.asr import Word, looks_looped
+from app.engine.decode import Word, looks_looped
 from app.realtime.protocol import SAMPLE_RATE
 
 # How much recent text prompts each decode; 0 turns the context off (to measure without it).
@@ -46,8 +46,14 @@ class Context:
 
     def prompt(self, user_prompt: str | None, start: int) -> str | None:
         """The prompt for a decode of audio from `start`: the user's first, then recent text."""
-        recent = self.text if self.chars > 0 and start - self.end <= LONG_PAUSE else ""
+        recent = self.recent(start)
         return " ".join(p.strip() for p in (user_prompt, recent) if p and p.strip()) or None
+
+    def recent(self, start: int) -> str | None:
+        """The recent text that prompts a decode of audio from `start` (None after a pause)."""
+        return (
+            self.text if self.chars > 0 and start - self.end <= LONG_PAUSE and self.text else None
+        )
 
     def clear(self) -> None:
         self.text = ""

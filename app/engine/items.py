@@ -17,7 +17,7 @@ class SessionOptions:
     language: str | None = None
     turn_detection: TurnDetection | None = field(default_factory=TurnDetection)
     prompt: str | None = None
-    partial_interval_ms: int = 400
+    partial_interval_ms: int = 600
     max_buffered_s: float = 300.0
 
 
@@ -46,7 +46,8 @@ class _Partial:
     start: int
     end: int
     text: str
-    prompt: str | None = None
+    prompt: tuple[str | None, str | None] = (None, None)  # (the user's, recent text)
+    final_grade: bool = False  # decoded as a final would be: its text may become the final
 
 
 def new_id(prefix: str) -> str:

@@ -82,7 +82,9 @@ class ServerConfig:
     idle_timeout_s: float = 300.0
     max_buffered_s: float = 300.0
     decode_workers: int = 2
-    partial_interval_ms: int = 400
+    # One stream of continuous speech on 2 cores: 400 ms cost 44 % of a core, 600 ms 32 %,
+    # with the newest word shown 0.5 to 0.8 s after it was said either way (bench.streaming).
+    partial_interval_ms: int = 600
     shutdown_grace_s: float = 5.0
     handshake_timeout_s: float = 10.0
     # "status": a configuration error (model, format, VAD values) is refused with HTTP 400 at
@@ -425,6 +427,7 @@ class EngineServer:
             pass
         finally:
             session.close()
+            self.scheduler.trim()  # what its decodes left free in the heaps goes back
             self._live.pop(connection.id, None)
             if not self._live and not self._admitted:
                 self._idle.set()

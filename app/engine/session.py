@@ -27,11 +27,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from app.engine.asr import Recognizer, looks_looped
+from app.engine.asr import Recognizer
 from app.engine.audio_buffer import AudioBuffer
 from app.engine.context import Context, words_before
+from app.engine.decode import CONTEXT_PAD_S, Request, Transcript, looks_looped
 from app.engine.items import Item, SessionOptions, _Partial, new_id
-from app.engine.scheduler import FINAL, LIKELY_FINAL, PARTIAL, DecodeScheduler
+from app.engine.scheduler import FINAL, LIKELY_FINAL, PARTIAL, DecodeJob, DecodeScheduler
 from app.engine.vad import (
     FRAME,
     SegmentDiscarded,
@@ -62,6 +63,11 @@ from app.realtime.protocol import (
 )
 
 log = logging.getLogger(__name__)
+
+# An ordinary partial encodes its clip with this much silence after it (a final: 5 s): its
+# encoder costs half as much; the partial that loops for lack of it is not shown, and the
+# one taken at a pause (which may become the final) is decoded as a final is.
+PARTIAL_PAD_S = 2.0
 
 Send = Callable[[str], Awaitable[None]]
 
@@ -256,43 +262,54 @@ class Session:
             self.options.partial_interval_ms * SAMPLE_RATE // 1000,
             int(self._partial_wall * SAMPLE_RATE),
         )
-        due = self._last_partial_end == 0 or self._audio.end - self._last_partial_end >= interval
+        # Only new speech can change the text: trailing silence is not decoded again.
+        due = self._last_partial_end == 0 or (
+            self._audio.end - self._last_partial_end >= interval
+            and self._speech_between(self._last_partial_end, self._audio.end) > 0
+        )
         if not (force or self._partial_again or due):
             return
-        priority = LIKELY_FINAL if force or self._partial_again else PARTIAL
+        grade = force or self._partial_again
+        # An item's first partial goes ahead of other sessions' ordinary ones: until it comes
+        # the user sees nothing new (after a cut the item waited for the earlier final).
+        priority = LIKELY_FINAL if grade or self._last_partial_end == 0 else PARTIAL
         self._partial_again = False
         self._last_partial_end = self._audio.end
         self._partial_item = item
-        self._partial_task = asyncio.create_task(self._run_partial(item, priority))
+        self._partial_task = asyncio.create_task(self._run_partial(item, priority, grade))
 
-    def _prepare_partial(self, item: Item, box: list[_Partial]) -> Callable[[], str] | None:
+    def _prepare_partial(
+        self, item: Item, box: list[_Partial], final_grade: bool
+    ) -> DecodeJob | None:
         """Called when a worker is free: decode the newest audio, or nothing if stale."""
         if item.closed or item is not self._item or not item.start_known:
             return None
         end = self._audio.end
         self._partial_end = end
-        prompt = self._context.prompt(self.options.prompt, item.start)
-        box.append(_Partial(item.id, item.start, end, "", prompt))
-        return self._decoder(self._audio.samples(item.start, end), prompt)
+        prompt = self._prompt(item.start)
+        box.append(_Partial(item.id, item.start, end, "", prompt, final_grade))
+        return self._job(self._audio.samples(item.start, end), prompt, final_grade)
 
-    async def _run_partial(self, item: Item, priority: int) -> None:
+    async def _run_partial(self, item: Item, priority: int, grade: bool) -> None:
         box: list[_Partial] = []
         asked = time.perf_counter()
-        future = self._scheduler.submit_latest(lambda: self._prepare_partial(item, box), priority)
+        future = self._scheduler.submit_latest(
+            lambda: self._prepare_partial(item, box, grade), priority
+        )
         try:
-            text = await future
+            found = await future
         except asyncio.CancelledError:
             future.cancel()
             raise
         except Exception:
             log.exception("partial decode failed")
             return
-        if text is None or not box:
+        if found is None or not box:
             return  # dropped: the item ended before a worker was free
         self._partial_wall = time.perf_counter() - asked
         taken = box[0]
-        taken.text = text
-        looped = looks_looped(text)
+        text = taken.text = found.text
+        looped = found.looped or looks_looped(text)
         if not looped:
             self._cache = taken  # a looped partial never becomes a final either
         # A delta waits for earlier finals: after a `completed` the next delta starts anew.
@@ -310,9 +327,29 @@ class Session:
             self._partial_task = None
             self._request_partial(force=True)
 
-    def _decoder(self, audio: npt.NDArray[np.float32], prompt: str | None) -> Callable[[], str]:
-        recognizer, language = self.recognizer, self.options.language
-        return lambda: recognizer.transcribe(audio, language, prompt)
+    def _prompt(self, start: int) -> tuple[str | None, str | None]:
+        """(the user's prompt, the recent text) for a decode of audio from `start`."""
+        return self.options.prompt, self._context.recent(start)
+
+    def _job(
+        self,
+        audio: npt.NDArray[np.float32],
+        prompt: tuple[str | None, str | None],
+        final_grade: bool = True,
+        words: bool = False,
+    ) -> DecodeJob:
+        """A decode of `audio`; an ordinary partial (not `final_grade`) encodes less silence
+        after the clip and never takes the full-window path: if it loops it is not shown."""
+        request = Request(
+            audio,
+            self.options.language,
+            prompt[0],
+            prompt[1],
+            pad_s=CONTEXT_PAD_S if final_grade else PARTIAL_PAD_S,
+            words=words,
+            fallback=final_grade,
+        )
+        return DecodeJob(self.recognizer, request)
 
     # --- finals ------------------------------------------------------------------------
 
@@ -369,7 +406,7 @@ class Session:
             if item.start_ready is not None:
                 item.start = await item.start_ready
             audio = audio[max(item.start - lo, 0) :]
-            prompt = self._context.prompt(self.options.prompt, item.start)
+            prompt = self._prompt(item.start)
             if has_speech:
                 if carry_to is not None:
                     text = await self._split_text(item, audio, prompt)
@@ -385,7 +422,7 @@ class Session:
         self,
         item: Item,
         audio: npt.NDArray[np.float32],
-        prompt: str | None,
+        prompt: tuple[str | None, str | None],
         partial_task: asyncio.Task[None] | None,
     ) -> str:
         if partial_task is not None and not partial_task.done():
@@ -394,22 +431,23 @@ class Session:
         end = item.end
         if (
             cache is not None
+            and cache.final_grade
             and cache.item_id == item.id
             and cache.start == item.start
             and cache.prompt == prompt
             and self._speech_between(min(cache.end, end), max(cache.end, end)) == 0
         ):
             return cache.text  # nothing was said since that partial: its text is final
-        return await self._scheduler.submit(self._decoder(audio, prompt), FINAL)
+        found: Transcript = await self._scheduler.submit(self._job(audio, prompt), FINAL)
+        return found.text
 
     async def _split_text(
-        self, item: Item, audio: npt.NDArray[np.float32], prompt: str | None
+        self, item: Item, audio: npt.NDArray[np.float32], prompt: tuple[str | None, str | None]
     ) -> str:
         """The words that end well before a cut in running speech; moves `item.end` back to
         just after the last of them (the rest of the audio goes to the next item)."""
-        recognizer, language = self.recognizer, self.options.language
-        found = await self._scheduler.submit(
-            lambda: recognizer.transcribe_words(audio, language, prompt), FINAL
+        found: Transcript = await self._scheduler.submit(
+            self._job(audio, prompt, words=True), FINAL
         )
         if not found.words:
             return found.text

@@ -8,17 +8,21 @@ are checked against its word timings, and the streamed text against its word err
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jiwer
 import numpy as np
 import pytest
 
-from app.engine.asr import looks_looped
-from app.engine.models import resolve
+from app.engine.decode import looks_looped
 from tests.conftest import Engine
 from tests.continuous import continuous, longest_pause_s
 from tests.speech import normalize
@@ -35,17 +39,39 @@ class Offline:
     words: list[tuple[str, float, float]]
 
 
+_OFFLINE = """
+import json, sys
+import numpy as np
+from faster_whisper import WhisperModel
+from app.engine.models import resolve
+from tests.continuous import continuous
+pcm, _ = continuous()
+model = WhisperModel(resolve("openai/whisper-tiny.en").path, compute_type="int8")
+audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+segments, _ = model.transcribe(audio, beam_size=1, language="en", word_timestamps=True)
+segments = list(segments)
+words = [(w.word.strip(), w.start, w.end) for s in segments for w in (s.words or [])]
+json.dump({"text": " ".join(s.text.strip() for s in segments), "words": words}, sys.stdout)
+"""
+
+
 @pytest.fixture(scope="module")
 def offline() -> Offline:
-    from faster_whisper import WhisperModel
-
+    # In a process of its own: the reference must not depend on what ran before it here.
+    # The engine keeps numpy's BLAS to one thread, and the mel features summed in another
+    # order made this decode write "wildest" for "while next" (13.06 s to 13.46 s).
     pcm, reference = continuous()
-    model = WhisperModel(resolve("openai/whisper-tiny.en").path, compute_type="int8")
-    audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
-    segments, _ = model.transcribe(audio, beam_size=1, language="en", word_timestamps=True)
-    segments = list(segments)
-    words = [(w.word.strip(), w.start, w.end) for s in segments for w in (s.words or [])]
-    return Offline(pcm, reference, " ".join(s.text.strip() for s in segments), words)
+    done = subprocess.run(
+        [sys.executable, "-c", _OFFLINE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    found = json.loads(done.stdout)
+    words = [(w, float(a), float(b)) for w, a, b in found["words"]]
+    return Offline(pcm, reference, found["text"], words)
 
 
 def _stream(engine: Engine, pcm: bytes, pace: float | None) -> list[dict[str, Any]]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.engine.asr import Word, looks_looped
 from app.engine.context import LONG_PAUSE, Context, words_before
+from app.engine.decode import Word, looks_looped
 
 
 def test_the_users_prompt_comes_first_then_the_recent_text_cut_at_a_word() -> None:
