@@ -9,7 +9,9 @@ to the system on free, into the heap arenas of whichever thread freed them, wher
 fragment; each new thread (a microphone stream, a connection) may get an arena of its own.
 A fixed mmap threshold, a trim threshold and two arenas keep RSS flat (see bench.soak).
 The variables `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` and `MALLOC_ARENA_MAX`, set
-by a user, win over these values.
+by a user, win over these values. Once a model loads, the engine (`app.engine.memory`) raises
+the two thresholds for the whole process, the app with its embedded engine included, and
+trims instead when decoding pauses: per-decode mmaps cost a third of the engine's CPU.
 """
 
 from __future__ import annotations

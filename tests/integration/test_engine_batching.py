@@ -26,7 +26,7 @@ def recognizer() -> Recognizer:
 @pytest.fixture(scope="module")
 def speech() -> np.ndarray[Any, np.dtype[np.float32]]:
     pcm, _ = continuous()
-    return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+    return np.frombuffer(pcm, "<i2").astype(np.float32) / np.float32(32768)
 
 
 def _clip(speech: np.ndarray[Any, Any], at: float, seconds: float) -> Any:
@@ -115,7 +115,11 @@ def test_queued_decodes_are_batched_and_finals_go_first_in_order(
         futures["lf"] = scheduler.submit_latest(lambda: job("lf"), LIKELY_FINAL)
         futures["f2"] = scheduler.submit(job("f2"), FINAL)
         for name, future in futures.items():
-            future.add_done_callback(lambda _f, n=name: done.append(n))
+
+            def finished(_f: object, n: str = name) -> None:
+                done.append(n)
+
+            future.add_done_callback(finished)
         release.set()
         await blocker
         texts = {name: (await f).text for name, f in futures.items()}
