@@ -204,7 +204,8 @@ def test_settings_dialog_saves_and_switches_the_backend(
     saved = settings_store.load(paths.config_dir())
     assert (saved.backend, saved.custom_url, saved.language) == ("custom", engine.url, "de")
     assert saved.vad_threshold == 0.6
-    assert parts.controller.backend.name == "custom"
+    # The new backend is built off the GUI thread; the old one serves until it is there.
+    qtbot.waitUntil(lambda: parts.controller.backend.name == "custom", timeout=10000)
     assert parts.controller.backend.url == engine.url
     assert "custom server" in parts.window.status.text()
     parts.instance.close()
