@@ -30,7 +30,6 @@ from app.controller.dictation import DictationController
 from app.controller.downloads import ModelDownloads
 from app.controller.level_test import MicrophoneTest
 from app.core.errors import AudioInputError, Fix
-from app.core.notices import Notice
 from app.core.phases import Phase, recording
 from app.delivery.chain import Environment
 from app.engine.models import DEFAULT_MODEL_ID
@@ -54,15 +53,18 @@ class Machine:
     has_key: bool
     has_custom_key: bool
     environment: Environment
+    audio_problem: str = ""  # why PortAudio could not list the devices
 
 
 def look_up_machine() -> Machine:
+    """The settings dialog's and the first-run setup's questions to the system, in one go."""
+    problem = ""
     try:
         microphones = [d.name for d in list_inputs()]
-    except AudioInputError:
-        microphones = []
+    except AudioInputError as exc:
+        microphones, problem = [], str(exc)
     return Machine(microphones, together_key() is not None, custom_key() is not None,
-                   Environment.detect())  # fmt: skip
+                   Environment.detect(), problem)  # fmt: skip
 
 
 class Actions(QObject):
@@ -84,7 +86,6 @@ class Actions(QObject):
         self.dialog: SettingsDialog | None = None
         self.mic_test = MicrophoneTest(bridge, self._mic_level, self._mic_failed)
         self.downloads = ModelDownloads(bridge)
-        self.switching = 0  # backend switches under way (for the status line and the tests)
         self._retiring: list[Backend] = []  # replaced backends, closed once a dictation ends
         controller.retried.connect(self._on_retried)
         controller.finished.connect(self._close_retired)
@@ -221,18 +222,15 @@ class Actions(QObject):
     def _switch_backend(self, settings: Settings) -> None:
         """The new backend is built off the GUI thread (the keyring, an engine starting);
         the old one keeps serving until then, and is closed once no dictation uses it."""
-        self.switching += 1
         self.window.show_backend("switching backend…")
 
         def built(backend: Backend) -> None:
-            self.switching -= 1
             old, self.controller.backend = self.controller.backend, backend
             self.window.show_backend(backend.describe())
             self.window.say(f"now using {backend.describe()}")
             self._retire(old)
 
         def failed(exc: BaseException) -> None:
-            self.switching -= 1
             self.window.show_backend(self.controller.backend.describe())
             self.window.on_problem(f"could not switch the backend: {exc}", Fix.OPEN_SETTINGS)
 
@@ -270,12 +268,15 @@ class Actions(QObject):
             self.dialog.stop_mic_test()
         self.window.say(message)
 
+    def check_together_key(self, key: str, answer: Callable[[str], None]) -> None:
+        """A real handshake with `key` (or the stored one), off the GUI thread; `answer` gets
+        the verdict in words (the settings dialog's and the first-run setup's Test key)."""
+        self.bridge.run(lambda: test_key(key or (together_key() or "")), answer,
+                        lambda exc: answer(str(exc)), name="key-test")  # fmt: skip
+
     @Slot(str)
     def _test_key(self, key: str) -> None:
-        self.bridge.run(
-            lambda: test_key(key or (together_key() or "")),
-            self._key_tested, self._key_tested, name="key-test",
-        )  # fmt: skip
+        self.check_together_key(key, self._key_tested)
 
     @Slot(str, str, str)
     def _test_custom_key(self, url: str, key: str, model: str) -> None:
@@ -299,4 +300,4 @@ class Actions(QObject):
         self.window.show_retried(text)
         if text and self.settings.current.auto_copy:
             self.window.copy_text(text)
-        self.window.on_notice(Notice(f"dictation {row} transcribed again"))
+        self.window.say(f"dictation {row} transcribed again")

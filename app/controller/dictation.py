@@ -39,7 +39,7 @@ from app.controller.run import (
     Source,
     retry_transcription,
 )
-from app.core.errors import AuthError, DictationError, Fix
+from app.core.errors import DictationError
 from app.core.notices import (
     MICROPHONE_FALLBACK,
     MICROPHONE_SILENT,
@@ -334,11 +334,10 @@ class DictationController(QObject):
         self.finished.emit(done.text, done.row)
 
     def _show_problem(self, error: DictationError, *, saved: bool = False) -> None:
-        fix = Fix.SET_KEY if isinstance(error, AuthError) else error.action
         message = str(error)
         if saved:
             message += " — the audio is saved; Retry transcribes it again"
-        self.problem.emit(message, fix)
+        self.problem.emit(message, error.action)
 
 
 def _no_source() -> Source:

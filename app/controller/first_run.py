@@ -9,36 +9,29 @@ exactly as a dictation's saved audio is retried; what it heard is shown in words
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import QObject, Slot
 
-from app.audio.devices import InputDevice, list_inputs
-from app.backends import test_key, together_key
-from app.controller.actions import Actions
+from app.controller.actions import Actions, Machine, look_up_machine
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.level_test import MicrophoneTest
 from app.controller.run import retry_transcription
-from app.core.errors import AudioInputError
 from app.core.text import render
-from app.delivery.chain import Environment
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
 from app.ui.first_run import FirstRunDialog
 from app.ui.main_window import MainWindow
 
 
-def missing() -> list[str]:
+def missing(machine: Machine) -> list[str]:
     """What `dictate --self-check` would find missing, in words a user can act on (the
     parts that are cheap to check: the engine's own readiness is announced separately)."""
     problems = []
-    try:
-        if not list_inputs():
-            problems.append("No microphone was found: plug one in, or allow Dictate to use it.")
-    except AudioInputError as exc:
-        problems.append(f"The sound system could not be opened: {exc}")
-    if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
+    if machine.audio_problem:
+        problems.append(f"The sound system could not be opened: {machine.audio_problem}")
+    elif not machine.microphones:
+        problems.append("No microphone was found: plug one in, or allow Dictate to use it.")
+    if machine.environment.wayland:
         problems.append(
             "This desktop does not let apps see global keys: the Hotkey page shows which "
             "command to bind instead."
@@ -83,17 +76,13 @@ class FirstRun(QObject):
         self.dialog = dialog
         dialog.show()
 
-        def found(answers: tuple[list[str], list[str], Environment]) -> None:
-            names, problems, env = answers
+        def found(machine: Machine) -> None:
             if self.dialog is dialog:
-                dialog.set_microphones(names)
-                dialog.set_problems(problems)
-                dialog.set_environment(env)
+                dialog.set_microphones(machine.microphones)
+                dialog.set_problems(missing(machine))
+                dialog.set_environment(machine.environment)
 
-        self.bridge.run(
-            lambda: ([d.name for d in _inputs()], missing(), Environment.detect()),
-            found, name="first-run-lookup",
-        )  # fmt: skip
+        self.bridge.run(look_up_machine, found, name="first-run-lookup")
 
     # --- the dialog's requests -------------------------------------------------------------
 
@@ -143,12 +132,11 @@ class FirstRun(QObject):
 
     @Slot(str)
     def _test_key(self, key: str) -> None:
-        def tested(answer: object) -> None:
+        def tested(answer: str) -> None:
             if self.dialog is not None:
-                self.dialog.on_key_tested(str(answer))
+                self.dialog.on_key_tested(answer)
 
-        self.bridge.run(lambda: test_key(key or (together_key() or "")), tested, tested,
-                        name="first-run-key")  # fmt: skip
+        self.actions.check_together_key(key, tested)
 
     # --- the end ---------------------------------------------------------------------------
 
@@ -175,10 +163,3 @@ class FirstRun(QObject):
         dialog, self.dialog = self.dialog, None
         if dialog is not None:
             dialog.deleteLater()
-
-
-def _inputs() -> list[InputDevice]:
-    try:
-        return list_inputs()
-    except AudioInputError:
-        return []

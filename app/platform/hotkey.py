@@ -69,18 +69,3 @@ class GlobalHotkey(QObject):
         if self._active and canonical in self._keys:
             self._active = False
             self.released.emit()
-
-
-def paste_keystroke() -> str | None:
-    """Send Ctrl+V (Cmd+V on macOS) to the focused app; returns why it could not."""
-    try:
-        from pynput.keyboard import Controller, Key
-
-        modifier = Key.cmd if sys.platform == "darwin" else Key.ctrl
-        keys = Controller()
-        with keys.pressed(modifier):
-            keys.press("v")
-            keys.release("v")
-    except Exception as exc:
-        return f"could not paste: {exc}"
-    return None

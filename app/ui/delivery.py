@@ -28,6 +28,13 @@ from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
 
 
+def unsent(text: str, sent: str) -> str:
+    """What of the final `text` is still to go out after `sent` (typed or committed while
+    the words settled): what was sent stays; the final rendering may differ after it."""
+    same = len(os.path.commonprefix([text, sent]))  # noqa: RUF071 (characters, not paths)
+    return text[same:]
+
+
 @dataclass(frozen=True)
 class _Closing:
     text: str
@@ -235,10 +242,7 @@ class Delivery(QObject):
         target = self.target
         if target is None and method in (chain.TYPING, chain.PASTE):
             method = chain.CLIPBOARD
-        rest = text
-        if pieces and method != chain.CLIPBOARD:
-            same = len(os.path.commonprefix([text, pieces]))  # noqa: RUF071 (characters)
-            rest = text[same:]
+        rest = unsent(text, pieces) if method != chain.CLIPBOARD else text
         if not rest:
             self._done(Outcome(method, True, f"delivered as you spoke ({method})"))
             return
@@ -255,9 +259,7 @@ class Delivery(QObject):
             self._vanished = not xtest.window_exists(self.target)
         rest = ""
         if not (cancelled or self._vanished):
-            # What was committed stays; the final rendering may differ after it.
-            same = len(os.path.commonprefix([text, self.committed]))  # noqa: RUF071 (characters)
-            rest = text[len(self.committed) :] if same == len(self.committed) else text[same:]
+            rest = unsent(text, self.committed)
         self._closing = _Closing(text, self.committed + rest, cancelled, self._vanished,
                                  self.target)  # fmt: skip
         sent = session.send("preedit", "")
