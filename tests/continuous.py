@@ -7,15 +7,10 @@ inside words, and that is the case the engine must get right.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import subprocess
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
 from tests.speech import RATE
+from tests.synth import spoken
 
 # No full stops: espeak-ng pauses at sentence ends, and a pause would let the VAD cut cleanly.
 PASSAGES = {
@@ -36,49 +31,9 @@ PASSAGES = {
 RATE_WPM = 200
 
 
-def _cache() -> Path:
-    root = Path(os.environ.get("DICTATE_SPEECH_CACHE", tempfile.gettempdir()))
-    folder = root / "dictate-continuous-speech"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def passage_pcm(name: str) -> bytes:
     """16 kHz mono s16le samples of one passage, silence at both ends trimmed to 50 ms."""
-    text = PASSAGES[name]
-    key = hashlib.sha1(f"{RATE_WPM}:{text}".encode()).hexdigest()[:16]
-    raw = _cache() / f"{name}-{key}.s16"
-    if not raw.exists():
-        wav = raw.with_suffix(".wav")
-        subprocess.run(
-            ["espeak-ng", "-v", "en-us", "-s", str(RATE_WPM), "-w", str(wav), text], check=True
-        )
-        tmp = raw.with_suffix(".tmp")
-        subprocess.run(
-            [
-                "sox",
-                str(wav),
-                "-t",
-                "raw",
-                "-r",
-                str(RATE),
-                "-c",
-                "1",
-                "-b",
-                "16",
-                "-e",
-                "signed-integer",
-                "-L",
-                str(tmp),
-            ],
-            check=True,
-        )
-        tmp.replace(raw)
-        wav.unlink()
-    samples = np.frombuffer(raw.read_bytes(), dtype="<i2")
-    loud = np.nonzero(np.abs(samples) > 300)[0]
-    margin = RATE // 20
-    return samples[max(0, loud[0] - margin) : loud[-1] + margin].tobytes()
+    return spoken(PASSAGES[name], "en-us", RATE_WPM)
 
 
 def continuous() -> tuple[bytes, str]:

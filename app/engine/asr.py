@@ -32,6 +32,7 @@ from app.engine.decode import (
     decode_batch,
 )
 from app.engine.models import ModelNotAvailableError, ModelSpec, available_ids, resolve
+from app.engine.repeats import has_repeat, squeezed_copy, text_of
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +135,38 @@ class Recognizer:
     def decode_prepared(self, items: list[Prepared]) -> list[Transcript]:
         """One batch of prepared requests that share a `batch_key` (see `decode`)."""
         found = decode_batch(self.model, items)
-        return [
-            self._again(p.request) if t.looped and p.request.fallback else t
-            for p, t in zip(items, found, strict=True)
-        ]
+        return [self._checked(p.request, t) for p, t in zip(items, found, strict=True)]
+
+    def _checked(self, request: Request, found: Transcript) -> Transcript:
+        """A final's text as the audio holds it: a loop is decoded again, and so is a phrase
+        written twice where the word timings show one copy squeezed into no time."""
+        if not request.fallback:
+            return found  # a partial: the session does not show what looks wrong
+        if found.looped:
+            return self._again(request)
+        if not has_repeat(found.text):
+            return found
+        timed = found if found.words else self._one(replace(request, words=True))
+        squeezed = squeezed_copy(timed.words) if timed.words else None
+        if squeezed is None:
+            return found  # no timings to judge by, or both copies were said: keep them
+        log.info("a phrase written twice over one copy of speech: decoding again")
+        # The recent text is the usual trigger, and the exact end of the window another.
+        for retry in (
+            replace(request, context=None, pad_s=request.pad_s + 1),
+            replace(request, context=None, pad_s=request.pad_s + 3),
+        ):
+            again = self._one(retry)
+            if again.text and not again.looped and not has_repeat(again.text):
+                return again
+        return Transcript(text_of(squeezed), squeezed if request.words else [])
+
+    def _one(self, request: Request) -> Transcript:
+        """One decode of one request, no checks (the full-window path where it must)."""
+        prepared = self.prepare(request)
+        if prepared is None:
+            return Transcript(self._full_windows(request))
+        return decode_batch(self.model, [prepared])[0]
 
     def _again(self, request: Request) -> Transcript:
         """A decode that looped, redone: with a little more silence after the clip (where a
@@ -149,10 +178,9 @@ class Recognizer:
             replace(request, pad_s=request.pad_s + 3),
             replace(request, pad_s=request.pad_s + 1, context=None),
         ):
-            prepared = self.prepare(retry)
-            if prepared is None:
+            if self.prepare(retry) is None:
                 break
-            found = decode_batch(self.model, [prepared])[0]
+            found = self._one(retry)
             if not found.looped:
                 return found
         return Transcript(self._full_windows(request))

@@ -31,6 +31,7 @@ from app.engine.asr import Recognizer
 from app.engine.audio_buffer import AudioBuffer
 from app.engine.context import Context, words_before
 from app.engine.decode import CONTEXT_PAD_S, Request, Transcript, looks_looped
+from app.engine.repeats import has_repeat
 from app.engine.items import Item, SessionOptions, _Partial, new_id
 from app.engine.scheduler import FINAL, LIKELY_FINAL, PARTIAL, DecodeJob, DecodeScheduler
 from app.engine.vad import (
@@ -103,6 +104,10 @@ class Session:
         self._last_partial_end = 0
         self._cache: _Partial | None = None
         self._partial_wall = 0.0  # seconds from asking for the last partial to its text
+        # Where the partial taken at a pause ends: the pause plus the segment's padding,
+        # exactly where the final's audio will end, so that its text can be the final's.
+        self._pause_end: int | None = None
+        self._pause_decoded = False  # that partial has been asked for
         self._context = Context()
         self._last_final: asyncio.Future[str] | None = None
         self._hold: int | None = None  # audio kept from here while a cut awaits its words
@@ -174,7 +179,8 @@ class Session:
             if isinstance(event, SpeechStarted) and self.vad_on and self._item is None:
                 self._open_item(event.start - self._pad())
             elif isinstance(event, SpeechPaused):
-                self._request_partial(force=True)
+                self._pause_end = event.at + self._pad()
+                self._pause_decoded = False
             elif isinstance(event, SegmentEnded) and self.vad_on:
                 self._end_segment(event)
             elif isinstance(event, SegmentDiscarded) and self.vad_on and self._item is not None:
@@ -187,12 +193,24 @@ class Session:
         ):
             self._open_item(self._finalized_upto)
         if self._item is not None:
-            self._request_partial()
+            self._request_partial(force=self._pause_reached())
         if not self.vad_on and (
             self._audio.end - self._finalized_upto > self.options.max_buffered_s * SAMPLE_RATE
         ):
             self._force_final(self._audio.end)
         self._trim()
+
+    def _pause_reached(self) -> bool:
+        """The audio has reached the end of a pause's padding with no speech since the pause:
+        the moment to decode the partial that will likely be the final."""
+        pause_end = self._pause_end
+        if pause_end is None or self._pause_decoded or self._audio.end < pause_end:
+            return False
+        if self._speech_between(pause_end - self._pad(), self._audio.end) > 0:
+            self._pause_end = None  # the speaker went on: no pause to decode at
+            return False
+        self._pause_decoded = True
+        return True
 
     def _speech_between(self, start: int, end: int) -> int:
         """Samples scored as speech in [start, end), to whole VAD frames."""
@@ -206,6 +224,7 @@ class Session:
 
     def _open_item(self, start: int) -> Item:
         self._item = Item(new_id("item"), max(start, self._finalized_upto, 0))
+        self._pause_end = None
         self._last_partial_end = 0
         return self._item
 
@@ -285,6 +304,12 @@ class Session:
         if item.closed or item is not self._item or not item.start_known:
             return None
         end = self._audio.end
+        pause_end = self._pause_end
+        if final_grade and pause_end is not None:
+            if self._speech_between(pause_end - self._pad(), end) == 0:
+                end = min(end, pause_end)  # the final's audio, and no more
+            else:
+                self._pause_end = None
         self._partial_end = end
         prompt = self._prompt(item.start)
         box.append(_Partial(item.id, item.start, end, "", prompt, final_grade))
@@ -309,14 +334,19 @@ class Session:
         self._partial_wall = time.perf_counter() - asked
         taken = box[0]
         text = taken.text = found.text
-        looped = found.looped or looks_looped(text)
+        # A decode that looped, or an ordinary partial that writes a phrase twice (a final
+        # would be checked against the audio), is never shown nor kept: the previous delta
+        # stands until a good one comes.
+        looped = (
+            found.looped or looks_looped(text) or (not taken.final_grade and has_repeat(text))
+        )
         if not looped:
-            self._cache = taken  # a looped partial never becomes a final either
-        # A delta waits for earlier finals: after a `completed` the next delta starts anew.
-        # A looped decode is never shown: the previous delta stands until a good one comes.
+            self._cache = taken
+        # Deltas of this item go out while earlier items' finals are still being decoded
+        # (each names its item), so a final waiting for a worker never silences the
+        # speaker's live text.
         if (
             not item.closed
-            and self._finals_pending == 0
             and text
             and text != item.last_delta
             and not looped
@@ -436,6 +466,7 @@ class Session:
             and cache.start == item.start
             and cache.prompt == prompt
             and self._speech_between(min(cache.end, end), max(cache.end, end)) == 0
+            and self._speech_between(cache.end - self._pad(), cache.end) == 0
         ):
             return cache.text  # nothing was said since that partial: its text is final
         found: Transcript = await self._scheduler.submit(self._job(audio, prompt), FINAL)

@@ -461,15 +461,15 @@ class RealtimeClient:
                 out.append(Status("connected", event.model))
             elif isinstance(event, TranscriptDelta):
                 self._busy_delays = None  # the service works again: a fresh backoff next time
-                self.transcript.on_delta(event.text)
-                out.append(TextChanged(self.transcript.final_text, event.text))
+                self.transcript.on_delta(event.text, event.item_id)
+                out.append(TextChanged(self.transcript.final_text, self.transcript.live))
             elif isinstance(event, AudioCommitted):
                 self._ledger.on_committed(event.item_id)
             elif isinstance(event, TranscriptCompleted):
                 self._on_completed(event)
                 if event.text:
                     out.append(SegmentCompleted(event.text))
-                out.append(TextChanged(self.transcript.final_text, ""))
+                out.append(TextChanged(self.transcript.final_text, self.transcript.live))
             elif isinstance(event, TranscriptFailed):
                 out.extend(self._on_failed(event, generation))
             self._cv.notify_all()
@@ -478,10 +478,7 @@ class RealtimeClient:
 
     def _on_completed(self, event: TranscriptCompleted) -> None:
         """Under _cv: add the text; the ledger moves the confirmed audio along."""
-        if event.text:
-            self.transcript.on_completed(event.text)
-        else:
-            self.transcript.drop_live()
+        self.transcript.on_completed(event.text, event.item_id)
         self._ledger.on_completed(
             event.item_id, event.start, event.duration, origin=self._origin, cursor=self._cursor
         )
