@@ -23,6 +23,13 @@ LONG_PAUSE = 5 * SAMPLE_RATE  # samples of pause after which the context is not 
 # A word that ends closer than this to a cut in running speech may be cut off (and its
 # timing is only good to a few tens of ms): it is left to the next segment.
 CUT_MARGIN_S = 0.3
+# The final of a cut in running speech is decoded with this much audio after the cut, so the
+# words on both sides of it are heard whole; then the margin above is not needed.
+LOOKAHEAD_S = 1.0
+# ...and the next segment's final hears this much audio before the cut (see `after_lead_in`).
+LEAD_IN_S = 0.3
+LEAD_EXACT_S = 0.02  # word timings are good to a frame or two
+LEAD_TOLERANCE_S = 0.15
 
 
 class Context:
@@ -59,13 +66,15 @@ class Context:
         self.text = ""
 
 
-def words_before(words: Sequence[Word], clip_s: float) -> tuple[str, float] | None:
-    """The text of the words ending at least `CUT_MARGIN_S` before the end of a clip cut in
-    running speech, and where the segment should end (seconds into the clip); None when no
-    word qualifies (then the cut stands as it is)."""
+def words_before(
+    words: Sequence[Word], clip_s: float, margin_s: float = CUT_MARGIN_S
+) -> tuple[str, float] | None:
+    """The text of the words ending at least `margin_s` before `clip_s` (a cut in running
+    speech, seconds into the clip), and where the segment should end; None when no word
+    qualifies."""
     kept: list[Word] = []
     for word in words:
-        if word.end > clip_s - CUT_MARGIN_S:
+        if word.end > clip_s - margin_s:
             break
         kept.append(word)
     if not kept:
@@ -75,3 +84,23 @@ def words_before(words: Sequence[Word], clip_s: float) -> tuple[str, float] | No
     if following is not None and following.start > boundary:
         boundary = (boundary + following.start) / 2
     return "".join(w.text for w in kept).strip(), boundary
+
+
+def after_lead_in(words: Sequence[Word], lead_s: float, before: str = "") -> list[Word]:
+    """The words of a clip that began `lead_s` early, without those said in that lead-in:
+    leading words that end by then, or soon after and repeat one of the last words of the
+    text `before` (the item before's, which kept them). A word's end is what tells: the
+    first word's start is stretched back to the clip's edge by the alignment."""
+    tail = {_bare(w) for w in before.split()[-3:]}
+    first = 0
+    for word in words:
+        early = word.end <= lead_s + LEAD_EXACT_S
+        echo = word.end <= lead_s + LEAD_TOLERANCE_S and _bare(word.text) in tail
+        if not (early or echo or not _bare(word.text)):
+            break
+        first += 1
+    return list(words[first:])
+
+
+def _bare(word: str) -> str:
+    return "".join(c for c in word.lower() if c.isalnum() or c == "'")

@@ -34,6 +34,10 @@ class Item:
     # Set while `start` waits for the item before it: a cut in running speech hands the
     # words that straddle the cut to this item once the earlier final has placed them.
     start_ready: asyncio.Future[int] | None = None
+    # Samples before `start` that its final decode hears, and whose words it leaves to the
+    # item before: after a cut in running speech the first word would otherwise start
+    # right at the clip's edge, where Whisper drops it.
+    lead_in: int = 0
 
     @property
     def start_known(self) -> bool:

@@ -29,10 +29,10 @@ import numpy.typing as npt
 
 from app.engine.asr import Recognizer
 from app.engine.audio_buffer import AudioBuffer
-from app.engine.context import Context, words_before
+from app.engine.context import LEAD_IN_S, LOOKAHEAD_S, Context, after_lead_in, words_before
 from app.engine.decode import CONTEXT_PAD_S, Request, Transcript, looks_looped
-from app.engine.repeats import has_repeat
 from app.engine.items import Item, SessionOptions, _Partial, new_id
+from app.engine.repeats import has_repeat
 from app.engine.scheduler import FINAL, LIKELY_FINAL, PARTIAL, DecodeJob, DecodeScheduler
 from app.engine.vad import (
     FRAME,
@@ -112,6 +112,8 @@ class Session:
         self._last_final: asyncio.Future[str] | None = None
         self._hold: int | None = None  # audio kept from here while a cut awaits its words
         self._unresolved = 0
+        # Finals of cuts in running speech wait for this much audio past the cut.
+        self._lookaheads: list[tuple[int, asyncio.Future[None]]] = []
         self._closed = False
         self._outbox: asyncio.Queue[tuple[Item, asyncio.Future[str]]] = asyncio.Queue()
         self._emitter = asyncio.create_task(self._emit_finals())
@@ -144,7 +146,8 @@ class Session:
         await self._send(text)
 
     async def drain(self) -> None:
-        """Wait until every queued final has been sent."""
+        """Wait until every queued final has been sent (no more audio is coming)."""
+        self._lookahead_reached(everything=True)
         await self._outbox.join()
 
     def close(self) -> None:
@@ -171,6 +174,7 @@ class Session:
         if not pcm:
             return
         self._audio.append(pcm)
+        self._lookahead_reached()
         floats = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         probs = self._vad.process(floats)
         first = len(self._speech_flags) * FRAME
@@ -199,6 +203,18 @@ class Session:
         ):
             self._force_final(self._audio.end)
         self._trim()
+
+    def _lookahead_reached(self, everything: bool = False) -> None:
+        """Release the cut finals whose look past the cut has arrived (all of them when no
+        more audio will come before a final is wanted: a commit, the end of the session)."""
+        waiting = []
+        for until, ready in self._lookaheads:
+            if everything or self._audio.end >= until:
+                if not ready.done():
+                    ready.set_result(None)
+            else:
+                waiting.append((until, ready))
+        self._lookaheads = waiting
 
     def _pause_reached(self) -> bool:
         """The audio has reached the end of a pause's padding with no speech since the pause:
@@ -235,7 +251,7 @@ class Session:
         if event.hard and event.next_start is not None:
             # A cut in running speech: the next item starts where the last whole word of
             # this one ends, which only this item's final decode can tell.
-            follower = Item(new_id("item"), event.end)
+            follower = Item(new_id("item"), event.end, lead_in=int(LEAD_IN_S * SAMPLE_RATE))
             follower.start_ready = asyncio.get_running_loop().create_future()
             self._finalize(item, min(event.end, self._audio.end), carry_to=follower)
             self._item = follower
@@ -252,7 +268,7 @@ class Session:
 
     def _trim(self) -> None:
         if self._item is not None:
-            keep = self._item.start
+            keep = self._item.start - self._item.lead_in
         elif self.vad_on:
             keep = max(self._finalized_upto, self._audio.end - self._pad() - 2 * FRAME)
         else:
@@ -265,11 +281,7 @@ class Session:
 
     def _request_partial(self, force: bool = False) -> None:
         item = self._item
-        if (
-            item is None
-            or not item.start_known
-            or self._speech_between(item.start, self._audio.end) < self._min_speech()
-        ):
+        if item is None or self._speech_between(item.start, self._audio.end) < self._min_speech():
             return
         if self._partial_task is not None and not self._partial_task.done():
             if force:
@@ -301,7 +313,7 @@ class Session:
         self, item: Item, box: list[_Partial], final_grade: bool
     ) -> DecodeJob | None:
         """Called when a worker is free: decode the newest audio, or nothing if stale."""
-        if item.closed or item is not self._item or not item.start_known:
+        if item.closed or item is not self._item:
             return None
         end = self._audio.end
         pause_end = self._pause_end
@@ -337,20 +349,13 @@ class Session:
         # A decode that looped, or an ordinary partial that writes a phrase twice (a final
         # would be checked against the audio), is never shown nor kept: the previous delta
         # stands until a good one comes.
-        looped = (
-            found.looped or looks_looped(text) or (not taken.final_grade and has_repeat(text))
-        )
+        looped = found.looped or looks_looped(text) or (not taken.final_grade and has_repeat(text))
         if not looped:
             self._cache = taken
         # Deltas of this item go out while earlier items' finals are still being decoded
         # (each names its item), so a final waiting for a worker never silences the
         # speaker's live text.
-        if (
-            not item.closed
-            and text
-            and text != item.last_delta
-            and not looped
-        ):
+        if not item.closed and text and text != item.last_delta and not looped:
             item.last_delta = text
             await self._safe_emit(TranscriptDelta(item.id, text))
         if self._partial_again:
@@ -397,10 +402,18 @@ class Session:
         # The audio from `lo` covers the item whatever start it is finally given.
         hold = self._hold if self._hold is not None else item.start
         lo = item.start if item.start_known else min(hold, item.start)
+        lo = max(lo - item.lead_in, self._audio.base)
         audio = self._audio.samples(lo, end)
+        ahead: tuple[int, asyncio.Future[None]] | None = None
         if carry_to is not None:
             self._hold = lo if self._hold is None else min(self._hold, lo)
             self._unresolved += 1
+            ahead = (
+                end + int(LOOKAHEAD_S * SAMPLE_RATE),
+                asyncio.get_running_loop().create_future(),
+            )
+            self._lookaheads.append(ahead)
+            self._lookahead_reached()
         has_speech = self._speech_between(item.start, end) >= self._min_speech()
         partial_task = self._partial_task if self._partial_item is item else None
         if partial_task is not None and self._speech_between(self._partial_end, end) > 0:
@@ -412,7 +425,7 @@ class Session:
         self._finals_pending += 1
         previous = self._last_final
         future: asyncio.Future[str] = asyncio.ensure_future(
-            self._final_text(item, lo, audio, has_speech, partial_task, carry_to, previous)
+            self._final_text(item, lo, audio, has_speech, partial_task, carry_to, previous, ahead)
         )
         self._last_final = future
         self._tasks.add(future)
@@ -428,6 +441,7 @@ class Session:
         partial_task: asyncio.Task[None] | None,
         carry_to: Item | None,
         previous: asyncio.Future[str] | None,
+        ahead: tuple[int, asyncio.Future[None]] | None,
     ) -> str:
         text = ""
         try:
@@ -435,11 +449,17 @@ class Session:
                 await asyncio.wait([previous])  # its text is this decode's context
             if item.start_ready is not None:
                 item.start = await item.start_ready
-            audio = audio[max(item.start - lo, 0) :]
+            if ahead is not None:
+                await ahead[1]
+                audio = self._audio.samples(lo, min(ahead[0], self._audio.end))
+            begin = max(item.start - item.lead_in, lo)
+            audio = audio[begin - lo :]
             prompt = self._prompt(item.start)
             if has_speech:
                 if carry_to is not None:
-                    text = await self._split_text(item, audio, prompt)
+                    text = await self._split_text(item, audio, prompt, begin)
+                elif begin < item.start:
+                    text = await self._words_after(audio, prompt, (item.start - begin))
                 else:
                     text = await self._whole_text(item, audio, prompt, partial_task)
             self._context.completed(text, item.end)
@@ -472,32 +492,56 @@ class Session:
         found: Transcript = await self._scheduler.submit(self._job(audio, prompt), FINAL)
         return found.text
 
-    async def _split_text(
-        self, item: Item, audio: npt.NDArray[np.float32], prompt: tuple[str | None, str | None]
+    async def _words_after(
+        self, audio: npt.NDArray[np.float32], prompt: tuple[str | None, str | None], lead: int
     ) -> str:
-        """The words that end well before a cut in running speech; moves `item.end` back to
-        just after the last of them (the rest of the audio goes to the next item)."""
+        """The words of a clip that starts `lead` samples early (its lead-in), without the
+        words said in the lead-in: they belong to the item before."""
         found: Transcript = await self._scheduler.submit(
             self._job(audio, prompt, words=True), FINAL
         )
         if not found.words:
             return found.text
-        split = words_before(found.words, audio.size / SAMPLE_RATE)
+        kept = after_lead_in(found.words, lead / SAMPLE_RATE, self._context.text)
+        return "".join(w.text for w in kept).strip()
+
+    async def _split_text(
+        self,
+        item: Item,
+        audio: npt.NDArray[np.float32],
+        prompt: tuple[str | None, str | None],
+        begin: int,
+    ) -> str:
+        """The words that end before a cut in running speech, decoded with the audio that
+        follows the cut (so the words next to it are heard whole, as in an offline decode);
+        moves `item.end` back to just after the last of them (the rest goes to the next
+        item). Without word timings, the clip up to the cut is decoded and the words that
+        end well before it are kept, as when nothing past the cut had come."""
+        cut = item.end - begin
+        found: Transcript = await self._scheduler.submit(
+            self._job(audio, prompt, words=True), FINAL
+        )
+        words = after_lead_in(found.words, (item.start - begin) / SAMPLE_RATE, self._context.text)
+        split = words_before(words, cut / SAMPLE_RATE, margin_s=0.0) if words else None
+        if not found.words and audio.size > cut:
+            found = await self._scheduler.submit(self._job(audio[:cut], prompt, words=True), FINAL)
+            split = words_before(found.words, cut / SAMPLE_RATE) if found.words else None
+            if split is None and not found.words:
+                return found.text
         if split is None:
-            return found.text
+            # Every word ends past the cut: the next item says them all.
+            item.end = item.start
+            return ""
         text, boundary = split
-        item.end = min(item.end, item.start + int(boundary * SAMPLE_RATE))
+        item.end = min(item.end, begin + int(boundary * SAMPLE_RATE))
         return text
 
     def _carry_over(self, boundary: int, follower: Item) -> None:
         """The cut is placed: the next item starts at `boundary`, and may be decoded now."""
         ready = follower.start_ready
         if ready is not None and not ready.done():
-            cut = follower.start
             follower.start = boundary
             ready.set_result(boundary)
-            if self._item is follower and self._segmenter.start == cut:
-                self._segmenter.start = boundary  # its maximum length counts from here
         self._unresolved -= 1
         if self._unresolved == 0:
             self._hold = None
@@ -559,6 +603,7 @@ class Session:
         self._finalize(item, end)
         self._finalized_upto = end
         self._segmenter.reset()
+        self._lookahead_reached(everything=True)
 
     async def _clear(self) -> None:
         if self._item is not None:
