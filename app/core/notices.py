@@ -14,6 +14,9 @@ from dataclasses import dataclass
 # The conditions that end on their own; the names are stable for tests and logs.
 MICROPHONE_SILENT = "microphone-silent"
 MICROPHONE_FALLBACK = "microphone-fallback"
+MICROPHONE_STALLED = "microphone-stalled"  # it stopped delivering audio, until sound returns
+SETTINGS_DAMAGED = "settings-damaged"  # until the settings are saved again
+HISTORY_UNWRITABLE = "history-unwritable"  # until the kept dictations are written
 RECONNECTING = "reconnecting"
 ENGINE = "engine"
 
