@@ -43,12 +43,10 @@ SILENT = (
 )
 
 
-def stalled(name: str) -> str:
-    """What the user is told while a microphone delivers nothing (asleep, unplugged)."""
-    return (
-        f"microphone '{name}' stopped delivering audio (asleep or unplugged?): "
-        "waiting for it to come back"
-    )
+def stalled(name: str, then: str) -> str:
+    """What the user is told while a microphone delivers nothing (asleep, unplugged), and
+    `then` what happens next."""
+    return f"microphone '{name}' stopped delivering audio (asleep or unplugged?): {then}"
 
 
 class _Marker:

@@ -65,7 +65,8 @@ class MicrophoneTest:
         def lost(_error: AudioInputError) -> None:
             if source_box and self.source is source_box[0]:
                 device = source_box[0].device
-                self._stall(stalled(device.name if device else microphone or "default"))
+                name = device.name if device else microphone or "default"
+                self._stall(stalled(name, "trying it again…"))
                 self._retry.start()
 
         source = MicrophoneSource(

@@ -11,6 +11,7 @@ that lasts until one of its streams delivers sound again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from app.audio.capture import SILENT, MicrophoneSource, stalled
@@ -21,6 +22,8 @@ from app.core.errors import AudioInputError
 from app.core.notices import MICROPHONE_SILENT, MICROPHONE_STALLED, Notice, NoticeEnded
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
+
+log = logging.getLogger(__name__)
 
 
 class Microphones:
@@ -51,13 +54,15 @@ class Microphones:
     def _level(self, level: Level) -> None:  # the audio thread
         if self.stalled:
             self.stalled = False
+            log.info("the microphone delivers audio again")
             self.report(NoticeEnded(MICROPHONE_STALLED))
         self.report(level)
 
     def _lost(self, source: MicrophoneSource, _error: AudioInputError) -> None:
         self.stalled = True
         name = source.device.name if source.device else "the microphone"
-        self.report(Notice(stalled(name), MICROPHONE_STALLED))
+        then = "the next dictation opens it again"
+        self.report(Notice(stalled(name, then), MICROPHONE_STALLED))
 
     def _silence(self, silent: bool) -> None:
         self.report(Notice(SILENT, MICROPHONE_SILENT) if silent else NoticeEnded(MICROPHONE_SILENT))

@@ -49,6 +49,10 @@ class NoticeBoard:
             return self._latest
         return self._held[-1] if self._held else None
 
+    def holds(self, topic: str) -> bool:
+        """`topic`'s condition was reported and has not ended (shown or not)."""
+        return any(n.topic == topic for n in self._held)
+
     def add(self, notice: Notice) -> None:
         if notice.topic:
             self._held = [n for n in self._held if n.topic != notice.topic]

@@ -18,7 +18,7 @@ from app.backends import Backend
 from app.core.errors import Fix
 from app.main import Parts, build
 from app.storage import settings as settings_store
-from app.storage.history import History, export
+from app.storage.history import History, HistoryKept, export
 from app.storage.settings import Settings
 from tests.app_parts import local_app
 from tests.conftest import Engine, start_engine
@@ -150,6 +150,26 @@ def test_settings_persist_with_a_version_and_survive_bad_files(home: Path) -> No
     (config / "settings.json").write_text("{broken")
     assert settings_store.load(config) == Settings(first_run_done=True)  # not a first start
     assert (config / "settings.json").read_text() == "{broken"  # a command leaves it alone
+
+
+def test_a_history_whose_folder_is_a_file_keeps_dictations_until_it_is_one(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "data"
+    folder.write_text("a file where the history's folder belongs")
+    history = History(folder / "history.sqlite3")
+    try:
+        assert str(folder) in history.problem and "is not a folder" in history.problem
+        assert history.search() == []  # nothing to show, nothing broken
+        with pytest.raises(HistoryKept, match="kept in memory"):
+            history.add("kept", started_at=1.0, duration_s=1.0, backend="local", model="m")
+        assert history.write_pending() == 0 and history.problem  # still not a folder
+        folder.unlink()
+        folder.mkdir()
+        assert history.write_pending() == 1 and not history.problem
+        assert [d.text for d in history.search()] == ["kept"]
+    finally:
+        history.close()
 
 
 def test_history_panel_lists_and_exports(qtbot: QtBot, home: Path, tmp_path: Path) -> None:
@@ -347,12 +367,14 @@ def _unwritable_history(qtbot: QtBot, parts: Parts, folder: Path, blocked: Path)
     assert (
         str(folder) in said and "Is a directory" in said and "kept in memory" in said
     )  # where, and why
-    assert parts.history is not None and parts.history.problem
+    history = parts.history
+    assert history is not None and history.problem
     parts.actions.open_history()  # the old dictations still show
     panel = parts.actions.panel
     assert panel is not None
     qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=5000)
     assert "a newer note" in panel.list.item(0).text()
+    assert "cannot be written" in panel.info.text()  # and the panel says it is read-only
 
     parts.controller.press()
     qtbot.waitUntil(lambda: parts.controller.phase.value == "listening", timeout=20000)
@@ -360,15 +382,15 @@ def _unwritable_history(qtbot: QtBot, parts: Parts, folder: Path, blocked: Path)
         parts.controller.release()
     text, row = finished.args
     assert text.strip() and row == 0  # delivered, not written...
-    assert [k["text"] for k in parts.history.pending] == [text]  # ...but kept
+    assert [k["text"] for k in history.pending] == [text]  # ...but kept
     assert "history" in parts.window.notice_text()
 
     shutil.rmtree(blocked)  # the history can be written again
     assert parts.history_watch is not None
     parts.history_watch.timer.setInterval(100)  # tried again on its own, sooner than usual
-    qtbot.waitUntil(lambda: not parts.history.problem, timeout=10000)
+    qtbot.waitUntil(lambda: not history.problem, timeout=10000)
     qtbot.waitUntil(lambda: "written again" in parts.window.notice_text(), timeout=5000)
-    assert not parts.history.pending
+    assert not history.pending
     again = History(folder / "history.sqlite3")  # on disk, as the next start reads it
     try:
         assert [d.text for d in again.search()] == [text, "a newer note", "an older note"]
