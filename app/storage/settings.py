@@ -197,7 +197,8 @@ def _keep_copy(path: Path) -> Path:
 
 
 def _migrate(values: dict[str, Any]) -> tuple[Settings, list[str]]:
-    """The known values of the right kind; and the names of those that were not."""
+    """The known values of the right kind (a list or table keeps its good entries); and the
+    names of those that were not, in full."""
     defaults = Settings()
     known = {f.name for f in fields(Settings)}
     chosen: dict[str, Any] = {}
@@ -206,30 +207,35 @@ def _migrate(values: dict[str, Any]) -> tuple[Settings, list[str]]:
         if name not in known:
             continue  # a setting an older version had: dropped
         default = getattr(defaults, name)
-        if _usable(name, value, default):
-            chosen[name] = type(default)(value) if isinstance(default, int | float) else value
-        else:
+        usable, whole = _usable(name, value, default)
+        if usable is not None:
+            chosen[name] = usable
+        if not whole:
             bad.append(name)
     settings = Settings(**chosen)
     settings.models = {**defaults.models, **settings.models}
     return settings, bad
 
 
-def _usable(name: str, value: object, default: object) -> bool:
+def _usable(name: str, value: object, default: object) -> tuple[Any, bool]:
+    """(what of `value` can be used, None for nothing; whether all of it could)."""
     if isinstance(default, bool):
-        return isinstance(value, bool)
+        return (value, True) if isinstance(value, bool) else (None, False)
     if isinstance(default, int | float):
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        return number and math.isfinite(value)  # type: ignore[arg-type]
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return type(default)(value), True
+        return None, False
     if not isinstance(value, type(default)):
-        return False
+        return None, False
     if name in CHOICES:
-        return value in CHOICES[name]
+        return (value, True) if value in CHOICES[name] else (None, False)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-    if name == "vocabulary":
-        return all(isinstance(v, str) for v in value)  # type: ignore[attr-defined]
-    return True
+        good = {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+        return good, len(good) == len(value)
+    if name == "vocabulary" and isinstance(value, list):
+        words = [v for v in value if isinstance(v, str)]
+        return words, len(words) == len(value)
+    return value, True
 
 
 def save(config_dir: Path, settings: Settings) -> None:

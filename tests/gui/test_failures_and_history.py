@@ -304,7 +304,7 @@ def test_settings_with_one_bad_value_keep_the_others(
     config = paths.config_dir()
     stored = {"version": 1, "settings": {
         "language": 3, "hotkey": "<ctrl>+<alt>+k", "hotkey_mode": "sideways",
-        "vocabulary": ["Kubernetes"], "rules": [["new paragraph", "\n\n"]],
+        "vocabulary": ["Kubernetes", 7], "rules": [["new paragraph", "\n\n"]],
         "first_run_done": True, "auto_stop_s": 12,
     }}  # fmt: skip
     text = json.dumps(stored)
@@ -324,6 +324,7 @@ def test_settings_with_one_bad_value_keep_the_others(
         assert kept.read_text() == text
         said = parts.window.notice_text()
         assert "'language'" in said and "'hotkey_mode'" in said and str(kept) in said
+        assert "'vocabulary'" in said  # its one bad word dropped, the good one kept
         assert "other settings kept" in said
         assert any("'language'" in r.getMessage() for r in caplog.records)
         parts.first_run.open_if_new()
