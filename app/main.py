@@ -23,18 +23,19 @@ from app.controller.actions import Actions
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.first_run import FirstRun
+from app.controller.history_watch import HistoryWatch
 from app.controller.microphones import Microphones
 from app.controller.run import BackendReady, Source
 from app.controller.watchdog import StallWatchdog
 from app.core.errors import Fix
-from app.core.notices import ENGINE, Notice
+from app.core.notices import ENGINE, SETTINGS_DAMAGED, Notice
 from app.core.phases import Phase
 from app.platform import logfile, sounds
 from app.platform.hotkey import GlobalHotkey
 from app.platform.single_instance import InstanceServer, send_command
 from app.storage import settings as settings_store
 from app.storage.history import History, HistoryError
-from app.storage.settings import Settings
+from app.storage.settings import Loaded, Settings
 from app.storage.settings_source import SettingsSource
 from app.ui.delivery import Delivery
 from app.ui.main_window import MainWindow
@@ -68,6 +69,7 @@ class Parts:
     first_run: FirstRun
     microphones: Microphones | None = None
     hotkey: GlobalHotkey | None = None
+    history_watch: HistoryWatch | None = None
 
     def shutdown(self) -> None:
         if self.controller.phase in (Phase.LOADING, Phase.CONNECTING, Phase.LISTENING):
@@ -85,6 +87,8 @@ class Parts:
             self.microphones.close(wait=True)
         self.controller.backend.close()
         sounds.shutdown()
+        if self.history_watch is not None:
+            self.history_watch.stop()
         if self.history is not None:
             self.history.close()
 
@@ -96,7 +100,9 @@ def build(
     backend: Backend | None = None,
     instance_name: str | None = None,
 ) -> Parts:
-    source = SettingsSource(settings or settings_store.load(paths.config_dir()))
+    # A damaged settings file is kept aside and said (below); given settings are used as is.
+    loaded = settings_store.recover(paths.config_dir()) if settings is None else Loaded(settings)
+    source = SettingsSource(loaded.settings)
     current = source.current
     bridge = Bridge()
     try:
@@ -131,6 +137,11 @@ def build(
     wire(parts)
     if history is None:
         window.say("the history could not be opened: dictations will not be saved")
+    else:
+        watch_history(parts, history)
+    if loaded.damage:  # said until the settings are saved again
+        window.on_notice(Notice(loaded.message, SETTINGS_DAMAGED))
+        source.subscribe(lambda _s: window.on_notice_ended(SETTINGS_DAMAGED))
     if problem:
         window.on_problem(problem, Fix.OPEN_SETTINGS)
     return parts
@@ -175,6 +186,15 @@ def wire(p: Parts) -> None:
         p.settings.subscribe(
             lambda s: setattr(history, "audio_days", s.history_audio_days), "history_audio_days"
         )
+
+
+def watch_history(p: Parts, history: History) -> None:
+    """A history that cannot be written is said now, tried again, and said when it can be."""
+    watch = p.history_watch = HistoryWatch(history, p.bridge)
+    watch.notice.connect(p.window.on_notice)
+    watch.notice_ended.connect(p.window.on_notice_ended)
+    p.controller.finished.connect(watch.check)
+    watch.check()
 
 
 def apply_tray(p: Parts, s: Settings) -> None:

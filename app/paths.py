@@ -6,6 +6,7 @@ The same answers in a source checkout, an installed wheel and a PyInstaller bund
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -36,9 +37,12 @@ def config_dir() -> Path:
 
 
 def data_dir() -> Path:
+    """Made when it can be; when it cannot (a file in its place, a read-only disk), whoever
+    writes there says why (the history opens read-only and says so)."""
     home = _home()
     path = home / "data" if home else Path(platformdirs.user_data_dir(APP))
-    path.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

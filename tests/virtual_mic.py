@@ -2,7 +2,8 @@
 
 PortAudio's ALSA `pulse`/`default` devices record from it exactly as from a microphone
 (`../shared/RECIPES.md`). `VirtualMic.play` writes speech into the FIFO paced at real time,
-with silence around it; `unplug` unloads the source module mid-recording.
+with silence around it; `unplug` unloads the source module mid-recording; `suspend` puts
+the source to sleep (it delivers nothing, like a USB or Bluetooth microphone asleep).
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ class VirtualMic:
             if module:
                 self._pactl("unload-module", module)
         self.module = self.sink_module = None
+
+    def suspend(self, asleep: bool = True) -> None:
+        """The source stops delivering audio (True) or delivers again (False)."""
+        self._pactl("suspend-source", self.name, "1" if asleep else "0")
 
     def play(self, pcm16k: bytes) -> None:
         """Queue 16 kHz mono speech; it is resampled to the source rate and fed in real time."""

@@ -8,7 +8,9 @@ to the sink (the realtime client's `send_audio`) and to a pre-roll ring.
 With `keep_open`, the stream stays open between dictations and the last `preroll_ms` of
 audio is handed over first when a dictation starts, so the first word is never clipped.
 A device that stops delivering blocks (unplugged, its server gone) ends the capture with an
-`AudioInputError`; whatever was captured so far stays in `captured`.
+`AudioInputError` (and `on_error`); whatever was captured so far stays in `captured`. The
+stream is closed then; `open` (or `start`) opens it afresh, which is how a microphone that
+slept or was plugged in again is used again.
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ SILENT = (
     "the microphone delivers pure silence: is it muted, or is the app missing microphone "
     "permission?"
 )
+
+
+def stalled(name: str, then: str) -> str:
+    """What the user is told while a microphone delivers nothing (asleep, unplugged), and
+    `then` what happens next."""
+    return f"microphone '{name}' stopped delivering audio (asleep or unplugged?): {then}"
 
 
 class _Marker:

@@ -4,7 +4,9 @@ answers what it asks off the GUI thread, and applies what the user chose.
 The dialog never blocks dictation: it is not modal, and the hotkey, the window's button and
 `dictate ptt` dictate with the settings in force while it is open. Its test phrase is
 recorded from the microphone chosen on its first page and transcribed by the current backend,
-exactly as a dictation's saved audio is retried; what it heard is shown in words.
+exactly as a dictation's saved audio is retried; what it heard is shown in words. A
+microphone that stops delivering audio is said in the setup and in the window until it
+delivers again; the setup's level test opens it again meanwhile.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.level_test import MicrophoneTest
 from app.controller.run import retry_transcription
+from app.core.notices import MICROPHONE_STALLED, Notice
 from app.core.text import render
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
@@ -52,7 +55,7 @@ class FirstRun(QObject):
         self.window, self.controller, self.bridge = window, controller, bridge
         self.settings, self.actions = settings, actions
         self.dialog: FirstRunDialog | None = None
-        self.mic_test = MicrophoneTest(bridge, self._level, self._mic_failed)
+        self.mic_test = MicrophoneTest(bridge, self._level, self._mic_failed, self._stalled)
 
     def open_if_new(self) -> None:
         """On the first start only: the setup, beside the window."""
@@ -100,6 +103,15 @@ class FirstRun(QObject):
     def _level(self, rms_db: float) -> None:
         if self.dialog is not None:
             self.dialog.on_level(rms_db)
+
+    def _stalled(self, message: str) -> None:
+        """The test's microphone stopped delivering audio; "" once it delivers again."""
+        if self.dialog is not None:
+            self.dialog.on_microphone_stalled(message)
+        if message:
+            self.window.on_notice(Notice(message, MICROPHONE_STALLED))
+        else:
+            self.window.on_notice_ended(MICROPHONE_STALLED)
 
     def _mic_failed(self, message: str) -> None:
         if self.dialog is not None:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 # The conditions that end on their own; the names are stable for tests and logs.
 MICROPHONE_SILENT = "microphone-silent"
 MICROPHONE_FALLBACK = "microphone-fallback"
+MICROPHONE_STALLED = "microphone-stalled"  # it stopped delivering audio, until sound returns
+SETTINGS_DAMAGED = "settings-damaged"  # until the settings are saved again
+HISTORY_UNWRITABLE = "history-unwritable"  # until the kept dictations are written
 RECONNECTING = "reconnecting"
 ENGINE = "engine"
 
@@ -45,6 +48,10 @@ class NoticeBoard:
         if self._latest is not None:
             return self._latest
         return self._held[-1] if self._held else None
+
+    def holds(self, topic: str) -> bool:
+        """`topic`'s condition was reported and has not ended (shown or not)."""
+        return any(n.topic == topic for n in self._held)
 
     def add(self, notice: Notice) -> None:
         if notice.topic:

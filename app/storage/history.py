@@ -7,18 +7,28 @@ audio (16 kHz mono s16le) sits in its own table so listing stays fast, and is pr
 `audio_days`. A failed dictation keeps its audio so it can be retried. Commits are durable
 (`synchronous=FULL`), so a crash right after a dictation loses nothing. One connection,
 guarded by a lock, serves whichever background thread writes.
+
+A history that cannot be written (a read-only or full disk, a folder that is not one) is
+still opened, read-only, so the old dictations show; `problem` says why, with the folder.
+A dictation that cannot be written is kept in memory (`pending`) and written, in order, at
+the next `add` or `write_pending` that finds the history writable again.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dictations (
@@ -48,6 +58,10 @@ class HistoryError(RuntimeError):
     """The history could not be written (a full disk, a broken file): said in words."""
 
 
+class HistoryKept(HistoryError):
+    """The dictation could not be written now: it is kept in memory and written later."""
+
+
 @dataclass(frozen=True)
 class Dictation:
     id: int
@@ -70,33 +84,101 @@ class History:
     def __init__(self, path: Path, *, audio_days: int = 30) -> None:
         self.path = path
         self.audio_days = audio_days
+        self.problem = ""  # why the history cannot be written now, in words; "" when it can
+        self.pending: list[dict[str, Any]] = []  # dictations kept until they can be written
         self._lock = threading.Lock()
+        self._closed = False
+        self._writable = True  # the connection is read-write (not the read-only fallback)
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
-            self._migrate()
-        except sqlite3.Error as exc:
-            raise HistoryError(f"cannot open the history at {path}: {exc}") from exc
+            self._db = self._open()
+        except (sqlite3.Error, OSError) as exc:
+            self.problem = self._why(exc)
+            self._db, self._writable = self._open_to_read(), False
+            log.warning("%s", self.problem)
 
-    def _migrate(self) -> None:
-        """Bring a database written by an older version up to date, in place."""
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version >= SCHEMA_VERSION:
-            return
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(dictations)")}
-        if "raw" not in columns:
-            self._db.execute("ALTER TABLE dictations ADD COLUMN raw TEXT NOT NULL DEFAULT ''")
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    def _open(self) -> sqlite3.Connection:
+        """The history for reading and writing, brought up to date; raises if it cannot be."""
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(SCHEMA)
+            _migrate(db)
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _open_to_read(self) -> sqlite3.Connection:
+        """The history as it is on disk, read-only: without its journal if that cannot be
+        opened (the folder is read-only), else an empty one in memory."""
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            uri = f"{self.path.absolute().as_uri()}?{query}"
+            try:
+                db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            except sqlite3.Error:
+                continue
+            try:
+                db.execute("SELECT raw FROM dictations LIMIT 1").fetchall()
+            except sqlite3.Error:
+                db.close()
+                continue
+            return db
+        db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        db.executescript(SCHEMA)
+        return db
+
+    def _why(self, exc: BaseException) -> str:
+        """`problem`: the folder, and the first reason found on disk, else SQLite's."""
+        folder = self.path.parent
+        return f"the history in {folder} cannot be written: {_unwritable(self.path) or exc}"
 
     def close(self) -> None:
         with self._lock:
+            self._write_pending()  # a last try for what was kept in memory
+            self._closed = True
+            if self.pending:
+                log.warning("%d dictation(s) could not be written to the history and are "
+                            "lost: %s", len(self.pending), self.problem)  # fmt: skip
             self._db.close()
+
+    def write_pending(self) -> int:
+        """Try the history again: reopen it if it was read-only and write the dictations kept
+        in memory. Returns how many were written; `problem` is "" once it is writable."""
+        with self._lock:
+            return self._write_pending()
+
+    def _write_pending(self) -> int:
+        if not self.problem or self._closed:
+            return 0
+        if not self._writable:
+            try:
+                db = self._open()
+            except (sqlite3.Error, OSError) as exc:
+                self.problem = self._why(exc)
+                return 0
+            self._db.close()
+            self._db, self._writable = db, True
+        written = 0
+        try:
+            while self.pending:
+                self._insert(self.pending[0])
+                self.pending.pop(0)
+                written += 1
+        except sqlite3.Error as exc:
+            self.problem = self._why(exc)
+            return written
+        log.info("the history in %s can be written again; %d kept dictation(s) written",
+                 self.path.parent, written)  # fmt: skip
+        self.problem = ""
+        return written
 
     def _write(self, sql: str, args: tuple[object, ...]) -> int:
         with self._lock:
+            self._write_pending()
+            if self.problem:
+                raise HistoryError(self.problem)
             try:
                 cursor = self._db.execute(sql, args)
             except sqlite3.Error as exc:
@@ -116,23 +198,43 @@ class History:
         audio: bytes | None = None,
         raw: str = "",
     ) -> int:
+        """The new row's id; raises `HistoryKept` when it could not be written now."""
+        row = {"text": text, "started_at": started_at, "duration_s": duration_s,
+               "backend": backend, "model": model, "status": status, "error": error,
+               "audio": audio, "raw": raw}  # fmt: skip
         with self._lock:
-            try:
-                self._db.execute("BEGIN")
-                cursor = self._db.execute(
-                    "INSERT INTO dictations (started_at, duration_s, text, backend, model, "
-                    "status, error, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (started_at, duration_s, text, backend, model, status, error, raw),
-                )
-                row = int(cursor.lastrowid or 0)
-                if audio:
-                    self._db.execute("INSERT INTO audio VALUES (?, ?)", (row, audio))
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise HistoryError(f"could not save the dictation: {exc}") from exc
-            return row
+            self._write_pending()
+            if not self.problem:
+                try:
+                    return self._insert(row)
+                except sqlite3.Error as exc:
+                    self.problem = self._why(exc)
+                    log.warning("%s", self.problem)
+            self.pending.append(row)
+            log.warning("a dictation is kept in memory (%d in all): %s",
+                        len(self.pending), self.problem)  # fmt: skip
+            raise HistoryKept(f"{self.problem}; this dictation is kept in memory and "
+                              "written when it can be")  # fmt: skip
+
+    def _insert(self, row: dict[str, Any]) -> int:
+        """One dictation in one transaction (the lock held); raises `sqlite3.Error`."""
+        try:
+            self._db.execute("BEGIN")
+            cursor = self._db.execute(
+                "INSERT INTO dictations (started_at, duration_s, text, backend, model, "
+                "status, error, raw) VALUES (:started_at, :duration_s, :text, :backend, "
+                ":model, :status, :error, :raw)",
+                row,
+            )
+            number = int(cursor.lastrowid or 0)
+            if row["audio"]:
+                self._db.execute("INSERT INTO audio VALUES (?, ?)", (number, row["audio"]))
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        return number
 
     def update(
         self,
@@ -210,12 +312,46 @@ class History:
         """Drop audio older than the retention limit (failed dictations keep theirs)."""
         cutoff = (now or time.time()) - self.audio_days * 86400
         with self._lock:
+            if self.problem:
+                return 0
             cursor = self._db.execute(
                 "DELETE FROM audio WHERE dictation_id IN (SELECT id FROM dictations "
                 "WHERE started_at < ? AND status = 'ok')",
                 (cutoff,),
             )
             return cursor.rowcount
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a database written by an older version up to date, in place."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version >= SCHEMA_VERSION:
+        return
+    columns = {row[1] for row in db.execute("PRAGMA table_info(dictations)")}
+    if "raw" not in columns:
+        db.execute("ALTER TABLE dictations ADD COLUMN raw TEXT NOT NULL DEFAULT ''")
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _unwritable(path: Path) -> str:
+    """Why the database at `path` cannot be written, as the file system says; "" if it
+    seems it can (then SQLite's own message is the reason)."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f"{folder} is not a folder" if folder.exists() else f"{folder} does not exist"
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if part.exists() or part.is_symlink():
+            try:
+                with part.open("r+b"):
+                    pass
+            except OSError as exc:
+                return f"{part.name}: {exc.strerror or exc}"
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
 
 
 def _escape(text: str) -> str:

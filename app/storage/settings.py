@@ -2,20 +2,26 @@
 
 Preferences only: secrets live in the keyring (`storage.secrets`) and window geometry is
 Qt's business. Keys are stable; a file written by an older version is migrated field by
-field (unknown keys dropped, missing ones defaulted), and a corrupt file is kept aside as
-`settings.json.bad` rather than silently lost. Writes are atomic (temp file + rename).
+field (unknown keys dropped, missing ones defaulted). A damaged file is never silently lost:
+`recover` (the app's start) keeps a copy of it (`settings.json.bad`, then `.bad-2`, ... so an
+earlier copy is never overwritten), keeps every value that can still be read, writes those
+back and says what happened in words; `load` (the commands) reads the same values and leaves
+the file alone. Writes are atomic (temp file + rename).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
+import math
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from app.core.words import Words, rules_from_pairs
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -85,41 +91,151 @@ def settings_path(config_dir: Path) -> Path:
     return config_dir / "settings.json"
 
 
+# The settings whose value must be one of a few words; a stored other is a damaged value.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "backend": ("auto", "together", "local", "custom"),
+    "hotkey_mode": ("hold", "toggle"),
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What was read: the settings to use, and what in the file could not be used.
+
+    `damage` is "" for a good (or absent) file, else what was wrong, in words; `bad_values`
+    names the settings whose stored value was unusable (the others were kept); `kept` is the
+    damaged file's copy, `problem` why no copy could be kept."""
+
+    settings: Settings
+    damage: str = ""
+    bad_values: tuple[str, ...] = ()
+    kept: Path | None = None
+    problem: str = ""
+
+    @property
+    def message(self) -> str:
+        """The damage in words for the window, "" when there was none."""
+        if not self.damage:
+            return ""
+        if self.kept is None:
+            where = f"no copy could be kept ({self.problem}); the file was left as it is"
+        else:
+            where = f"kept as {self.kept}"
+        used = "defaults in use"
+        if self.bad_values:
+            used = f"defaults in use for {', '.join(self.bad_values)}; your other settings kept"
+        return f"your settings file was damaged ({self.damage}); {where}; {used}"
+
+
 def load(config_dir: Path) -> Settings:
+    """The settings in the file, or the defaults; a damaged file is read as far as it can be
+    and left as it is (`recover` keeps a copy and says so)."""
+    return read(config_dir).settings
+
+
+def read(config_dir: Path) -> Loaded:
+    """The file's settings and what in it could not be used; touches nothing on disk."""
     path = settings_path(config_dir)
     if not path.exists():
-        return Settings()
+        return Loaded(Settings())
+    # A file that exists was written by an earlier start: the first-run setup is not new.
+    damaged = Settings(first_run_done=True)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(raw, dict):
-            raise ValueError("not an object")
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            path.replace(path.with_suffix(".json.bad"))
-        return Settings()
-    return _migrate(raw)
+    except UnicodeDecodeError:
+        return Loaded(damaged, "it is not text")
+    except ValueError as exc:
+        return Loaded(damaged, f"not valid JSON: {exc}")
+    except OSError as exc:
+        return Loaded(damaged, f"it cannot be read: {exc.strerror or exc}")
+    values = raw.get("settings", raw) if isinstance(raw, dict) else None
+    if not isinstance(values, dict):
+        return Loaded(damaged, "it does not hold settings")
+    settings, bad = _migrate(values)
+    if not bad:
+        return Loaded(settings)
+    if "first_run_done" in bad:
+        settings.first_run_done = True
+    names = ", ".join(f"'{name}'" for name in bad)
+    return Loaded(settings, f"a bad value for {names}", tuple(bad))
 
 
-def _migrate(raw: dict[str, Any]) -> Settings:
-    values = raw.get("settings", raw)
+def recover(config_dir: Path) -> Loaded:
+    """`read`, and for a damaged file: a copy kept beside it (never over an earlier copy), the
+    readable values written back so the next start finds a good file, and a log line."""
+    loaded = read(config_dir)
+    if not loaded.damage:
+        return loaded
+    path = settings_path(config_dir)
+    try:
+        kept = _keep_copy(path)
+    except OSError as exc:
+        loaded = replace(loaded, problem=exc.strerror or str(exc))
+        log.warning("%s", loaded.message)
+        return loaded
+    loaded = replace(loaded, kept=kept)
+    log.warning("%s", loaded.message)
+    try:
+        save(config_dir, loaded.settings)
+    except OSError as exc:
+        log.warning("the repaired settings could not be written to %s: %s", path, exc)
+    return loaded
+
+
+def _keep_copy(path: Path) -> Path:
+    """Copy `path` to the first free `settings.json.bad`, `settings.json.bad-2`, ..."""
+    data = path.read_bytes()
+    for number in range(1, 10000):
+        copy = path.with_name(f"{path.name}.bad" + (f"-{number}" if number > 1 else ""))
+        try:
+            with copy.open("xb") as out:  # exclusive: an earlier copy is never replaced
+                out.write(data)
+        except FileExistsError:
+            continue
+        return copy
+    raise OSError(f"too many damaged copies beside {path}")
+
+
+def _migrate(values: dict[str, Any]) -> tuple[Settings, list[str]]:
+    """The known values of the right kind (a list or table keeps its good entries); and the
+    names of those that were not, in full."""
     defaults = Settings()
-    known = {f.name: f for f in fields(Settings)}
+    known = {f.name for f in fields(Settings)}
     chosen: dict[str, Any] = {}
+    bad: list[str] = []
     for name, value in values.items():
         if name not in known:
-            continue
+            continue  # a setting an older version had: dropped
         default = getattr(defaults, name)
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, int | float):
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-        else:
-            ok = isinstance(value, type(default))
-        if ok:
-            chosen[name] = type(default)(value) if isinstance(default, int | float) else value
+        usable, whole = _usable(name, value, default)
+        if usable is not None:
+            chosen[name] = usable
+        if not whole:
+            bad.append(name)
     settings = Settings(**chosen)
     settings.models = {**defaults.models, **settings.models}
-    return settings
+    return settings, bad
+
+
+def _usable(name: str, value: object, default: object) -> tuple[Any, bool]:
+    """(what of `value` can be used, None for nothing; whether all of it could)."""
+    if isinstance(default, bool):
+        return (value, True) if isinstance(value, bool) else (None, False)
+    if isinstance(default, int | float):
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return type(default)(value), True
+        return None, False
+    if not isinstance(value, type(default)):
+        return None, False
+    if name in CHOICES:
+        return (value, True) if value in CHOICES[name] else (None, False)
+    if isinstance(value, dict):
+        good = {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+        return good, len(good) == len(value)
+    if name == "vocabulary" and isinstance(value, list):
+        words = [v for v in value if isinstance(v, str)]
+        return words, len(words) == len(value)
+    return value, True
 
 
 def save(config_dir: Path, settings: Settings) -> None:

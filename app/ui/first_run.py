@@ -224,8 +224,8 @@ class FirstRunDialog(QWizard):
     `completed(object settings, str api_key)` on Finish (api_key "" when none was typed),
     `skipped()` when closed any other way.
     Slots: `set_microphones(list)`, `on_level(float dbfs)`, `on_phrase(str text)`,
-    `on_phrase_error(str message)`, `on_key_tested(str message)`, `set_problems(list)`,
-    `set_environment(Environment)`."""
+    `on_phrase_error(str message)`, `on_microphone_stalled(str message)` ("" once it delivers
+    again), `on_key_tested(str message)`, `set_problems(list)`, `set_environment(Environment)`."""
 
     mic_test_toggled = Signal(bool)
     microphone_changed = Signal(str)
@@ -336,6 +336,14 @@ class FirstRunDialog(QWizard):
     @Slot(str)
     def on_phrase_error(self, message: str) -> None:
         self.mic.result.setText(f"⚠ {message}")
+
+    @Slot(str)
+    def on_microphone_stalled(self, message: str) -> None:
+        if message:
+            self.mic.level.reset()
+            self.on_phrase_error(message)
+        elif self.mic.result.text().startswith("⚠ microphone"):  # the stall's words
+            self.mic.result.setText("The microphone delivers sound again.")
 
     @Slot(str)
     def on_key_tested(self, message: str) -> None:

@@ -112,7 +112,8 @@ class HistoryPanel(QDialog):
             item = QListWidgetItem(f"{d.when} · {d.duration_s:.1f} s · {d.backend}{mark}\n{text}")
             item.setData(Qt.ItemDataRole.UserRole, d.id)
             self.list.addItem(item)
-        self.info.setText(f"{len(rows)} dictation(s)")
+        problem = self.history.problem  # read-only: said where the count is
+        self.info.setText(f"{len(rows)} dictation(s)" + (f" — {problem}" if problem else ""))
         self._selection_changed(self.list.currentRow())
 
     def selected(self) -> Dictation | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -14,10 +16,11 @@ from app.audio.capture import MicrophoneSource
 from app.audio.files import FileSource
 from app.backends import Backend
 from app.core.errors import Fix
-from app.main import build
+from app.main import Parts, build
 from app.storage import settings as settings_store
-from app.storage.history import History, export
+from app.storage.history import History, HistoryKept, export
 from app.storage.settings import Settings
+from tests.app_parts import local_app
 from tests.conftest import Engine, start_engine
 from tests.speech import TEXTS, pcm, silence, wer
 
@@ -145,8 +148,28 @@ def test_settings_persist_with_a_version_and_survive_bad_files(home: Path) -> No
     (config / "settings.json").write_text(json.dumps({"settings": {"language": 3, "odd": 1}}))
     assert settings_store.load(config).language == "en"  # wrong type: default
     (config / "settings.json").write_text("{broken")
-    assert settings_store.load(config) == Settings()
-    assert (config / "settings.json.bad").exists()
+    assert settings_store.load(config) == Settings(first_run_done=True)  # not a first start
+    assert (config / "settings.json").read_text() == "{broken"  # a command leaves it alone
+
+
+def test_a_history_whose_folder_is_a_file_keeps_dictations_until_it_is_one(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "data"
+    folder.write_text("a file where the history's folder belongs")
+    history = History(folder / "history.sqlite3")
+    try:
+        assert str(folder) in history.problem and "is not a folder" in history.problem
+        assert history.search() == []  # nothing to show, nothing broken
+        with pytest.raises(HistoryKept, match="kept in memory"):
+            history.add("kept", started_at=1.0, duration_s=1.0, backend="local", model="m")
+        assert history.write_pending() == 0 and history.problem  # still not a folder
+        folder.unlink()
+        folder.mkdir()
+        assert history.write_pending() == 1 and not history.problem
+        assert [d.text for d in history.search()] == ["kept"]
+    finally:
+        history.close()
 
 
 def test_history_panel_lists_and_exports(qtbot: QtBot, home: Path, tmp_path: Path) -> None:
@@ -227,3 +250,150 @@ def test_auto_backend_follows_the_key_and_uses_the_models_of_the_settings(
         assert (local.name, local.model) == ("local", "openai/whisper-tiny.en")
     finally:
         local.close()
+
+
+def _start(qtbot: QtBot) -> Parts:
+    """The app as `dictate` starts it: the settings read from the user's file."""
+    backend = Backend("local", "openai/whisper-tiny.en", "ws://127.0.0.1:9/v1", "x")
+    parts = build(None, backend=backend, instance_name=f"dictate-test-{time.monotonic_ns()}")
+    qtbot.addWidget(parts.window)
+    parts.window.show()
+    return parts
+
+
+def test_a_damaged_settings_file_is_kept_said_and_not_a_first_start(
+    qtbot: QtBot, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = paths.config_dir()
+    (config / "settings.json.bad").write_text("an earlier damaged copy")
+    garbage = b"\x89PNG\r\n\x1a\n\x00\xff\xfe not settings at all"
+    (config / "settings.json").write_bytes(garbage)
+    with caplog.at_level(logging.WARNING):
+        parts = _start(qtbot)
+    try:
+        kept = config / "settings.json.bad-2"
+        assert kept.read_bytes() == garbage  # the damaged file, kept byte for byte...
+        assert (config / "settings.json.bad").read_text() == "an earlier damaged copy"  # ...aside
+        said = parts.window.notice_text()
+        assert "settings file was damaged" in said and str(kept) in said
+        assert "defaults in use" in said
+        assert any(str(kept) in r.getMessage() for r in caplog.records)  # and logged
+        parts.first_run.open_if_new()
+        assert parts.first_run.dialog is None  # not the welcome of a new user
+        # The file holds good settings again: the next start says nothing and asks nothing.
+        again = settings_store.read(config)
+        assert not again.damage and again.settings.first_run_done
+        # The notice lasts (no fade) until the settings are saved again.
+        qtbot.wait(50)
+        assert "damaged" in parts.window.notice_text()
+        parts.settings.apply(_changed(parts))
+        assert "damaged" not in parts.window.notice_text()
+    finally:
+        parts.shutdown()
+
+
+def _changed(parts: Parts) -> Settings:
+    edited = parts.settings.edit()
+    edited.language = "de"
+    return edited
+
+
+def test_settings_with_one_bad_value_keep_the_others(
+    qtbot: QtBot, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = paths.config_dir()
+    stored = {"version": 1, "settings": {
+        "language": 3, "hotkey": "<ctrl>+<alt>+k", "hotkey_mode": "sideways",
+        "vocabulary": ["Kubernetes", 7], "rules": [["new paragraph", "\n\n"]],
+        "first_run_done": True, "auto_stop_s": 12,
+    }}  # fmt: skip
+    text = json.dumps(stored)
+    (config / "settings.json").write_text(text)
+    with caplog.at_level(logging.WARNING):
+        parts = _start(qtbot)
+    try:
+        now = parts.settings.current
+        assert (now.hotkey, now.vocabulary, now.auto_stop_s) == (
+            "<ctrl>+<alt>+k",
+            ["Kubernetes"],
+            12,
+        )
+        assert now.rules == [["new paragraph", "\n\n"]]
+        assert (now.language, now.hotkey_mode) == ("en", "hold")  # the bad ones: defaults
+        kept = config / "settings.json.bad"
+        assert kept.read_text() == text
+        said = parts.window.notice_text()
+        assert "'language'" in said and "'hotkey_mode'" in said and str(kept) in said
+        assert "'vocabulary'" in said  # its one bad word dropped, the good one kept
+        assert "other settings kept" in said
+        assert any("'language'" in r.getMessage() for r in caplog.records)
+        parts.first_run.open_if_new()
+        assert parts.first_run.dialog is None
+        saved = settings_store.load(config)  # written back: what was readable is not lost
+        assert saved.hotkey == "<ctrl>+<alt>+k" and saved.vocabulary == ["Kubernetes"]
+    finally:
+        parts.shutdown()
+
+
+def test_an_unwritable_history_is_said_read_and_its_dictations_kept_until_written(
+    qtbot: QtBot, home: Path, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = paths.data_dir()
+    path = folder / "history.sqlite3"
+    old = History(path)
+    for n, text in enumerate(("an older note", "a newer note")):
+        old.add(text, started_at=1000.0 + n, duration_s=1.0, backend="local", model="m")
+    old.close()
+    # The history's journal cannot be made: its place is taken by a folder. Unlike a chmod,
+    # this stops root too (the suite runs as root in CI).
+    blocked = folder / "history.sqlite3-wal"
+    blocked.mkdir()
+    audio = pcm("weather") + silence(0.5)
+    with caplog.at_level(logging.INFO):
+        settings = Settings(sounds=False, overlay=False)
+        source = lambda: FileSource(audio, realtime=False)  # noqa: E731
+        parts = local_app(qtbot, engine, settings, source=source, name="ro-history")
+        try:
+            _unwritable_history(qtbot, parts, folder, blocked)
+        finally:
+            parts.shutdown()
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("cannot be written" in m and str(folder) in m for m in logged)
+    assert any("kept in memory" in m for m in logged)
+    assert any("can be written again" in m for m in logged)
+
+
+def _unwritable_history(qtbot: QtBot, parts: Parts, folder: Path, blocked: Path) -> None:
+    said = parts.window.notice_text()
+    assert (
+        str(folder) in said and "Is a directory" in said and "kept in memory" in said
+    )  # where, and why
+    history = parts.history
+    assert history is not None and history.problem
+    parts.actions.open_history()  # the old dictations still show
+    panel = parts.actions.panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=5000)
+    assert "a newer note" in panel.list.item(0).text()
+    assert "cannot be written" in panel.info.text()  # and the panel says it is read-only
+
+    parts.controller.press()
+    qtbot.waitUntil(lambda: parts.controller.phase.value == "listening", timeout=20000)
+    with qtbot.waitSignal(parts.controller.finished, timeout=60000) as finished:
+        parts.controller.release()
+    text, row = finished.args
+    assert text.strip() and row == 0  # delivered, not written...
+    assert [k["text"] for k in history.pending] == [text]  # ...but kept
+    assert "history" in parts.window.notice_text()
+
+    shutil.rmtree(blocked)  # the history can be written again
+    assert parts.history_watch is not None
+    parts.history_watch.timer.setInterval(100)  # tried again on its own, sooner than usual
+    qtbot.waitUntil(lambda: not history.problem, timeout=10000)
+    qtbot.waitUntil(lambda: "written again" in parts.window.notice_text(), timeout=5000)
+    assert not history.pending
+    again = History(folder / "history.sqlite3")  # on disk, as the next start reads it
+    try:
+        assert [d.text for d in again.search()] == [text, "a newer note", "an older note"]
+    finally:
+        again.close()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from app import paths
+from app.core.notices import MICROPHONE_STALLED
 from app.storage import settings as settings_store
 from app.storage.settings import Settings
 from tests.app_parts import local_app
@@ -96,5 +97,69 @@ def test_skipping_the_setup_keeps_the_defaults_and_it_can_be_reopened(
         assert parts.settings.current.hotkey == Settings().hotkey
         parts.window.setup.click()  # from the window, any time
         assert parts.first_run.dialog is not None and parts.first_run.dialog.isVisible()
+    finally:
+        parts.shutdown()
+
+
+def test_the_setup_recovers_a_microphone_that_stalls_and_says_so(
+    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
+) -> None:
+    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False), name="stall")
+    try:
+        parts.first_run.open_if_new()
+        dialog = parts.first_run.dialog
+        assert dialog is not None
+        level, result = dialog.mic.level, dialog.mic.result
+        mic.play(pcm("fox"))
+        qtbot.waitUntil(lambda: level.level > 0.2, timeout=10000)
+        qtbot.waitUntil(lambda: mic.idle, timeout=20000)
+
+        # Asleep (a suspended source), then gone (unplugged): said in the setup and the
+        # window, and the level moves again once the microphone is back.
+        for away, back in ((mic.suspend, lambda: mic.suspend(False)),
+                           (mic.unplug, mic.load_source)):  # fmt: skip
+            away()
+            qtbot.waitUntil(lambda: "stopped delivering" in result.text(), timeout=10000)
+            assert "stopped delivering" in parts.window.notice_text()
+            back()
+            qtbot.waitUntil(lambda: "stopped delivering" not in result.text(), timeout=20000)
+            assert "stopped delivering" not in parts.window.notice_text()
+            level.reset()
+            mic.play(pcm("fox"))
+            qtbot.waitUntil(lambda: level.level > 0.2, timeout=10000)
+            qtbot.waitUntil(lambda: mic.idle, timeout=20000)
+
+        dialog.mic.phrase.pressed.emit()  # and the test phrase is heard
+        mic.play(pcm("fox") + silence(0.3))
+        qtbot.waitUntil(lambda: mic.idle, timeout=20000)
+        dialog.mic.phrase.released.emit()
+        qtbot.waitUntil(lambda: "Dictate heard" in result.text(), timeout=30000)
+        assert "quick" in result.text().lower()
+    finally:
+        parts.shutdown()
+
+
+def test_a_microphone_that_stalls_in_a_dictation_is_said_until_sound_returns(
+    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
+) -> None:
+    settings = Settings(sounds=False, overlay=False, first_run_done=True)
+    parts = local_app(qtbot, engine, settings, name="stall-window")
+    controller, window = parts.controller, parts.window
+    try:
+        controller.press()
+        qtbot.waitUntil(lambda: controller.phase.value == "listening", timeout=20000)
+        mic.suspend()
+        qtbot.waitUntil(lambda: "stopped delivering" in window.notice_text(), timeout=10000)
+        with qtbot.waitSignal(controller.finished, timeout=60000):
+            controller.release()
+        assert window.notices.holds(MICROPHONE_STALLED)  # until sound comes back
+        mic.suspend(False)
+        controller.press()
+        qtbot.waitUntil(lambda: not window.notices.holds(MICROPHONE_STALLED), timeout=20000)
+        mic.play(pcm("weather") + silence(0.3))
+        qtbot.waitUntil(lambda: mic.idle, timeout=20000)
+        with qtbot.waitSignal(controller.finished, timeout=60000) as finished:
+            controller.release()
+        assert "weather" in finished.args[0].lower()
     finally:
         parts.shutdown()
