@@ -16,6 +16,7 @@ MICROPHONE_SILENT = "microphone-silent"
 MICROPHONE_FALLBACK = "microphone-fallback"
 RECONNECTING = "reconnecting"
 ENGINE = "engine"
+FAILED = "dictation-failed"  # the server gave up while the user still speaks
 
 
 @dataclass(frozen=True)
