@@ -5,12 +5,11 @@ its model ("automatic" is Together with a key, else local: both). Each key has i
 button and its own result line, and `focus_key` goes to the key of the backend that failed.
 Without an OS keyring the page asks where a new key is kept: a file only the user can read,
 or the environment variable that this backend reads (named, with a plain warning).
-Signals: `test_key_requested(str key)`, `custom_key_test_requested(str url, str key,
-str model)`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
@@ -46,6 +45,9 @@ KEY_STORES = [
 
 
 class BackendPage(QGroupBox):
+    """Signals: `test_key_requested(str key)` (Together's), `custom_key_test_requested(str url,
+    str key, str model)`."""
+
     test_key_requested = Signal(str)
     custom_key_test_requested = Signal(str, str, str)
 
@@ -87,10 +89,10 @@ class BackendPage(QGroupBox):
         self.key_store_note.setWordWrap(True)
         self.form.addRow("Backend", self.backend)
         self._row("Custom URL", self.custom_url, CUSTOM)
-        self._row("Together API key", _beside(self.key, self.test_key), TOGETHER)
+        self._row("API key", _beside(self.key, self.test_key), TOGETHER)
         self._row("", self.key_result, TOGETHER)
         self._row("Together model", together_models, TOGETHER)
-        self._row("Server key", _beside(self.custom_key, self.test_custom_key), CUSTOM)
+        self._row("Custom server key", _beside(self.custom_key, self.test_custom_key), CUSTOM)
         self._row("", self.custom_key_result, CUSTOM)
         self._row("Custom model", self.models["custom"], CUSTOM)
         self._row("Local model", self.local_model, LOCAL)
@@ -102,7 +104,9 @@ class BackendPage(QGroupBox):
         self.key_store.currentIndexChanged.connect(self._show_chosen)
         self._show_chosen()
 
-    def _key_widgets(self, placeholder: str, test: object) -> tuple[QLineEdit, QPushButton, QLabel]:
+    def _key_widgets(
+        self, placeholder: str, test: Callable[[], None]
+    ) -> tuple[QLineEdit, QPushButton, QLabel]:
         key = QLineEdit()
         key.setEchoMode(QLineEdit.EchoMode.Password)
         key.setPlaceholderText(placeholder)
@@ -152,6 +156,8 @@ class BackendPage(QGroupBox):
 
     def focus_key(self, backend: str) -> None:
         """The key field of `backend` (the one that failed), shown and focused."""
+        if backend not in ("together", "custom"):
+            return  # the local engine has no key to set
         wanted = CUSTOM if backend == "custom" else TOGETHER
         if self.chosen() not in wanted:
             self.backend.setCurrentIndex(self.backend.findData(backend))

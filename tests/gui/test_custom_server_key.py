@@ -13,6 +13,7 @@ import time
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
+from app import paths
 from app.audio.files import FileSource
 from app.backends import CUSTOM_KEY_NAME, TOGETHER_MODELS
 from app.core.errors import Fix
@@ -105,5 +106,28 @@ def test_settings_test_and_store_the_custom_key(
         qtbot.waitUntil(lambda: get_secret(CUSTOM_KEY_NAME) == engine.token, timeout=10000)
         # The new backend is built off the GUI thread, after the key is kept.
         qtbot.waitUntil(lambda: parts.controller.backend.api_key == engine.token, timeout=20000)
+    finally:
+        _close(parts)
+
+
+def test_a_save_that_cannot_write_the_settings_keeps_the_old_key_and_settings(
+    qtbot: QtBot, vault: MemoryKeyring, engine: Engine
+) -> None:
+    vault.set_password(SERVICE, CUSTOM_KEY_NAME, "old-key")
+    parts = _app(qtbot, engine)
+    try:
+        blocked = paths.config_dir() / "settings.json"  # a folder: the file cannot replace it
+        blocked.mkdir()
+        (blocked / "inside").write_text("")
+        edited = parts.settings.edit()
+        edited.language = "de"
+        parts.actions.apply(edited, server_key="new-key")
+        window = parts.window
+        qtbot.waitUntil(window.banner.isVisible, timeout=10000)
+        message = window.banner_text.text()
+        assert message.startswith("nothing was saved: the settings could not be written"), message
+        assert vault.get_password(SERVICE, CUSTOM_KEY_NAME) == "old-key"  # put back
+        assert parts.settings.current.language != "de"
+        assert parts.controller.backend.api_key == "old-key"
     finally:
         _close(parts)

@@ -59,6 +59,7 @@ def test_a_refused_key_keeps_every_word_and_retry_with_the_right_key_transcribes
         assert parts.history is not None
         row = parts.history.search()[0]
         assert row.status == "failed" and row.has_audio
+        print(f"spoken {seconds(spoken):.2f} s, held {held:.2f} s, saved {row.duration_s:.2f} s")
         assert seconds(spoken) - 0.5 <= row.duration_s <= held + 3.0, (row.duration_s, held)
         audio = parts.history.audio(row.id)
         assert audio is not None and abs(seconds(audio) - row.duration_s) < 0.05
