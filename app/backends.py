@@ -3,7 +3,8 @@
 The default is Together when a key is available (TOGETHER_API_KEY, or the OS keyring), else
 the local engine, started in this process on a random loopback port with a random token. A
 custom server (a team's `dictate serve`) takes its key from --api-key, DICTATE_API_KEY, or
-the keyring entry the Settings dialog writes, in that order.
+the keyring entry the Settings dialog writes, in that order. (Without an OS keyring the
+Settings dialog may keep a key in the user's key file instead: `storage.secrets`.)
 Whatever is chosen, `describe()` says so in words: users must always know where their
 voice goes.
 """
@@ -37,18 +38,20 @@ TOGETHER_MODELS = (
 )
 TOGETHER_KEY_NAME = "together_api_key"
 CUSTOM_KEY_NAME = "custom_api_key"
+# The environment variable each stored key stands in for: what a message tells a user to set.
+KEY_VARIABLES = {TOGETHER_KEY_NAME: "TOGETHER_API_KEY", CUSTOM_KEY_NAME: "DICTATE_API_KEY"}
 BACKENDS = ("together", "local", "custom")
 
 
 def together_key() -> str | None:
-    key = os.environ.get("TOGETHER_API_KEY") or get_secret(TOGETHER_KEY_NAME)
+    key = os.environ.get(KEY_VARIABLES[TOGETHER_KEY_NAME]) or get_secret(TOGETHER_KEY_NAME)
     logfile.redact(key)  # whatever is logged later, this value is masked
     return key
 
 
 def custom_key() -> str | None:
     """The key for a custom server: DICTATE_API_KEY, else the keyring's."""
-    return os.environ.get("DICTATE_API_KEY") or get_secret(CUSTOM_KEY_NAME)
+    return os.environ.get(KEY_VARIABLES[CUSTOM_KEY_NAME]) or get_secret(CUSTOM_KEY_NAME)
 
 
 @dataclass

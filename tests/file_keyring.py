@@ -1,8 +1,9 @@
-"""A keyring backend in a JSON file, for subprocesses under test.
+"""Keyring backends for tests: one in a JSON file, for subprocesses; one in memory.
 
 `PYTHON_KEYRING_BACKEND=tests.file_keyring.FileKeyring` and `DICTATE_TEST_KEYRING=path` give
 a `dictate` subprocess a real keyring that the test can fill, where the OS keyring would be
-the user's own (or absent, as on CI).
+the user's own (or absent, as on CI). `MemoryKeyring` does the same inside the test process
+(`keyring.set_keyring`), so the app's own keyring calls are exercised.
 """
 
 from __future__ import annotations
@@ -40,3 +41,20 @@ class FileKeyring(KeyringBackend):
         data = self._load()
         data.pop(f"{service}/{username}", None)
         self._path.write_text(json.dumps(data))
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)

@@ -5,11 +5,16 @@ through their signals and methods. Everything that may wait (the keyring, PortAu
 list, saving, building or stopping a backend, testing a key) runs off the GUI thread through
 the bridge, and its result comes back to the call that asked for it. Settings apply on Save:
 `SettingsSource.apply` tells every part that cares, and the backend switches in the
-background while the old one keeps serving until the new one is there.
+background while the old one keeps serving until the new one is there. Save is all or
+nothing: the keys are kept first (in the keyring, or without one where the user chose), then
+the settings file is written; when either fails, the keys are put back, the settings in force
+go back to what they were, and the message says that nothing was saved and names the
+environment variable that the chosen backend reads.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +24,7 @@ from app import paths
 from app.audio.devices import list_inputs
 from app.backends import (
     CUSTOM_KEY_NAME,
+    KEY_VARIABLES,
     TOGETHER_KEY_NAME,
     Backend,
     custom_key,
@@ -35,7 +41,7 @@ from app.delivery.chain import Environment
 from app.engine.models import DEFAULT_MODEL_ID
 from app.storage import settings as settings_store
 from app.storage.history import History
-from app.storage.secrets import SecretStoreError, set_secret
+from app.storage.secrets import SecretStoreError, key_file, keyring_usable, store_secrets
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
 from app.ui.history_panel import HistoryPanel
@@ -54,6 +60,8 @@ class Machine:
     has_custom_key: bool
     environment: Environment
     audio_problem: str = ""  # why PortAudio could not list the devices
+    keyring: bool = True  # an OS keyring can keep keys
+    key_file: str = ""  # where keys go without one, if the user chooses so
 
 
 def look_up_machine() -> Machine:
@@ -64,7 +72,7 @@ def look_up_machine() -> Machine:
     except AudioInputError as exc:
         microphones, problem = [], str(exc)
     return Machine(microphones, together_key() is not None, custom_key() is not None,
-                   Environment.detect(), problem)  # fmt: skip
+                   Environment.detect(), problem, keyring_usable(), str(key_file()))  # fmt: skip
 
 
 class Actions(QObject):
@@ -87,6 +95,7 @@ class Actions(QObject):
         self.mic_test = MicrophoneTest(bridge, self._mic_level, self._mic_failed)
         self.downloads = ModelDownloads(bridge)
         self._retiring: list[Backend] = []  # replaced backends, closed once a dictation ends
+        self._save_problem = ""  # the banner of the last save that failed
         controller.retried.connect(self._on_retried)
         controller.finished.connect(self._close_retired)
 
@@ -98,8 +107,8 @@ class Actions(QObject):
             if self.controller.last_failed_row:
                 self.window.say("transcribing the saved audio again…")
                 self.controller.retry(self.controller.last_failed_row)
-        elif fix is Fix.SET_KEY:
-            self.open_settings(focus_key=True)
+        elif fix is Fix.SET_KEY:  # the key of the backend that refused it
+            self.open_settings(self.controller.failed_backend or self.controller.backend.name)
         elif fix is not Fix.NONE:
             self.open_settings()
 
@@ -119,8 +128,9 @@ class Actions(QObject):
         self.panel.raise_()
 
     @Slot()
-    def open_settings(self, focus_key: bool = False) -> None:
-        """Opens once the device list and the keyring have answered, off the GUI thread."""
+    def open_settings(self, focus_key: str = "") -> None:
+        """Opens once the device list and the keyring have answered, off the GUI thread;
+        `focus_key` names the backend whose key field gets the focus."""
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             return
@@ -130,7 +140,7 @@ class Actions(QObject):
             name="settings-lookup",
         )  # fmt: skip
 
-    def _show_settings(self, machine: Machine, focus_key: bool) -> None:
+    def _show_settings(self, machine: Machine, focus_key: str) -> None:
         if self.dialog is not None:  # asked twice before the first answer
             return
         dialog = SettingsDialog(
@@ -139,6 +149,8 @@ class Actions(QObject):
             machine.has_key,
             self.window,
             has_custom_key=machine.has_custom_key,
+            keyring=machine.keyring,
+            key_file=machine.key_file,
             downloads=self.downloads,
             environment=machine.environment,
         )
@@ -149,7 +161,7 @@ class Actions(QObject):
         dialog.accepted.connect(self._settings_accepted)
         self.dialog = dialog
         if focus_key:
-            dialog.focus_key()
+            dialog.focus_key(focus_key)
         dialog.open()
 
     # --- applying settings -----------------------------------------------------------------
@@ -159,39 +171,73 @@ class Actions(QObject):
         dialog = self.dialog
         if dialog is None:
             return
-        self.apply(dialog.accepted_settings(), dialog.new_key(), dialog.new_custom_key())
+        self.apply(dialog.accepted_settings(), dialog.new_key(), dialog.new_custom_key(),
+                   key_store=dialog.key_store())  # fmt: skip
 
-    def apply(self, new: Settings, key: str = "", server_key: str = "") -> set[str]:
+    def apply(
+        self, new: Settings, key: str = "", server_key: str = "", *, key_store: str = "keyring"
+    ) -> set[str]:
         """Make `new` the settings in force, save them, and switch the backend when its
-        choice or its key changed; returns the names of the settings that changed."""
+        choice or its key changed; returns the names of the settings that changed. New keys
+        go to `key_store`: "keyring", "file" (the user's key file) or "environment" (used
+        by this session only, in the variable the backend reads). All or nothing: when
+        saving fails, the settings in force go back to what they were."""
         old = self.settings.current
         local_only = self._only_local_model_changed(old, new)
         changed = self.settings.apply(new)
         saved = self.settings.edit()
+        keys = {n: v for n, v in ((TOGETHER_KEY_NAME, key), (CUSTOM_KEY_NAME, server_key)) if v}
 
         def save() -> None:
-            settings_store.save(paths.config_dir(), saved)
-            if key:
-                set_secret(TOGETHER_KEY_NAME, key)
-            if server_key:
-                set_secret(CUSTOM_KEY_NAME, server_key)
+            undo = None
+            if keys and key_store != "environment":
+                undo = store_secrets(keys, in_file=key_store == "file")
+            try:
+                settings_store.save(paths.config_dir(), saved)
+            except OSError:
+                if undo is not None:
+                    undo()
+                raise
 
         def saved_then_switch(_result: None) -> None:
-            self.window.say("settings saved")
-            if local_only and not (key or server_key):
+            note = ""
+            if keys and key_store == "environment":
+                for name, value in keys.items():
+                    os.environ[KEY_VARIABLES[name]] = value  # read by the backend built next
+                names = " and ".join(KEY_VARIABLES[n] for n in keys)
+                note = f"the key is not stored: set {names} before Dictate starts next time"
+            elif keys and key_store == "file":
+                note = f"the key is in {key_file()}, readable only by you"
+            self.window.clear_problem(self._save_problem)
+            self.window.say(f"settings saved; {note}" if note else "settings saved")
+            if local_only and not keys:
                 self._switch_local_model(new.model_for("local"))
-            elif changed & set(BACKEND_KEYS) or key or server_key:
-                self._switch_backend(saved)
+            elif changed & set(BACKEND_KEYS) or keys:
+                self._switch_backend(saved, offer_retry=bool(keys), note=note)
 
-        # Saved first: a new backend reads its key from the keyring.
-        self.bridge.run(save, saved_then_switch, self._save_failed, name="settings-save")
+        def failed(exc: BaseException) -> None:
+            if self.settings.current == saved:  # not changed again meanwhile: back as it was
+                self.settings.apply(old)
+            self._save_failed(exc)
+
+        # Saved first: a new backend reads its key from where it was kept.
+        self.bridge.run(save, saved_then_switch, failed, name="settings-save")
         return changed
 
     def _save_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, SecretStoreError | OSError):
-            self.window.on_problem(f"the settings could not be saved: {exc}", Fix.OPEN_SETTINGS)
+        if isinstance(exc, SecretStoreError):
+            message = (
+                f"nothing was saved: {exc}. In Settings, keep the key in a file only you can "
+                f"read, or set {KEY_VARIABLES[exc.name]} in the environment Dictate starts in"
+            )
+        elif isinstance(exc, OSError):
+            where = f" ({exc.filename})" if exc.filename else ""
+            why = exc.strerror or str(exc)
+            message = f"nothing was saved: the settings could not be written{where}: {why}"
         else:
-            self.window.say(f"the settings could not be saved: {exc}")
+            message = f"nothing was saved: {exc}"
+        self._save_problem = message  # a later save that works takes it away
+        self.window.on_problem(message, Fix.OPEN_SETTINGS)
 
     def _only_local_model_changed(self, old: Settings, new: Settings) -> bool:
         """Only the local model changed and the local engine runs: it loads the new model
@@ -219,16 +265,26 @@ class Actions(QObject):
 
         self.bridge.run(lambda: backend.switch_model(model), loaded, failed, name="model-switch")
 
-    def _switch_backend(self, settings: Settings) -> None:
+    def _switch_backend(
+        self, settings: Settings, *, offer_retry: bool = False, note: str = ""
+    ) -> None:
         """The new backend is built off the GUI thread (the keyring, an engine starting);
-        the old one keeps serving until then, and is closed once no dictation uses it."""
+        the old one keeps serving until then, and is closed once no dictation uses it. With
+        a new key (`offer_retry`) a dictation that failed is offered again; `note` (where
+        the key is) is said with the switch."""
         self.window.show_backend("switching backend…")
 
         def built(backend: Backend) -> None:
             old, self.controller.backend = self.controller.backend, backend
             self.window.show_backend(backend.describe())
-            self.window.say(f"now using {backend.describe()}")
+            said = f"now using {backend.describe()}"
+            self.window.say(f"{said}; {note}" if note else said)
             self._retire(old)
+            if offer_retry and self.controller.last_failed_row:
+                self.window.on_problem(
+                    "the new key is saved — Retry transcribes the dictation that failed",
+                    Fix.RETRY,
+                )
 
         def failed(exc: BaseException) -> None:
             self.window.show_backend(self.controller.backend.describe())
@@ -281,16 +337,20 @@ class Actions(QObject):
     @Slot(str, str, str)
     def _test_custom_key(self, url: str, key: str, model: str) -> None:
         if not url:
-            self._key_tested("enter the custom server's URL first")
+            self._custom_key_tested("enter the custom server's URL first")
             return
         self.bridge.run(
             lambda: test_key(key or custom_key() or "", url=url, model=model or DEFAULT_MODEL_ID),
-            self._key_tested, self._key_tested, name="key-test",
+            self._custom_key_tested, self._custom_key_tested, name="key-test",
         )  # fmt: skip
 
     def _key_tested(self, answer: object) -> None:
         if self.dialog is not None:
             self.dialog.on_key_tested(str(answer))
+
+    def _custom_key_tested(self, answer: object) -> None:
+        if self.dialog is not None:
+            self.dialog.on_custom_key_tested(str(answer))
 
     @Slot(int, str, str)
     def _on_retried(self, row: int, text: str, error: str) -> None:

@@ -4,7 +4,10 @@ Lives on the main thread and never waits: opening the microphone, connecting, fi
 saving run on background threads (`DictationRun`), whose events come back through the
 `Bridge` to this object's own callbacks. Only the current dictation's events are applied; a
 late event of an earlier one is dropped. Settings are read from the `SettingsSource` when they
-are used, so a change applies to the next dictation without a restart. Signals:
+are used, so a change applies to the next dictation without a restart. When the server fails
+(a refused key, a server error) the dictation goes on recording until the user stops it, and
+says so; its end says the one reason everywhere: the phase's detail, the banner, the history.
+Signals:
 
 - `phase_changed(Phase phase, str detail)`: detail names the backend.
 - `text_changed(str final, str live)`: the current dictation's settled text and partial,
@@ -39,8 +42,9 @@ from app.controller.run import (
     Source,
     retry_transcription,
 )
-from app.core.errors import DictationError
+from app.core.errors import AudioInputError, AuthError, DictationError
 from app.core.notices import (
+    FAILED,
     MICROPHONE_FALLBACK,
     MICROPHONE_SILENT,
     RECONNECTING,
@@ -89,12 +93,14 @@ class DictationController(QObject):
         self._play = sounds or (lambda _name: None)
         self.phase = Phase.IDLE
         self.last_failed_row = 0
+        self.failed_backend = ""  # the backend of that dictation: whose key "Set API key" sets
         self._number = 0
         self._run: DictationRun | None = None
         self._finishing: threading.Thread | None = None
         self._words = Words()  # the current dictation's, taken from the settings at press
         self._segments: list[str] = []
         self._hands_free = False  # started by toggle: may stop itself after silence
+        self._failing = False  # the server gave up: recording goes on until the user stops
         self._last_speech = 0.0
         self._silence = QTimer(self)  # the hands-free auto-stop
         self._silence.setSingleShot(True)
@@ -122,6 +128,7 @@ class DictationController(QObject):
         self._words = settings.words()
         self._segments = []
         self._hands_free = hands_free
+        self._failing = False
         note = vocabulary_prompt(self._words.vocabulary).note
         if note:
             self.notice.emit(Notice(note))
@@ -234,13 +241,13 @@ class DictationController(QObject):
         """Speech arrived: the silence that stops a hands-free dictation starts again."""
         self._last_speech = time.monotonic()
         limit = self.settings.auto_stop_s
-        if self._hands_free and limit > 0 and recording(self.phase):
+        if self._hands_free and limit > 0 and recording(self.phase) and not self._failing:
             self._silence.start(int(limit * 1000))
 
     @Slot()
     def _check_silence(self) -> None:
         limit = self.settings.auto_stop_s
-        if not (self._hands_free and limit > 0 and recording(self.phase)):
+        if not (self._hands_free and limit > 0 and recording(self.phase)) or self._failing:
             return
         quiet = time.monotonic() - self._last_speech
         if quiet + 0.05 < limit:  # the limit was raised meanwhile
@@ -297,9 +304,25 @@ class DictationController(QObject):
                 self.notice.emit(Notice(f"reconnecting: {event.detail}", RECONNECTING))
             elif event.state == "connected":
                 self.notice_ended.emit(RECONNECTING)
+        elif isinstance(event, AudioInputError):
+            self.release()  # no microphone: nothing more can be recorded
         elif isinstance(event, Fatal | DictationError):
-            # Nothing more can be heard: stop now, so the audio is saved and the error shown.
-            self.release()
+            self._failed_while_recording(event.error if isinstance(event, Fatal) else event)
+
+    def _failed_while_recording(self, error: DictationError) -> None:
+        """No more text can come, but the user is still speaking: the microphone goes on
+        until they stop, and every word is saved for Retry (no auto-stop: no speech is
+        detected without the server)."""
+        if self._failing or not recording(self.phase):
+            return
+        self._failing = True
+        self._silence.stop()
+        self.notice_ended.emit(RECONNECTING)
+        stop = "press again to stop" if self._hands_free else "release to stop"
+        self.notice.emit(Notice(
+            f"{error} — still recording: {stop}; everything you say is saved for Retry",
+            FAILED,
+        ))  # fmt: skip
 
     def _on_retried(self, outcome: RetryOutcome) -> None:
         row, result, text = outcome
@@ -315,18 +338,22 @@ class DictationController(QObject):
     def _finish_failed(self, number: int, exc: BaseException) -> None:
         if number != self._number:
             return
-        self._show_problem(DictationError(f"the dictation could not finish: {exc}"))
-        self._move(Phase.ERROR)
+        self.notice_ended.emit(FAILED)
+        error = DictationError(f"the dictation could not finish: {exc}")
+        self._show_problem(error)
+        self._move(Phase.ERROR, str(error))
 
     def _finished(self, done: RunFinished) -> None:
         if done.number != self._number:
             return
         result = done.result
+        self.notice_ended.emit(FAILED)
         self.text_changed.emit(done.text, "")
         if result.error is not None:
             self.last_failed_row = done.row
+            self.failed_backend = self._run.backend.name if self._run else self.backend.name
             self._show_problem(result.error, saved=done.row > 0 and bool(result.audio))
-            self._move(Phase.ERROR, str(result.error))
+            self._move(Phase.ERROR, str(result.error))  # the same reason as the history's
         else:
             self._move(Phase.IDLE)
         if done.save_error:
@@ -335,7 +362,9 @@ class DictationController(QObject):
 
     def _show_problem(self, error: DictationError, *, saved: bool = False) -> None:
         message = str(error)
-        if saved:
+        if saved and isinstance(error, AuthError):
+            message += " — the audio is saved: set the key, then Retry transcribes it"
+        elif saved:
             message += " — the audio is saved; Retry transcribes it again"
         self.problem.emit(message, error.action)
 

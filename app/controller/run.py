@@ -2,8 +2,11 @@
 
 Plain Python on background threads; it talks to the GUI only through `post`. The microphone
 opens first and its frames are held until the client exists, so words spoken while the
-engine loads or the connection opens are kept. `finish` always ends with a saved history
-row: the text when there is one, else the audio marked failed, ready for Retry.
+engine loads or the connection opens are kept. When the server gives up on the dictation
+(a refused key, a server error, a connection that cannot be restored) the microphone goes on
+until the user stops, and its frames are held again, after the client's: nothing said is
+lost. `finish` always ends with a saved history row: the text when there is one, else all
+the audio marked failed with the reason, ready for Retry.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from app.core.notices import Notice
 from app.core.text import prepare, raw_text, render
 from app.core.words import Words, vocabulary_prompt
 from app.realtime.client import RealtimeClient
-from app.realtime.events import DictationResult
+from app.realtime.events import ClientEvent, DictationResult, Fatal
 from app.realtime.protocol import TurnDetection
 from app.storage.history import History, HistoryError
 
@@ -89,14 +92,15 @@ class DictationRun:
         self.client: RealtimeClient | None = None
         self.error: DictationError | None = None
         self._lock = threading.Lock()
-        self._held: list[bytes] = []
+        self._held: list[bytes] = []  # before the client exists, and after it gave up
+        self._given_up = False  # the client reported a fatal error: it takes no more audio
 
     def _tell(self, event: object) -> None:
         self.post(RunEvent(self.number, event))
 
     def _route(self, frame: bytes) -> None:
         with self._lock:
-            if self.client is not None:
+            if self.client is not None and not self._given_up:
                 self.client.send_audio(frame)
             else:
                 self._held.append(frame)
@@ -114,12 +118,13 @@ class DictationRun:
                 turn_detection=self.turn_detection,
                 prompt=vocabulary_prompt(self.words.vocabulary).prompt or None,
             )
-            client = realtime_client(config, self._tell)
+            client = realtime_client(config, self._on_client_event)
             client.start()
             with self._lock:
-                for frame in self._held:
-                    client.send_audio(frame)
-                self._held.clear()
+                if not self._given_up:  # else the held frames stay here, in order
+                    for frame in self._held:
+                        client.send_audio(frame)
+                    self._held.clear()
                 self.client = client
         except AudioInputError as exc:
             self.error = exc
@@ -129,6 +134,13 @@ class DictationRun:
             self._tell(self.error)
         finally:
             self.opened.set()
+
+    def _on_client_event(self, event: ClientEvent) -> None:
+        """The client's thread: after a fatal error the microphone's frames stay here."""
+        if isinstance(event, Fatal):
+            with self._lock:
+                self._given_up = True
+        self._tell(event)
 
     def finish(self) -> RunFinished:
         """Background: drain the microphone, get the final text, save it."""
@@ -144,12 +156,14 @@ class DictationRun:
         if self.client is not None:
             result = self.client.finish()
         else:
-            with self._lock:
-                audio = b"".join(self._held)
-            result = DictationResult("", (), audio, self.error, 0, 0)
-        if result.error is None and self.error is not None:
+            result = DictationResult("", (), b"", self.error, 0, 0)
+        with self._lock:  # what came after the client gave up (or before it existed)
+            held = b"".join(self._held)
+            self._held.clear()
+        error = result.error or self.error
+        if held or error is not result.error:
             result = DictationResult(
-                result.text, result.segments, result.audio, self.error,
+                result.text, result.segments, result.audio + held, error,
                 result.reconnects, result.dropped_frames,
             )  # fmt: skip
         text = render(result.segments, self.words)

@@ -19,6 +19,7 @@ SETTINGS_DAMAGED = "settings-damaged"  # until the settings are saved again
 HISTORY_UNWRITABLE = "history-unwritable"  # until the kept dictations are written
 RECONNECTING = "reconnecting"
 ENGINE = "engine"
+FAILED = "dictation-failed"  # the server gave up while the user still speaks
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class _Closing:
     cancelled: bool
     vanished: bool
     target: xtest.Window | None
+    failure: str = ""
 
 
 class Delivery(QObject):
@@ -64,6 +65,7 @@ class Delivery(QObject):
         self.committed = ""
         self.cancelled = False
         self._final = ""
+        self._failure = ""  # why this dictation failed (the controller's error phase)
         self._vanished = False
         self._closing: _Closing | None = None  # a finished dictation awaiting the engine's end
         self._report = bool(os.environ.get("DICTATE_STARTUP_REPORT"))
@@ -143,12 +145,15 @@ class Delivery(QObject):
     # --- the controller's signals ----------------------------------------------------------
 
     @Slot(object, str)
-    def on_phase(self, phase: Phase, _detail: str) -> None:
+    def on_phase(self, phase: Phase, detail: str) -> None:
         if recording(Phase(phase)) and not self.active:
             self._begin()
+        elif phase == Phase.ERROR and self.active:
+            self._failure = detail  # said as the status line says it, not "nothing heard"
 
     def _begin(self) -> None:
         self.active, self.cancelled, self._final = True, False, ""
+        self._failure = ""
         self._pieces = ""
         self.method = self._choose()
         session = self.session
@@ -230,7 +235,9 @@ class Delivery(QObject):
             self._set_clipboard(text)
         if self.ime and self.session is not None:
             self.ime = False
-            self._serial.submit(self._ime_finish, text, self.cancelled)
+            self._serial.submit(self._ime_finish, text, self.cancelled, self._failure)
+        elif self._failure and not text:
+            self._done(Outcome(self.method, False, f"failed: {self._failure}"))
         elif self.cancelled or not text:
             self._done(Outcome(self.method, False, "cancelled" if text else "nothing heard"))
         else:
@@ -248,7 +255,7 @@ class Delivery(QObject):
             return
         self._done(chain.deliver(method, rest, target, self._copy.emit, restore=restore))
 
-    def _ime_finish(self, text: str, cancelled: bool) -> None:
+    def _ime_finish(self, text: str, cancelled: bool, failure: str = "") -> None:
         """Delivery thread: the rest of the text committed and the user's engine back; the
         outcome comes with the engine's `ended` (in order after every commit), judged on this
         dictation's state."""
@@ -261,7 +268,7 @@ class Delivery(QObject):
         if not (cancelled or self._vanished):
             rest = unsent(text, self.committed)
         self._closing = _Closing(text, self.committed + rest, cancelled, self._vanished,
-                                 self.target)  # fmt: skip
+                                 self.target, failure)  # fmt: skip
         sent = session.send("preedit", "")
         if rest:
             sent = sent and session.send("commit", rest)
@@ -283,6 +290,8 @@ class Delivery(QObject):
         elif text:
             where = f"into {target.label}" if target is not None else "at the caret"
             self._done(Outcome(chain.INPUT_METHOD, True, f"typed {where}"))
+        elif closing.failure:
+            self._done(Outcome(chain.INPUT_METHOD, False, f"failed: {closing.failure}"))
         else:
             self._done(Outcome(chain.INPUT_METHOD, False, "nothing heard"))
 

@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.phase = Phase.IDLE
         self.backend = ""  # what the status line names while idle
+        self.failure = ""  # why the last dictation failed, while the phase says so
         self.notices = NoticeBoard()
         self._fade = QTimer(self)
         self._fade.setSingleShot(True)
@@ -181,7 +182,9 @@ class MainWindow(QMainWindow):
             self.banner.hide()
         if not recording(phase):
             self.meter.reset()
-        if detail:
+        if phase == Phase.ERROR:
+            self.failure = detail  # why the dictation failed: the banner's and history's reason
+        elif detail:
             self.backend = detail
         self._show_status()
         self._label_talk()
@@ -193,7 +196,10 @@ class MainWindow(QMainWindow):
 
     def _show_status(self) -> None:
         phase, detail = self.phase.value, self.backend
-        shown = f"{detail} · {phase}" if detail and self.phase != Phase.ERROR else phase
+        if self.phase == Phase.ERROR:
+            shown = f"failed: {self.failure}" if self.failure else "failed"
+        else:
+            shown = f"{detail} · {phase}" if detail else phase
         self.status.setText(shown)
 
     @Slot(str, str)
@@ -226,6 +232,11 @@ class MainWindow(QMainWindow):
         self.banner_action.setText(fix.value)
         self.banner_action.setVisible(fix is not Fix.NONE)
         self.banner.show()
+
+    def clear_problem(self, message: str) -> None:
+        """The banner goes if it still says `message` (its problem is over)."""
+        if message and self.banner_text.text() == message:
+            self.banner.hide()
 
     @Slot(object)
     def on_notice(self, notice: Notice) -> None:

@@ -25,7 +25,7 @@ STATES = {
     Phase.CONNECTING: "Listening…",
     Phase.LISTENING: "Listening…",
     Phase.FINISHING: "Finishing…",
-    Phase.ERROR: "Error",
+    Phase.ERROR: "Failed",
 }
 HOLD_MS = 1500  # the delivery's result stays this long, then fades
 FADE_MS = 400

@@ -1,9 +1,12 @@
 """Settings: backend and key, models, language, microphone, VAD, hotkey, delivery, history.
 
 The dialog edits a copy of `Settings`; `accepted_settings()` returns it, and the API key
-(never stored in the settings file) comes back separately for the keyring, and so does the
-custom server's key (a team's `dictate serve --token`). "Test key" runs a real handshake in
-the background, against Together or against the custom URL, and says what it answered.
+(never stored in the settings file) comes back separately for the keyring (or, without one,
+where the user chose: `key_store()`), and so does the custom server's key (a team's
+`dictate serve --token`); a key comes back only for the backend chosen. The Transcription
+page (`BackendPage`) shows only that backend's fields. "Test key" runs a real handshake in
+the background, against Together or against the custom URL, and says what it answered
+under the key that was tested.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -29,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.backends import TOGETHER_MODELS
 from app.controller.downloads import ModelDownloads
 from app.delivery.chain import CHOICES as DELIVERY_CHOICES
 from app.delivery.chain import HELP as DELIVERY_HELP
@@ -37,17 +38,10 @@ from app.delivery.chain import Environment
 from app.delivery.chain import describe as describe_delivery
 from app.models.catalog import WHISPER_LANGUAGES
 from app.storage.settings import VAD_PRESETS, Settings
+from app.ui.backend_page import CUSTOM, TOGETHER, BackendPage
 from app.ui.key_capture import HotkeyEditor
 from app.ui.level_meter import LevelMeter
-from app.ui.model_picker import ModelPicker
 from app.ui.words_page import WordsPage
-
-BACKENDS = [
-    ("Automatic (Together with a key, else local)", "auto"),
-    ("Together AI", "together"),
-    ("Local engine (offline)", "local"),
-    ("Custom server URL", "custom"),
-]
 
 
 class SettingsDialog(QDialog):
@@ -66,6 +60,8 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         has_custom_key: bool = False,
+        keyring: bool = True,
+        key_file: str = "",
         downloads: ModelDownloads | None = None,
         environment: Environment | None = None,
     ) -> None:
@@ -77,41 +73,23 @@ class SettingsDialog(QDialog):
         self.pages = QTabWidget()  # one page per group: the dialog fits a laptop screen
         outer.addWidget(self.pages)
 
-        connection = QGroupBox("Transcription")
-        form = QFormLayout(connection)
-        self.backend = QComboBox()
-        for label, value in BACKENDS:
-            self.backend.addItem(label, value)
-        self.backend.setCurrentIndex([v for _, v in BACKENDS].index(s.backend))
-        self.custom_url = QLineEdit(s.custom_url)
-        self.custom_url.setPlaceholderText("ws://host:8765/v1")
-        self.key = QLineEdit()
-        self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("stored in the OS keyring" if has_key else "Together API key")
-        self.test_key = QPushButton("Test key")
-        self.test_key.clicked.connect(self._test_key)
-        self.key_result = QLabel("")
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key, 1)
-        key_row.addWidget(self.test_key)
-        self.models = {name: QLineEdit(s.model_for(name)) for name in ("together", "custom")}
-        self.local_model = ModelPicker(s.model_for("local"), downloads)
-        custom_key_row = self._custom_key_row(has_custom_key)
-        together_models = self._together_models(s.model_for("together"))
         self.language = language_box(s.language)
+        page = BackendPage(
+            s, has_key=has_key, has_custom_key=has_custom_key, keyring=keyring,
+            key_file=key_file, downloads=downloads, language=self.language,
+        )  # fmt: skip
+        self.transcription = page
+        # The page's fields, by the names the dialog has always had.
+        self.backend, self.custom_url, self.models = page.backend, page.custom_url, page.models
+        self.key, self.test_key, self.key_result = page.key, page.test_key, page.key_result
+        self.custom_key, self.test_custom_key = page.custom_key, page.test_custom_key
+        self.custom_key_result, self.local_model = page.custom_key_result, page.local_model
+        page.test_key_requested.connect(self.test_key_requested)
+        page.custom_key_test_requested.connect(self.custom_key_test_requested)
         self.local_model.english_only_changed.connect(self._local_language)
         self.backend.currentIndexChanged.connect(self._backend_changed)
         self._local_language(self.local_model.english_only())
-        form.addRow("Backend", self.backend)
-        form.addRow("Custom URL", self.custom_url)
-        form.addRow("API key", key_row)
-        form.addRow("", self.key_result)
-        form.addRow("Custom server key", custom_key_row)
-        form.addRow("Together model", together_models)
-        form.addRow("Local model", self.local_model)
-        form.addRow("Custom model", self.models["custom"])
-        form.addRow("Language", self.language)
-        self._add_page(connection)
+        self._add_page(page)
 
         audio = QGroupBox("Microphone and speech detection")
         aform = QFormLayout(audio)
@@ -224,30 +202,6 @@ class SettingsDialog(QDialog):
             self.silence.setValue(int(values["min_silence_duration_ms"]))
             self.pad.setValue(int(values["speech_pad_ms"]))
 
-    def _custom_key_row(self, has_custom_key: bool) -> QHBoxLayout:
-        self.custom_key = QLineEdit()
-        self.custom_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.custom_key.setPlaceholderText(
-            "stored in the OS keyring" if has_custom_key else "the server's key (if it has one)"
-        )
-        self.test_custom_key = QPushButton("Test key")
-        self.test_custom_key.clicked.connect(self._test_custom_key)
-        row = QHBoxLayout()
-        row.addWidget(self.custom_key, 1)
-        row.addWidget(self.test_custom_key)
-        return row
-
-    def _together_models(self, current: str) -> QComboBox:
-        """Together's realtime models to pick from; any other id can still be typed."""
-        box = QComboBox()
-        box.setEditable(True)
-        box.addItems(TOGETHER_MODELS)
-        box.setCurrentText(current)
-        line = box.lineEdit()
-        assert line is not None
-        self.models["together"] = line
-        return box
-
     @Slot(bool)
     def _local_language(self, english_only: bool) -> None:
         """An English-only local model says so instead of offering languages it cannot do."""
@@ -261,31 +215,22 @@ class SettingsDialog(QDialog):
     def _backend_changed(self, _index: int) -> None:
         self._local_language(self.local_model.english_only())
 
-    @Slot()
-    def _test_custom_key(self) -> None:
-        self.key_result.setText("testing…")
-        self.custom_key_test_requested.emit(
-            self.custom_url.text().strip(),
-            self.custom_key.text().strip(),
-            self.models["custom"].text().strip(),
-        )
-
     def new_custom_key(self) -> str:
-        return self.custom_key.text().strip()
-
-    @Slot()
-    def _test_key(self) -> None:
-        self.key_result.setText("testing…")
-        self.test_key_requested.emit(self.key.text().strip())
+        return self.custom_key.text().strip() if self.backend.currentData() in CUSTOM else ""
 
     @Slot(str)
     def on_key_tested(self, message: str) -> None:
+        """The Together key's test answered: said under that key."""
         self.key_result.setText(message)
+
+    @Slot(str)
+    def on_custom_key_tested(self, message: str) -> None:
+        """The custom server key's test answered: said under that key."""
+        self.custom_key_result.setText(message)
 
     def stop_mic_test(self) -> None:
         """The level test could not start (or stopped): the button says so."""
         self.mic_test.setChecked(False)
-        self.key_result.setText("")
 
     def chosen_microphone(self) -> str:
         return str(self.microphone.currentData() or "")
@@ -294,11 +239,17 @@ class SettingsDialog(QDialog):
     def on_level(self, rms_db: float) -> None:
         self.mic_level.set_db(rms_db)
 
-    def focus_key(self) -> None:
-        self.key.setFocus()
+    def focus_key(self, backend: str = "together") -> None:
+        """The key of `backend` (the one whose key was refused), on the page shown."""
+        self.pages.setCurrentWidget(self.transcription)
+        self.transcription.focus_key(backend)
 
     def new_key(self) -> str:
-        return self.key.text().strip()
+        return self.key.text().strip() if self.backend.currentData() in TOGETHER else ""
+
+    def key_store(self) -> str:
+        """Where new keys go: "keyring", "file" or "environment" (no OS keyring here)."""
+        return self.transcription.store()
 
     def accepted_settings(self) -> Settings:
         s = self.edited

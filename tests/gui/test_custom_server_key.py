@@ -1,22 +1,19 @@
 """A team's server with a key (issue 11): the app takes the key from the OS keyring, Settings
 stores and tests it, and a wrong key says so and offers the fix.
 
-The keyring is a real `keyring` backend kept in memory for the test (the suite's default is
-the null backend, which stores nothing), so the app's own keyring calls are exercised.
+The keyring is a real `keyring` backend kept in memory for the test (`vault`; the suite's
+default is the null backend, which stores nothing), so the app's own keyring calls are
+exercised.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import keyring
-import keyring.backend
-import pytest
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
+from app import paths
 from app.audio.files import FileSource
 from app.backends import CUSTOM_KEY_NAME, TOGETHER_MODELS
 from app.core.errors import Fix
@@ -24,35 +21,8 @@ from app.main import Parts, build
 from app.storage.secrets import SERVICE, get_secret
 from app.storage.settings import Settings
 from tests.conftest import Engine
+from tests.file_keyring import MemoryKeyring
 from tests.speech import TEXTS, pcm, silence, wer
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
-
-
-@pytest.fixture
-def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    monkeypatch.delenv("DICTATE_API_KEY", raising=False)
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
 
 
 def _app(qtbot: QtBot, engine: Engine) -> Parts:
@@ -96,12 +66,15 @@ def test_a_wrong_key_gives_the_key_message_and_the_fix(
     vault.set_password(SERVICE, CUSTOM_KEY_NAME, "not-the-team-key")
     parts = _app(qtbot, engine)
     try:
+        # The refusal is said at once, and the dictation goes on until the user stops it.
+        parts.controller.press()
+        qtbot.waitUntil(lambda: "still recording" in parts.window.notice_text(), timeout=30000)
+        assert parts.controller.phase.value == "listening"
         with qtbot.waitSignal(parts.controller.problem, timeout=30000) as problem:
-            parts.controller.press()
+            parts.controller.release()
         message, action = problem.args
         assert "refused the API key" in message, message
         assert action is Fix.SET_KEY
-        parts.controller.release()
     finally:
         _close(parts)
 
@@ -122,13 +95,39 @@ def test_settings_test_and_store_the_custom_key(
 
         dialog.custom_key.setText("not-the-team-key")
         dialog.test_custom_key.click()
-        qtbot.waitUntil(lambda: "refused the API key" in dialog.key_result.text(), timeout=20000)
+        result = dialog.custom_key_result  # under the custom server's key, not Together's
+        qtbot.waitUntil(lambda: "refused the API key" in result.text(), timeout=20000)
         dialog.custom_key.setText(engine.token)
         dialog.test_custom_key.click()
-        qtbot.waitUntil(lambda: dialog.key_result.text() == "the key works", timeout=20000)
+        qtbot.waitUntil(lambda: result.text() == "the key works", timeout=20000)
+        assert dialog.key_result.text() == ""
 
         dialog.accept()
         qtbot.waitUntil(lambda: get_secret(CUSTOM_KEY_NAME) == engine.token, timeout=10000)
-        assert parts.controller.backend.api_key == engine.token
+        # The new backend is built off the GUI thread, after the key is kept.
+        qtbot.waitUntil(lambda: parts.controller.backend.api_key == engine.token, timeout=20000)
+    finally:
+        _close(parts)
+
+
+def test_a_save_that_cannot_write_the_settings_keeps_the_old_key_and_settings(
+    qtbot: QtBot, vault: MemoryKeyring, engine: Engine
+) -> None:
+    vault.set_password(SERVICE, CUSTOM_KEY_NAME, "old-key")
+    parts = _app(qtbot, engine)
+    try:
+        blocked = paths.config_dir() / "settings.json"  # a folder: the file cannot replace it
+        blocked.mkdir()
+        (blocked / "inside").write_text("")
+        edited = parts.settings.edit()
+        edited.language = "de"
+        parts.actions.apply(edited, server_key="new-key")
+        window = parts.window
+        qtbot.waitUntil(window.banner.isVisible, timeout=10000)
+        message = window.banner_text.text()
+        assert message.startswith("nothing was saved: the settings could not be written"), message
+        assert vault.get_password(SERVICE, CUSTOM_KEY_NAME) == "old-key"  # put back
+        assert parts.settings.current.language != "de"
+        assert parts.controller.backend.api_key == "old-key"
     finally:
         _close(parts)

@@ -49,6 +49,10 @@ def test_engine_killed_mid_dictation_keeps_the_audio_and_retry_recovers(
     controller.press()
     qtbot.waitUntil(lambda: bool(parts.window.transcript.all_text().strip()), timeout=15000)
     doomed.embedded.stop()  # the engine dies while the user is still speaking
+    # Reconnecting gives up; the dictation records on until the user stops it.
+    qtbot.waitUntil(lambda: "still recording" in parts.window.notice_text(), timeout=60000)
+    assert controller.phase.value == "listening"
+    controller.release()
     qtbot.waitUntil(lambda: controller.phase.value == "error", timeout=60000)
     assert parts.window.banner.isVisible()
     assert "audio is saved" in parts.window.banner_text.text()
