@@ -30,7 +30,8 @@ from app.core.errors import ConnectionLostError, DictationError, TransientError
 from app.core.transcript import Transcript
 from app.realtime import errors
 from app.realtime.answers import Answers
-from app.realtime.config import ClientConfig, Connector, connect_websocket, open_session
+from app.realtime.config import ClientConfig
+from app.realtime.connect import Connector, connect_websocket, open_session
 from app.realtime.events import ClientEvent, DictationResult, Fatal, Status
 from app.realtime.inbox import CommitMark, Inbox
 from app.realtime.liveness import Liveness

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import websocket
 
 from app.realtime.backoff import Backoff
-from app.realtime.protocol import SessionUpdate, TurnDetection, encode_client_message
+from app.realtime.protocol import TurnDetection
 
 
 @dataclass(frozen=True)
@@ -35,22 +31,3 @@ class ClientConfig:
     queue_frames: int = 3000
     max_reconnects: int = 30
     backoff: Backoff = field(default_factory=Backoff)
-
-
-Connector = Callable[[str, list[str], float], Any]
-
-
-def connect_websocket(url: str, headers: list[str], timeout: float) -> websocket.WebSocket:
-    return websocket.create_connection(
-        url, header=headers, timeout=timeout, suppress_origin=True, enable_multithread=True
-    )
-
-
-def open_session(connect: Connector, url: str, config: ClientConfig) -> Any:
-    """Connect with the key, and send the vocabulary before any audio (PROTOCOL.md 7)."""
-    headers = [f"Authorization: Bearer {config.api_key}"] if config.api_key else []
-    ws = connect(url, headers, config.connect_timeout_s)
-    ws.settimeout(config.io_timeout_s)
-    if config.prompt:
-        ws.send(encode_client_message(SessionUpdate({"prompt": config.prompt})))
-    return ws
