@@ -6,18 +6,19 @@ dictation's buffer, sends appends of 20-250 ms and commits at their places, ping
 closes an idle connection. A *receiver* thread per connection decodes frames and updates
 the transcript. Events go to `on_event`; nothing here knows about Qt.
 
-No lost words: every byte of the dictation stays in `_audio`; the `CommitLedger` knows how
-far the completed segments reach (exactly, from our engine's `start`/`duration`; for servers
-that do not say, conservatively). When a connection drops, the next one starts there: the
-unconfirmed audio is replayed at full speed and unanswered commits are sent again at their
-places, so the transcript ends the same as without the drop, with nothing doubled.
+No lost words: every byte of the dictation stays in the `Uplink`, whose `CommitLedger` knows
+how far the completed segments reach (exactly, from our engine's `start`/`duration`; for
+servers that do not say, conservatively). When a connection drops, the next one starts there:
+the unconfirmed audio is replayed at full speed and unanswered commits are sent again at their
+places, so the transcript ends the same as without the drop, with nothing doubled. That
+bookkeeping (uplink.py), what answers do (answers.py) and when to ping or close (liveness.py)
+are pure logic, tested on their own; this module holds them under its lock.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,39 +29,23 @@ import websocket
 from app.core.errors import ConnectionLostError, DictationError, TransientError
 from app.core.transcript import Transcript
 from app.realtime import errors
-from app.realtime.config import ClientConfig, Connector, connect_websocket
-from app.realtime.events import (
-    ClientEvent,
-    DictationResult,
-    Fatal,
-    SegmentCompleted,
-    SegmentFailed,
-    Status,
-    TextChanged,
-)
-from app.realtime.ledger import CommitLedger
+from app.realtime.answers import Answers
+from app.realtime.config import ClientConfig
+from app.realtime.connect import Connector, connect_websocket, open_session
+from app.realtime.events import ClientEvent, DictationResult, Fatal, Status
+from app.realtime.inbox import CommitMark, Inbox
+from app.realtime.liveness import Liveness
 from app.realtime.protocol import (
-    BYTES_PER_MS,
-    SAMPLE_RATE,
-    AppendAudio,
-    AudioCommitted,
-    Commit,
-    SessionCreated,
-    SessionUpdate,
-    TranscriptCompleted,
+    ServerEvent,
     TranscriptDelta,
     TranscriptFailed,
-    TurnDetection,
     decode_server_event,
     encode_client_message,
     realtime_url,
 )
+from app.realtime.uplink import Uplink
 
 log = logging.getLogger(__name__)
-
-
-class _CommitMark:
-    """A commit's place in the queue, between the audio before and after it."""
 
 
 class RealtimeClient:
@@ -82,36 +67,31 @@ class RealtimeClient:
             language=config.language,
             turn_detection=config.turn_detection,
         )
-        self._inbox: queue.Queue[bytes | _CommitMark | None] = queue.Queue(config.queue_frames)
+        self._inbox = Inbox(config.queue_frames)
         self._cv = threading.Condition()
         # Dictation state (guarded by _cv).
-        self._audio = bytearray()
-        td = config.turn_detection or TurnDetection()
-        self._ledger = CommitLedger(
-            exact=bool(config.commit_ack), min_silence_ms=td.min_silence_duration_ms
-        )
+        self._uplink = Uplink.for_config(config)
         self.transcript = Transcript()
+        self._answers = Answers(self.transcript, self._uplink, quiet_period_s=config.quiet_period_s)
         self._error: DictationError | None = None
-        self._last_event_at = 0.0
         self._marks_queued = 0  # commit marks still in the inbox
         # Connection state (guarded by _cv; sockets used outside it).
         self._ws: Any = None
         self._generation = 0
         self._broken: int | None = None
-        self._created = False
-        self._origin = 0
-        self._cursor = 0
-        self._last_heard = 0.0
-        self._last_ping = 0.0
-        self._last_audio_at = time.monotonic()
+        self._liveness = Liveness(config, time.monotonic())
         self._stopping = False
         self._finished = False
         self.reconnects = 0
-        self.dropped_frames = 0
         # An overloaded server (close 4503, `no_healthy_workers`): wait before reconnecting.
         self._busy: DictationError | None = None
         self._busy_delays: Iterator[float] | None = None
         self._sender = threading.Thread(target=self._run, name="realtime-sender", daemon=True)
+
+    @property
+    def dropped_frames(self) -> int:
+        """Audio frames dropped because the queue to the sender was full."""
+        return self._inbox.dropped
 
     # --- caller API --------------------------------------------------------------------
 
@@ -120,16 +100,13 @@ class RealtimeClient:
 
     def send_audio(self, pcm: bytes) -> None:
         """Queue 16 kHz mono s16le audio; never blocks (a full queue drops and counts)."""
-        try:
-            self._inbox.put_nowait(pcm)
-        except queue.Full:
-            self.dropped_frames += 1
+        self._inbox.put_audio(pcm)
 
     def commit(self) -> None:
         """Ask for everything so far to be finalized (blocks only if the queue is full)."""
         with self._cv:
             self._marks_queued += 1
-        self._inbox.put(_CommitMark(), timeout=self.config.io_timeout_s)
+        self._inbox.put_commit(self.config.io_timeout_s)
 
     def finish(self, timeout: float | None = None) -> DictationResult:
         """Commit, wait for the answer to that commit, close; the audio is always returned."""
@@ -139,7 +116,7 @@ class RealtimeClient:
             while not self._settled():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    if self._error is None and not self._quiet_enough():
+                    if self._error is None and not self._answers.quiet_enough(time.monotonic()):
                         self._error = TransientError("no final answer came in time")
                     break
                 self._cv.wait(min(remaining, 0.1))
@@ -149,7 +126,7 @@ class RealtimeClient:
             return DictationResult(
                 text=self.transcript.final_text,
                 segments=tuple(s for s in self.transcript.segments if s),
-                audio=bytes(self._audio),
+                audio=bytes(self._uplink.audio),
                 error=self._error,
                 reconnects=self.reconnects,
                 dropped_frames=self.dropped_frames,
@@ -159,37 +136,17 @@ class RealtimeClient:
         with self._cv:
             self._stopping = True
             self._cv.notify_all()
-        with contextlib.suppress(queue.Full):
-            self._inbox.put_nowait(None)
+        self._inbox.stop()
         if self._sender.is_alive() and threading.current_thread() is not self._sender:
             self._sender.join(self.config.io_timeout_s + 1)
         if not self._sender.is_alive():
             self._take_inbox(block=False)  # audio queued after a failure is kept too
 
-    # --- finishing rules ---------------------------------------------------------------
-
     def _settled(self) -> bool:
         """Under _cv: every commit is answered, or no answer can come."""
         if self._error is not None:
             return True
-        if self._marks_queued:
-            return False
-        ledger = self._ledger
-        if not ledger.pending:
-            return True
-        if ledger.exact:
-            return False
-        # A server that does not say which item answers a commit (Together): the completed
-        # after the commit, or a quiet period with no partial pending.
-        return (
-            ledger.all_sent
-            and self._created
-            and (ledger.completed_since_commit or self._quiet_enough())
-        )
-
-    def _quiet_enough(self) -> bool:
-        quiet = time.monotonic() - self._last_event_at >= self.config.quiet_period_s
-        return bool(quiet and not self.transcript.live and self._created)
+        return not self._marks_queued and self._answers.settled(time.monotonic())
 
     # --- sender thread -----------------------------------------------------------------
 
@@ -257,27 +214,22 @@ class RealtimeClient:
 
     def _needs_connection(self) -> bool:
         with self._cv:
-            return self._cursor < len(self._audio) or bool(self._ledger.pending)
+            return self._uplink.needs_connection
 
     def _take_inbox(self, *, block: bool, timeout: float = 0.2) -> None:
         """Move queued audio and commit marks into the dictation's state."""
-        try:
-            item = self._inbox.get(block=block, timeout=timeout if block else None)
-        except queue.Empty:
+        items = self._inbox.take(block=block, timeout=timeout)
+        if not items:
             return
         with self._cv:
-            while True:
+            for item in items:
                 if isinstance(item, bytes):
-                    self._audio += item[: len(item) // 2 * 2]
-                    self._last_audio_at = time.monotonic()
-                elif isinstance(item, _CommitMark):
+                    self._uplink.append(item)
+                    self._liveness.last_audio_at = time.monotonic()
+                elif isinstance(item, CommitMark):
                     self._marks_queued -= 1
-                    self._ledger.commit(len(self._audio))
-                    self._last_event_at = time.monotonic()
-                try:
-                    item = self._inbox.get_nowait()
-                except queue.Empty:
-                    break
+                    self._uplink.commit()
+                    self._answers.last_event_at = time.monotonic()
             self._cv.notify_all()
 
     def _open(self, attempts: Any) -> bool:
@@ -288,11 +240,7 @@ class RealtimeClient:
                     return False
             self._emit(Status("connecting", self.config.url))
             try:
-                ws = self._connect(self._url, self._headers(), self.config.connect_timeout_s)
-                ws.settimeout(self.config.io_timeout_s)
-                if self.config.prompt:  # the vocabulary, before any audio (PROTOCOL.md 7)
-                    update = SessionUpdate({"prompt": self.config.prompt})
-                    ws.send(encode_client_message(update))
+                ws = open_session(self._connect, self._url, self.config)
             except Exception as exc:
                 error = errors.from_handshake(exc, self._url)
                 delay = next(attempts, None) if error.retryable else None
@@ -307,9 +255,9 @@ class RealtimeClient:
             with self._cv:
                 self._generation += 1
                 self._ws = ws
-                self._created = False
-                self._origin = self._cursor = self._ledger.new_connection()
-                self._last_heard = self._last_ping = time.monotonic()
+                self._answers.new_connection()
+                self._uplink.new_connection()
+                self._liveness.opened(time.monotonic())
                 generation = self._generation
             threading.Thread(
                 target=self._receive, args=(ws, generation), name="realtime-receiver", daemon=True
@@ -318,7 +266,7 @@ class RealtimeClient:
 
     def _give_up(self, error: DictationError) -> DictationError:
         with self._cv:
-            seconds = len(self._audio) / 2 / SAMPLE_RATE
+            seconds = self._uplink.seconds
             ever = self._generation > 0
         what = "lost the connection and could not reconnect" if ever else "could not connect"
         return ConnectionLostError(
@@ -326,69 +274,43 @@ class RealtimeClient:
             detail=error.detail,
         )
 
-    def _headers(self) -> list[str]:
-        return [f"Authorization: Bearer {self.config.api_key}"] if self.config.api_key else []
-
     def _send_pending(self) -> None:
         """Send unsent audio in 20-250 ms appends, and each commit at its place."""
         ws = self._ws
         if ws is None:
             return
-        min_chunk = self.config.min_chunk_ms * BYTES_PER_MS
-        max_chunk = self.config.max_chunk_ms * BYTES_PER_MS
         while True:
             with self._cv:
-                next_commit = self._ledger.next_unsent()
-                limit = next_commit if next_commit is not None else len(self._audio)
-                available = limit - self._cursor
                 # What a frame carries is recorded before it goes out: the server's answer
                 # can reach the receiver thread before `send` returns here.
-                if available > 0 and (available >= min_chunk or next_commit is not None):
-                    start = self._cursor
-                    size = min(available, max_chunk)
-                    frame = encode_client_message(
-                        AppendAudio(bytes(self._audio[start : start + size]))
-                    )
-                    self._cursor += size
-                    commit = None
-                elif next_commit is not None and self._cursor >= next_commit:
-                    frame, commit, size = encode_client_message(Commit()), next_commit, 0
-                    self._ledger.mark_sent(commit)
-                else:
+                outgoing = self._uplink.next_frame()
+                if outgoing is None:
                     return
+                frame = encode_client_message(outgoing.message)
             try:
                 ws.send(frame)
             except BaseException:
                 # Not sent after all. The caller marks the connection broken, and the next
                 # one restarts from `confirmed` and sends the commit again at its place.
                 with self._cv:
-                    if commit is not None:
-                        self._ledger.unmark_sent(commit)
-                    self._cursor -= size
+                    self._uplink.unsend(outgoing)
                 raise
 
     def _keepalive(self) -> None:
         now = time.monotonic()
         with self._cv:
             ws = self._ws
-            silent_for = now - self._last_heard
-            idle_for = now - self._last_audio_at
-            idle = (
-                idle_for >= self.config.idle_close_s
-                and not self._ledger.pending
-                and self._cursor >= len(self._audio)
-            )
+            due = self._liveness.due(now, needed=self._uplink.needs_connection)
         if ws is None:
             return
-        if silent_for > self.config.ping_interval_s + self.config.ping_timeout_s:
+        if due == "gone":
             raise TransientError("the server stopped answering")  # handled as broken below
-        if idle:
+        if due == "idle":
             self._disconnect(graceful=True)
             self._emit(Status("idle", "closed an idle connection; it reopens when needed"))
-            return
-        if now - self._last_ping >= self.config.ping_interval_s:
+        elif due == "ping":
             ws.ping()
-            self._last_ping = now
+            self._liveness.last_ping = now
 
     def _disconnect(self, *, graceful: bool) -> None:
         with self._cv:
@@ -412,8 +334,7 @@ class RealtimeClient:
                 return
             self._broken = generation
             self._cv.notify_all()
-        with contextlib.suppress(queue.Full):
-            self._inbox.put_nowait(b"")  # wake the sender
+        self._inbox.wake()
 
     def _fail(self, error: DictationError) -> None:
         with self._cv:
@@ -438,7 +359,7 @@ class RealtimeClient:
             with self._cv:
                 if generation != self._generation:
                     return
-                self._last_heard = time.monotonic()
+                self._liveness.last_heard = time.monotonic()
             if opcode == websocket.ABNF.OPCODE_CLOSE:
                 code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
                 busy = errors.from_close(code, data[2:].decode("utf-8", "replace"))
@@ -450,50 +371,27 @@ class RealtimeClient:
             if opcode == websocket.ABNF.OPCODE_TEXT:
                 self._handle(decode_server_event(data.decode("utf-8", "replace")), generation)
 
-    def _handle(self, event: Any, generation: int) -> None:
-        out: list[ClientEvent] = []
+    def _handle(self, event: ServerEvent, generation: int) -> None:
         with self._cv:
             if generation != self._generation:
                 return
-            self._last_event_at = time.monotonic()
-            if isinstance(event, SessionCreated):
-                self._created = True
-                out.append(Status("connected", event.model))
-            elif isinstance(event, TranscriptDelta):
+            if isinstance(event, TranscriptDelta):
                 self._busy_delays = None  # the service works again: a fresh backoff next time
-                self.transcript.on_delta(event.text, event.item_id)
-                out.append(TextChanged(self.transcript.final_text, self.transcript.live))
-            elif isinstance(event, AudioCommitted):
-                self._ledger.on_committed(event.item_id)
-            elif isinstance(event, TranscriptCompleted):
-                self._on_completed(event)
-                if event.text:
-                    out.append(SegmentCompleted(event.text))
-                out.append(TextChanged(self.transcript.final_text, self.transcript.live))
-            elif isinstance(event, TranscriptFailed):
-                out.extend(self._on_failed(event, generation))
+            out = self._answers.on_event(event, time.monotonic())
+            if isinstance(event, TranscriptFailed) and event.fatal:
+                out = self._on_fatal(event, generation)
             self._cv.notify_all()
         for item in out:
             self._emit(item)
 
-    def _on_completed(self, event: TranscriptCompleted) -> None:
-        """Under _cv: add the text; the ledger moves the confirmed audio along."""
-        self.transcript.on_completed(event.text, event.item_id)
-        self._ledger.on_completed(
-            event.item_id, event.start, event.duration, origin=self._origin, cursor=self._cursor
-        )
-
-    def _on_failed(self, event: TranscriptFailed, generation: int) -> list[ClientEvent]:
-        if not event.fatal:
-            self._ledger.on_failed_item(event.item_id)
-            return [SegmentFailed(event.message)]
+    def _on_fatal(self, event: TranscriptFailed, generation: int) -> list[ClientEvent]:
+        """Under _cv: a retryable failure costs this connection, any other the dictation."""
         error = errors.from_fatal_event(event)
         if error.retryable and not self._finished:
             if errors.is_overload(error):
                 self._busy = error
             self._broken = generation
-            with contextlib.suppress(queue.Full):
-                self._inbox.put_nowait(b"")
+            self._inbox.wake()
             return [Status("reconnecting", error.message)]
         self._error = error
         return [Fatal(error)]

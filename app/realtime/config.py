@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import websocket
 
 from app.realtime.backoff import Backoff
 from app.realtime.protocol import TurnDetection
@@ -35,12 +31,3 @@ class ClientConfig:
     queue_frames: int = 3000
     max_reconnects: int = 30
     backoff: Backoff = field(default_factory=Backoff)
-
-
-Connector = Callable[[str, list[str], float], Any]
-
-
-def connect_websocket(url: str, headers: list[str], timeout: float) -> websocket.WebSocket:
-    return websocket.create_connection(
-        url, header=headers, timeout=timeout, suppress_origin=True, enable_multithread=True
-    )
