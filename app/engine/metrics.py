@@ -34,6 +34,11 @@ class EngineMetrics:
         self.sessions_open = Gauge(
             "dictate_sessions_open", "WebSocket sessions open now", registry=r
         )
+        self.connections_open = Gauge(
+            "dictate_connections_open",
+            "connections being handled: handshakes, sessions, this /metrics request",
+            registry=r,
+        )
         self.slots_reserved = Gauge(
             "dictate_slots_reserved",
             "session slots held by handshakes that are not sessions (yet)",
@@ -93,6 +98,9 @@ class EngineMetrics:
 
     def track_reserved_slots(self, count: Callable[[], int]) -> None:
         self.slots_reserved.set_function(lambda: float(count()))
+
+    def track_connections(self, count: Callable[[], int]) -> None:
+        self.connections_open.set_function(lambda: float(count()))
 
     def observe_decode(self, kind: str, waited_s: float, ran_s: float) -> None:
         self.queue_wait.labels(kind).observe(waited_s)

@@ -98,6 +98,7 @@ class EngineServer:
         self.handshake = Handshake(config, self.registry, self.metrics, self.slots)
         self.metrics.track_open_sessions(lambda: len(self._live))
         self.metrics.track_reserved_slots(lambda: self.slots.reserved)
+        self.metrics.track_connections(lambda: self.connection_tasks)
         self.scheduler = DecodeScheduler(config.decode_workers, self.metrics.observe_decode)
         self.port = config.port
         self._server: Server | None = None
@@ -200,16 +201,19 @@ class EngineServer:
         """The upgraded connection: its slot becomes a session's, and is given back when the
         session ends (or at once, when the connection is lost)."""
         slot = self.slots.take(connection)
-        if slot is None or slot.admitted is None:  # gone already, or not admitted by us
-            await connection.close(1011, "handshake state lost")
-            return
+        admitted = slot.admitted if slot is not None else None
         try:
-            if isinstance(slot.admitted, HandshakeRefusal):
-                await self._refuse_in_session(connection, slot.admitted)
+            if admitted is None:  # gone already, or not admitted by us
+                await connection.close(1011, "handshake state lost")
+            elif isinstance(admitted, HandshakeRefusal):
+                if slot is not None:  # never a session: not one of --max-sessions meanwhile
+                    slot.release()
+                await self._refuse_in_session(connection, admitted)
             else:
-                await self._session(connection, slot.admitted)
+                await self._session(connection, admitted)
         finally:
-            slot.release()
+            if slot is not None:
+                slot.release()
 
     async def _session(self, connection: ServerConnection, admitted: Admitted) -> None:
         session = MeteredSession(
