@@ -128,8 +128,8 @@ def choose_backend(
         key = api_key or key_lookup()
         return Backend("together", model or TOGETHER_MODEL, url or TOGETHER_URL, key)
     if name == "local":
+        from app.engine.config import ServerConfig
         from app.engine.embedded import EmbeddedEngine
-        from app.engine.server import ServerConfig
 
         engine = EmbeddedEngine(ServerConfig(port=0, model_id=model or DEFAULT_MODEL_ID))
         engine.start()
