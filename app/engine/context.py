@@ -51,11 +51,6 @@ class Context:
             self.text = joined
         self.end = end
 
-    def prompt(self, user_prompt: str | None, start: int) -> str | None:
-        """The prompt for a decode of audio from `start`: the user's first, then recent text."""
-        recent = self.recent(start)
-        return " ".join(p.strip() for p in (user_prompt, recent) if p and p.strip()) or None
-
     def recent(self, start: int) -> str | None:
         """The recent text that prompts a decode of audio from `start` (None after a pause)."""
         return (

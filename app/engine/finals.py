@@ -85,10 +85,11 @@ class Finals:
             self._unresolved += 1
             until = end + int(LOOKAHEAD_S * SAMPLE_RATE)
             ahead = (until, seg.until(until))
+        clip_end = end if carry_to is not None else seg.clip_end(end)
         job = self._text(
             item,
             lo,
-            seg.samples(lo, end),
+            seg.samples(lo, clip_end),
             seg.has_speech(item.start, end),
             self._partials.settle(item, end),
             carry_to,
@@ -168,7 +169,7 @@ class Finals:
     ) -> str:
         if partial is not None and not partial.done():
             await asyncio.wait([partial])
-        reused = self._partials.reusable(item, prompt)
+        reused = self._partials.reusable(item, prompt, item.start + audio.size)
         if reused is not None:
             return reused  # nothing was said since that partial: its text is final
         return (await self._decode(audio, prompt)).text

@@ -48,7 +48,7 @@ class Partials:
         self._emit = emit
         self._task: asyncio.Task[None] | None = None
         self._item: Item | None = None  # the item of `_task`
-        self._end = 0  # where the audio of the running partial ends
+        self.decoded_end = 0  # where the audio of the newest partial ends
         self._again = False  # a pause partial was asked for while another ran
         self._last_end = 0  # audio end when the last partial was asked for (0: none yet)
         self._wall = 0.0  # seconds from asking for the last partial to its text
@@ -93,25 +93,23 @@ class Partials:
         runs. A partial that misses words said since cannot, and must not hold a worker (or
         the final) up: it is cancelled."""
         task = self._task if self._item is item else None
-        if task is not None and self._seg.speech_between(self._end, end) > 0:
+        if task is not None and self._seg.speech_between(self.decoded_end, end) > 0:
             task.cancel()
             self._again = False
             return None
         return task
 
-    def reusable(self, item: Item, prompt: Prompt) -> str | None:
+    def reusable(self, item: Item, prompt: Prompt, clip_end: int) -> str | None:
         """The text of the pause partial when it can stand as `item`'s final: decoded as a
-        final over the same start and prompt, ending in a full pause, with nothing said
-        between its end and the final's."""
-        cache, end = self.cache, item.end
+        final over the very clip and prompt the final would decode."""
+        cache = self.cache
         if (
             cache is not None
             and cache.final_grade
             and cache.item_id == item.id
             and cache.start == item.start
+            and cache.end == clip_end
             and cache.prompt == prompt
-            and self._seg.speech_between(min(cache.end, end), max(cache.end, end)) == 0
-            and self._seg.lead_out(cache.end)
         ):
             return cache.text
         return None
@@ -127,7 +125,7 @@ class Partials:
         """Called when a worker is free: decode the newest audio, or nothing if stale."""
         if item.closed or item is not self._current():
             return None
-        end = self._end = self._seg.partial_end(final_grade)
+        end = self.decoded_end = self._seg.partial_end(final_grade)
         prompt = self._jobs.prompt(item.start)
         box.append(_Partial(item.id, item.start, end, "", prompt, final_grade))
         return self._jobs.job(self._seg.samples(item.start, end), prompt, final_grade)

@@ -90,10 +90,6 @@ class Segmentation:
     def has_speech(self, start: int, end: int) -> bool:
         return self.speech_between(start, end) >= self.min_speech
 
-    def lead_out(self, end: int) -> bool:
-        """A clip ending at `end` ends in a pause as long as a segment's padding."""
-        return self.speech_between(end - self.pad, end) == 0
-
     # --- the pause partial ----------------------------------------------------------------
 
     def forget_pause(self) -> None:
@@ -120,6 +116,15 @@ class Segmentation:
             if self.speech_between(pause_end - self.pad, end) == 0:
                 return min(end, pause_end)
             self.pause_end = None
+        return end
+
+    def clip_end(self, end: int) -> int:
+        """Where the audio decoded for a final ending at `end` stops: at the end of the
+        pause's padding when nothing was said since (the silence after it holds no words),
+        so the final decodes the very clip the pause partial decoded, at any pace."""
+        pause_end = self.pause_end
+        if pause_end is not None and self.speech_between(pause_end - self.pad, end) == 0:
+            return min(end, pause_end)
         return end
 
     # --- waiting for audio ----------------------------------------------------------------

@@ -83,8 +83,7 @@ class MeteredSession(Session):
             if started is not None:
                 self._metrics.commit_latency.observe(now - started)
         elif isinstance(event, TranscriptDelta):
-            lag = (self._audio.end - self._partial_end) / SAMPLE_RATE
-            self._metrics.partial_lag.observe(max(0.0, lag))
+            self._metrics.partial_lag.observe(self.partial_lag_s())
 
 
 class EngineServer:

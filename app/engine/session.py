@@ -101,6 +101,10 @@ class Session:
             text = encode_server_event(event)
         await self._send(text)
 
+    def partial_lag_s(self) -> float:
+        """Seconds of audio received past the end of the newest partial's clip."""
+        return max(0.0, (self._seg.end - self._partials.decoded_end) / SAMPLE_RATE)
+
     async def drain(self) -> None:
         """Wait until every queued final has been sent (no more audio is coming)."""
         self._seg.release(everything=True)
