@@ -40,10 +40,18 @@ class Context:
         self.text = ""
         self.end = 0
 
-    def completed(self, text: str, end: int) -> None:
+    def completed(self, text: str, end: int, *, paused: bool = False) -> None:
+        """`text` was said up to `end`; `paused`: the speaker stopped after it (a full
+        silence, or the release of the key). Whisper writes its prompt's style: a recent
+        text of phrases without full stops makes the next phrases come without them too
+        ("Ever tried Ever failed No matter"), so a phrase the speaker ended with a pause
+        ends with a full stop here, in the prompt only, when the model wrote none."""
         if not text or looks_looped(text):
             self.text = ""
         else:
+            text = text.strip()
+            if paused and text[-1:].isalnum():
+                text += "."
             joined = f"{self.text} {text}".strip()
             if len(joined) > self.chars:
                 joined = joined[-self.chars :]

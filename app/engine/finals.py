@@ -146,7 +146,7 @@ class Finals:
                     text = await self._after_lead_in(audio, prompt, item.start - begin)
                 else:
                     text = await self._whole(item, audio, prompt, partial)
-            self._jobs.context.completed(text, item.end)
+            self._jobs.context.completed(text, item.end, paused=item.paused)
             return text
         finally:
             if carry_to is not None:

@@ -163,6 +163,7 @@ class Session:
             self._item = follower
             self._partials.restart()
             return
+        item.paused = event.next_start is None
         pad = self._seg.pad
         end = event.end + pad
         if event.next_start is not None and event.next_start - event.end < 2 * pad:
@@ -206,7 +207,7 @@ class Session:
     async def _commit(self) -> None:
         end = self._seg.end
         item = self._item or Item(new_id("item"), self._finalized_upto)
-        item.answers_commit = True
+        item.answers_commit = item.paused = True
         await self.emit(AudioCommitted(item.id))
         self._finalize(item, end)
         self._finalized_upto = end
