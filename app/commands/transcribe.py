@@ -32,7 +32,7 @@ from app.realtime.events import (
 NO_SPEECH = 8  # the recording was read to its end and the engine heard no words in it
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from app.backends import Backend
     from app.realtime.client import RealtimeClient
@@ -110,15 +110,19 @@ def words_from(args: argparse.Namespace, command: str) -> Words | int:
 
 
 class Printer:
-    """Renders client events on a terminal, a pipe, or as JSON lines."""
+    """Renders client events on a terminal, a pipe, or as JSON lines; `on_fatal` is called
+    when the client gives up (a file stops sending then, instead of waiting on it)."""
 
     def __init__(self, out: TextIO, *, as_json: bool, live: bool, words: Words) -> None:
         self.out, self.as_json, self.live, self.words = out, as_json, live, words
+        self.on_fatal: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
         self._partial_shown = False
         self._segments: list[str] = []
 
     def __call__(self, event: ClientEvent) -> None:
+        if isinstance(event, Fatal):
+            self.on_fatal()
         with self._lock:
             if isinstance(event, SegmentCompleted):
                 self._segments.append(event.text)
@@ -227,6 +231,7 @@ def transcribe(
 
     try:
         source = FileSource(blocks, realtime=args.pace == "realtime")
+        printer.on_fatal = source.stop
         result = stream_source(client, source)
         printer.finish(result)
         if result.error is not None:

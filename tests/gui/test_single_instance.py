@@ -80,6 +80,12 @@ def test_the_socket_lives_in_the_private_runtime_folder_and_ptt_reaches_it(
             proc = subprocess.Popen([sys.executable, "-m", "app", "ptt", "toggle"])
             qtbot.waitUntil(lambda: proc.poll() is not None, timeout=30000)
         assert proc.returncode == 0 and got.args == ["toggle"]
+        # A second `dictate` brings the first to the front instead of starting again.
+        with qtbot.waitSignal(server.command, timeout=30000) as got:
+            second = subprocess.Popen([sys.executable, "-m", "app"], stderr=subprocess.PIPE)
+            qtbot.waitUntil(lambda: second.poll() is not None, timeout=30000)
+        assert second.returncode == 0 and got.args == ["show"]
+        assert second.stderr is not None and b"already running" in second.stderr.read()
     finally:
         server.close()
     assert ptt("toggle").returncode == 1  # nobody listens any more: a clear refusal

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import wave
 from pathlib import Path
 from typing import Any
@@ -248,3 +249,14 @@ def test_long_recordings_are_decoded_as_they_stream(tmp_path: Path) -> None:
     code, out, err, _ = run_measured("transcribe", str(spoken))
     assert code == 0, err
     assert wer(TEXTS["meeting"], out) <= 0.2, out
+
+
+def test_a_refused_key_ends_a_long_file_at_once(engine: Engine, tmp_path: Path) -> None:
+    """The client gives up; the file stops sending instead of waiting for a queue that no
+    one empties any more (a minute, before)."""
+    path = tmp_path / "long.wav"
+    silent_wav(path, 10)
+    started = time.monotonic()
+    done = dictate("transcribe", str(path), "--url", engine.url, "--api-key", "wrong")
+    assert done.returncode == 3 and b"refused the API key" in done.stderr
+    assert time.monotonic() - started < 45
