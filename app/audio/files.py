@@ -4,11 +4,12 @@
 file, or one without an audio track, gets a sentence that says what the file is and what is
 accepted. Its `blocks` are 16 kHz mono s16le, decoded packet by packet, downmixed and
 resampled with soxr's streaming resampler (`audio.resample`, as for the microphone), so
-memory stays flat however long the recording is; `-` reads raw 16 kHz mono s16le from stdin
-in blocks too. `FileSource` hands PCM (bytes, or blocks as they come) out in fixed-length
-frames on a thread of its own, at real time or as fast as the sink takes them, through the
-same `start(sink)` / `stop()` / `wait()` interface as the microphone source. Unlike a
-microphone, a file can wait: a sink that answers False has the frame offered again.
+decoding holds one block at a time however long the recording is; `-` reads raw 16 kHz mono
+s16le from stdin in blocks too. `FileSource` hands PCM (bytes, or blocks as they come) out
+in fixed-length frames on a thread of its own, at real time or as fast as the sink takes
+them, through the same `start(sink)` / `stop()` / `wait()` interface as the microphone
+source. Unlike a microphone, a file can wait: a sink that answers False has the frame
+offered again.
 """
 
 from __future__ import annotations
@@ -60,7 +61,12 @@ def open_audio(path: str) -> AudioInput:
         raise AudioFileError(f"no such file: {path}")
     if not file.is_file():
         raise AudioFileError(f"{path} is not a file: {ACCEPTED}")
-    if file.stat().st_size == 0:
+    try:
+        with file.open("rb") as f:
+            nothing = not f.read(1)
+    except OSError as exc:
+        raise AudioFileError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+    if nothing:
         raise AudioFileError(f"{path} is empty (0 bytes): {ACCEPTED}")
     import av
 
