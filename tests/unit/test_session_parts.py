@@ -51,7 +51,8 @@ class EnergyVoice:
         whole = data.size // FRAME * FRAME
         self._pending = data[whole:]
         frames = data[:whole].reshape(-1, FRAME)
-        return (np.abs(frames).mean(axis=1) > 0.05).astype(np.float32) * 0.9
+        loud: npt.NDArray[np.float32] = (np.abs(frames).mean(axis=1) > 0.05).astype(np.float32)
+        return loud * 0.9
 
 
 @dataclass
