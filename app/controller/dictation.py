@@ -35,7 +35,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.audio.levels import Level
-from app.backends import Backend
+from app.backends import Backend, realtime_client
 from app.controller.bridge import Bridge
 from app.core.errors import AudioInputError, AuthError, DictationError
 from app.core.notices import (
@@ -53,6 +53,7 @@ from app.dictation.finalize import finalize_raw
 from app.dictation.options import DictationOptions
 from app.dictation.run import (
     BackendReady,
+    Connect,
     DictationRun,
     MicOpened,
     RunEvent,
@@ -107,6 +108,7 @@ class DictationController(QObject):
         self.dictation = Dictation(0)  # the current (or last) one
         # Finds the window the user is typing in (blocking; run off this thread at press).
         self.find_target: Callable[[], Target] | None = None
+        self.open_client: Connect = realtime_client  # the recognizer's client (tests: scripted)
         self._hands_free = False  # started by toggle: may stop itself after silence
         self._failing = False  # the server gave up: recording goes on until the user stops
         self._last_speech = 0.0
@@ -141,7 +143,8 @@ class DictationController(QObject):
         if note:
             self.notice.emit(Notice(note))
         self._run = DictationRun(self._number, self.backend, self.source_factory,
-                                 self._run_event, self.history, options)  # fmt: skip
+                                 self._run_event, self.history, options,
+                                 connect=self.open_client)  # fmt: skip
         self.started.emit(self.dictation)
         self.text_changed.emit("", "")
         ready = self.backend.engine is None or bool(self.backend.url)
@@ -181,14 +184,14 @@ class DictationController(QObject):
         """Transcribe a saved dictation's audio again, with the current backend."""
         if self.history is None:
             return
-        history, backend = self.history, self.backend
+        history, backend, connect = self.history, self.backend, self.open_client
         options = DictationOptions.snapshot(self.source)
 
         def work() -> RetryOutcome:
             audio = history.audio(row)
             if not audio:
                 return row, None, ""
-            done = retry(backend, audio, options.language, options.words)
+            done = retry(backend, audio, options.language, options.words, connect=connect)
             if done.result.error is None:
                 history.update(row, done.final.text, backend=backend.name,
                                model=backend.model, raw=done.final.raw)  # fmt: skip

@@ -128,9 +128,10 @@ class FirstRun(QObject):
     def _phrase_released(self) -> None:
         audio = self.mic_test.recorded()
         backend, options = self.controller.backend, DictationOptions.snapshot(self.settings)
+        connect = self.controller.open_client
 
         def transcribe() -> str:
-            done = retry(backend, audio, options.language, options.words)
+            done = retry(backend, audio, options.language, options.words, connect=connect)
             if done.result.error is not None:
                 raise done.result.error
             return done.final.text

@@ -26,8 +26,12 @@ from app.core.words import Words, vocabulary_prompt
 from app.dictation.finalize import Final, finalize
 from app.dictation.options import DictationOptions
 from app.realtime.client import RealtimeClient
+from app.realtime.config import ClientConfig
 from app.realtime.events import ClientEvent, DictationResult, Fatal
 from app.storage.history import History, HistoryError
+
+Connect = Callable[[ClientConfig, Callable[[ClientEvent], None] | None], RealtimeClient]
+"""Makes the client for a config (the network: tests give a scripted recognizer)."""
 
 
 class Source(Protocol):
@@ -78,6 +82,8 @@ class DictationRun:
         post: Callable[[object], None],
         history: History | None,
         options: DictationOptions,
+        *,
+        connect: Connect = realtime_client,
     ) -> None:
         self.number = number
         self.backend = backend
@@ -86,6 +92,7 @@ class DictationRun:
         self.history = history
         self.options = options
         self.words = options.words
+        self.connect = connect
         self.started_at = time.time()
         self.opened = threading.Event()
         self.source: Source | None = None
@@ -118,7 +125,7 @@ class DictationRun:
                 turn_detection=self.options.turn_detection,
                 prompt=vocabulary_prompt(self.words.vocabulary).prompt or None,
             )
-            client = realtime_client(config, self._on_client_event)
+            client = self.connect(config, self._on_client_event)
             client.start()
             with self._lock:
                 if not self._given_up:  # else the held frames stay here, in order
@@ -200,11 +207,18 @@ class Retried:
     final: Final
 
 
-def retry(backend: Backend, audio: bytes, language: str | None, words: Words) -> Retried:
+def retry(
+    backend: Backend,
+    audio: bytes,
+    language: str | None,
+    words: Words,
+    *,
+    connect: Connect = realtime_client,
+) -> Retried:
     """Transcribe saved audio again (fast, not paced), with the user's vocabulary; the text
     is `finalize()`'s, as a dictation's. Blocking: call it off the GUI thread."""
     backend.wait_ready()
     prompt = vocabulary_prompt(words.vocabulary).prompt or None
-    client = realtime_client(backend.client_config(language=language, prompt=prompt))
+    client = connect(backend.client_config(language=language, prompt=prompt), None)
     result = stream_pcm(client, audio, realtime=False)
     return Retried(result, finalize(result.segments, words))
