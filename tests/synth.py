@@ -34,11 +34,8 @@ def spoken(text: str, voice: str = "en-us", wpm: int = 160) -> bytes:
         wav = raw.with_suffix(".wav")
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text], check=True)
         tmp = raw.with_suffix(".tmp")
-        subprocess.run(
-            ["sox", str(wav), "-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16"]
-            + ["-e", "signed-integer", "-L", str(tmp)],
-            check=True,
-        )
+        raw_pcm = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
+        subprocess.run(["sox", str(wav), *raw_pcm, "-L", str(tmp)], check=True)
         tmp.replace(raw)
         wav.unlink()
     samples = np.frombuffer(raw.read_bytes(), dtype="<i2")

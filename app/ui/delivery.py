@@ -187,7 +187,7 @@ class Delivery(QObject):
     def _open_target(self, ime: bool, found: target.TargetCapture) -> None:
         """Delivery thread: this dictation's state, and the window it types into (captured
         at press; Dictate's own window is none: the text shows there already)."""
-        self.committed, self._vanished, self.target = "", False, None
+        self.committed, self._vanished = "", False
         self.target = found.result().typing_window
         if ime and self.session is not None:
             self.session.send("begin")
