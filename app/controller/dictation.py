@@ -15,7 +15,7 @@ Signals:
   options, target and live text from it.
 - `phase_changed(Phase phase, str detail)`: detail names the backend.
 - `text_changed(str final, str live)`: the current dictation's settled text and partial,
-  both after the user's words (`core.text`), so what is shown is what will be delivered.
+  both after the user's words, from its one live text (`app.dictation.live`).
 - `level_changed(float rms_dbfs)`
 - `problem(str message, Fix fix)`: what went wrong, and what fixes it.
 - `notice(Notice)` / `notice_ended(str topic)`: a warning that needs no action, and the end

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +22,9 @@ from app.controller.dictation import DictationController
 from app.controller.first_run import FirstRun
 from app.core.phases import Phase
 from app.core.text import raw_text
+from app.delivery.xtest import Window
 from app.dictation.finalize import finalize
+from app.dictation.target import Target
 from app.storage.history import History
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
@@ -136,6 +139,14 @@ def test_a_change_saved_mid_dictation_applies_from_the_next_press(
     recognizer = ScriptedRecognizer(SEGMENTS)
     source = SettingsSource(settings(language="en"))
     controller = controller_for(recognizer, history, source)
+    editor = Target(Window("0x1", "notes.txt - Editor", "editor.Editor", 4242), "editor")
+    asked_on: list[str] = []
+
+    def find_target() -> Target:
+        asked_on.append(threading.current_thread().name)
+        return editor
+
+    controller.find_target = find_target
     started: list[object] = []
     controller.started.connect(started.append)
     with qtbot.waitSignal(controller.finished, timeout=30000) as finished:
@@ -154,6 +165,7 @@ def test_a_change_saved_mid_dictation_applies_from_the_next_press(
     first = controller.dictation
     assert first is started[0] and first.options.language == "en"
     assert not first.options.continuous
+    assert first.target.result() == editor and asked_on == ["target"]  # at press, apart
 
     text, row = dictate(qtbot, controller)
     assert recognizer.languages() == ["en", "de"]
