@@ -5,14 +5,17 @@ history Retry alike, so a rule never works in one place and not in another.
 
 Why segments and not one string: a segment is what the recognizer finalized between two
 pauses, so it is the evidence for spoken commands. A command counts only when it stands
-alone, as a whole segment or a whole sentence of one ("Hello there. New paragraph."); said
-inside a sentence ("the new line manager") it is ordinary words. A *phrase* is what a
-segment added, or within a segment the sentence before the command; "scratch that"
-removes the last one.
+alone as a *clause*: a whole segment, a whole sentence ("Hello there. New paragraph."), or
+a part of a sentence the recognizer set apart with commas ("the first one, new paragraph,
+the second one"), in any case; said among other words ("the new line manager") it is
+ordinary words, and a command word is never taken out of a longer word. A *phrase* is what
+a segment added, or within a segment the sentence before the command; "scratch that"
+removes the last one. "Scratch that" is also known by the ways the recognizer mishears it
+(`COMMANDS`; found by running tiny.en on espeak-ng speech in several voices).
 
-Per sentence, in order: spoken punctuation (when asked for), fillers and stutters, then the
-user's replacements, so a snippet's text is never touched by the other steps. Rendering its
-own output again changes nothing.
+Per sentence, in order: spoken punctuation (when asked for), fillers and stutters, the
+vocabulary's near-misses (`core.near`), then the user's replacements, so a snippet's text is
+never touched by the other steps. Rendering its own output again changes nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import functools
 import re
 from collections.abc import Sequence
 
+from app.core.near import correct_vocabulary
 from app.core.words import Rule, Words
 
 NEW_LINE = "\n"
@@ -33,6 +37,16 @@ COMMANDS: dict[str, str] = {
     "scratch that": SCRATCH,
     "delete that": SCRATCH,
 }
+# How tiny.en wrote "scratch that" / "delete that" said alone or between commas by espeak-ng
+# voices en-us, en, en-gb-x-rp, en-us+f3 at 150 and 180 words a minute: only the ones that
+# are no phrase of their own ("crash now", "crash mode" and "scratch my" were heard too,
+# and are left as words).
+MISHEARD: dict[str, str] = dict.fromkeys(
+    ["scratched that", "scratch at", "scratch dat", "scratch net", "scratch not",
+     "crash that", "crash at", "crash net", "crash mat", "crash mod", "crap net",
+     "delete at", "delete dat"],
+    SCRATCH,
+)  # fmt: skip
 
 PUNCTUATION: dict[str, str] = {
     "comma": ",",
@@ -67,9 +81,16 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
 
 
-def command_of(sentence: str) -> str | None:
-    """The command a whole sentence is, if it is exactly one."""
-    return COMMANDS.get(_key(sentence))
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+
+
+def command_of(clause: str, fillers: bool = True) -> str | None:
+    """The command a whole clause (or sentence) is, if it is exactly one; hesitations
+    around it ("um, new paragraph") do not hide it when fillers are removed."""
+    key = _key(clause)
+    if fillers:
+        key = " ".join(w for w in key.split() if w not in FILLERS)
+    return COMMANDS.get(key) or MISHEARD.get(key)
 
 
 # --- one sentence ---------------------------------------------------------------------
@@ -188,6 +209,7 @@ def clean_sentence(text: str, words: Words) -> str:
         text = spoken_punctuation(text)
     if words.remove_fillers:
         text = remove_fillers(text)
+    text = correct_vocabulary(text, words.vocabulary)
     text = _replacer(words.rules)(text)
     return re.sub(r" {2,}", " ", text).strip(" ")
 
@@ -208,25 +230,55 @@ def _phrases(segments: Sequence[str], words: Words) -> list[list[str]]:
                 current.append(part)
                 continue
             for sentence in _SENTENCE_END.split(part.strip()):
-                command = command_of(sentence) if words.commands else None
-                if command is None:
-                    cleaned = clean_sentence(sentence, words)
-                    if cleaned:
-                        current.append(cleaned)
-                    continue
-                if command == SCRATCH:
-                    if current:
-                        current.pop()  # the sentence said just before, in this segment
-                    else:
-                        for earlier in reversed(phrases[:-1]):
-                            if earlier:
-                                earlier.clear()
-                                break
-                else:
-                    phrases.append([command])
-                current = []
-                phrases.append(current)
+                current = _sentence(sentence, words, phrases, current)
     return phrases
+
+
+def _sentence(
+    sentence: str, words: Words, phrases: list[list[str]], current: list[str]
+) -> list[str]:
+    """One sentence's pieces into `current`, clause by clause: the words before a command
+    clause are a sentence of their own, what follows starts a new phrase with a capital.
+    Returns the phrase the next sentence goes on."""
+    said: list[str] = []  # this sentence's clauses since the last command
+    capital = False
+    for clause in _CLAUSE_END.split(sentence):
+        command = command_of(clause, words.remove_fillers) if words.commands else None
+        if command is None:
+            said.append(clause)
+            continue
+        if command == SCRATCH:
+            if said:
+                said = []  # the words before it in this sentence
+            elif current:
+                current.pop()  # the sentence said just before, in this segment
+            else:
+                for earlier in reversed(phrases[:-1]):
+                    if earlier:
+                        earlier.clear()
+                        break
+        else:
+            _emit(current, said, words, capital, before_command=True)
+            said = []
+            phrases.append([command])
+        current = []
+        phrases.append(current)
+        capital = True
+    _emit(current, said, words, capital)
+    return current
+
+
+def _emit(
+    current: list[str], clauses: list[str], words: Words, capital: bool, before_command: bool = False
+) -> None:
+    text = " ".join(clauses).strip()
+    if before_command:  # the comma the recognizer set before the command is no text
+        text = text.rstrip(",;:").rstrip()
+    cleaned = clean_sentence(text, words) if text else ""
+    if before_command:  # again: a filler before the command left its comma
+        cleaned = cleaned.rstrip(",;: ")
+    if cleaned:
+        current.append(_capitalize(cleaned) if capital else cleaned)
 
 
 def join_pieces(pieces: Sequence[str]) -> str:
