@@ -123,8 +123,20 @@ def _match(words: list[re.Match[str]], i: int, entries: list[str]) -> tuple[str,
                     return entry, count  # the entry in another case
                 if count == size:
                     return None  # the entry itself
+            elif count == size and size > 1:
+                parts = zip(run, entry.split())
+                if all(_same_or_near(_letters(w.group(0)), _letters(e)) for w, e in parts):
+                    score = similarity(said, target)
+                    if best is None or score > best[0]:
+                        best = (score, entry, count)
             elif near(said, target, split=count > size):
                 score = similarity(said, target)
                 if best is None or score > best[0]:
                     best = (score, entry, count)
     return (best[1], best[2]) if best else None
+
+
+def _same_or_near(heard: str, entry: str) -> bool:
+    """A word of a multi-word entry: each word must be right or nearly ("dictate we" is no
+    "Dictate AI")."""
+    return heard.lower() == entry.lower() or near(heard, entry)
