@@ -31,6 +31,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -56,6 +57,7 @@ from app.dictation.run import (
     Connect,
     DictationRun,
     MicOpened,
+    ProfileChosen,
     RunEvent,
     RunFinished,
     Source,
@@ -144,7 +146,7 @@ class DictationController(QObject):
             self.notice.emit(Notice(note))
         self._run = DictationRun(self._number, self.backend, self.source_factory,
                                  self._run_event, self.history, options,
-                                 connect=self.open_client)  # fmt: skip
+                                 connect=self.open_client, target=target)  # fmt: skip
         self.started.emit(self.dictation)
         self.text_changed.emit("", "")
         ready = self.backend.engine is None or bool(self.backend.url)
@@ -286,6 +288,9 @@ class DictationController(QObject):
                 ))  # fmt: skip
             else:
                 self.notice_ended.emit(MICROPHONE_FALLBACK)
+        elif isinstance(event, ProfileChosen):  # before any text: the client comes after
+            self.dictation = replace(self.dictation, options=event.options)
+            self.dictation.live.words = event.options.words
         elif isinstance(event, SegmentCompleted):
             self.dictation.live.settle(event.text)
             self._heard()

@@ -295,8 +295,11 @@ def join_pieces(pieces: Sequence[str]) -> str:
 
 
 def render(segments: Sequence[str], words: Words) -> str:
-    """The text the user gets from these settled segments."""
-    return join_pieces([p for phrase in _phrases(segments, words) for p in phrase]).strip(" ")
+    """The text the user gets from these settled segments (on one line when asked)."""
+    text = join_pieces([p for phrase in _phrases(segments, words) for p in phrase])
+    if words.one_line:
+        text = " ".join(text.split())
+    return text.strip(" ")
 
 
 def render_live(segments: Sequence[str], live: str, words: Words) -> tuple[str, str]:

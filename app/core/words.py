@@ -39,6 +39,7 @@ class Words:
     commands: bool = True
     spoken_punctuation: bool = False
     remove_fillers: bool = True
+    one_line: bool = False  # line breaks become spaces (a terminal: Enter would run it)
 
 
 def parse_vocabulary(text: str) -> list[str]:

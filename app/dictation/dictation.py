@@ -26,3 +26,8 @@ class Dictation:
         cls, number: int, options: DictationOptions, target: TargetCapture | None = None
     ) -> Dictation:
         return cls(number, options, target or TargetCapture(), LiveText(options.words))
+
+    def options_at_target(self, timeout: float = 2.0) -> DictationOptions:
+        """The options with the profile of the app captured at press applied; waits for
+        the capture (bounded): call it off the GUI thread (delivery's worker)."""
+        return self.options.for_target(self.target.result(timeout))

@@ -6,13 +6,20 @@ type half its pieces and paste the rest. So everything a dictation uses is copie
 frozen value when it starts and carried with it; a change applies from the next press. The
 things a user adjusts *during* a dictation on purpose (the hands-free auto-stop limit, the
 start/stop sounds) are not part of it and are still read when used.
+
+The per-app profiles are copied too; the app they choose from is known a few tens of
+milliseconds after the press (`target.TargetCapture`), so `for_target` applies the matching
+profile where the capture is waited for, off the GUI thread: the run before it connects
+(language, vocabulary) and delivery before it types (one line, style).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.core.words import Words
+from app.dictation.profiles import DEFAULT_STYLE, Profiles, profiles_from
+from app.dictation.target import Target
 from app.realtime.protocol import TurnDetection
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
@@ -31,6 +38,9 @@ class DictationOptions:
     auto_copy: bool = True  # the final text is put on the clipboard
     restore_clipboard: bool = False  # a paste puts the clipboard back afterwards
     keep_audio: bool = True  # the history keeps the audio of a dictation that worked
+    style: str = DEFAULT_STYLE  # what the cleanup step does ("verbatim": nothing)
+    profiles: Profiles = field(default_factory=Profiles)  # the per-app rules at press
+    profile: str = ""  # the name of the profile applied (`for_target`), "" for none
 
     @classmethod
     def of(cls, settings: Settings) -> DictationOptions:
@@ -48,12 +58,26 @@ class DictationOptions:
             auto_copy=settings.auto_copy,
             restore_clipboard=settings.restore_clipboard,
             keep_audio=settings.history_audio,
+            style=settings.style or DEFAULT_STYLE,
+            profiles=profiles_from(settings.profiles),
         )
 
     @classmethod
     def snapshot(cls, source: SettingsSource) -> DictationOptions:
         """The options in force now: call it at press."""
         return cls.of(source.current)
+
+    def for_target(self, target: Target) -> DictationOptions:
+        """These options with the profile of the app captured at press applied (its style,
+        language, vocabulary, one line); the same options when no profile matches."""
+        chosen = self.profiles.choose(target)
+        if chosen is None or self.profile:
+            return self
+        vocabulary = tuple(dict.fromkeys((*self.words.vocabulary, *chosen.vocabulary)))
+        words = replace(self.words, vocabulary=vocabulary,
+                        one_line=self.words.one_line or chosen.one_line)  # fmt: skip
+        return replace(self, style=chosen.style, language=chosen.language or self.language,
+                       words=words, profile=chosen.name)  # fmt: skip
 
     @property
     def restore(self) -> bool:

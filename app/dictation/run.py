@@ -25,6 +25,7 @@ from app.core.text import prepare
 from app.core.words import Words, vocabulary_prompt
 from app.dictation.finalize import Final, finalize
 from app.dictation.options import DictationOptions
+from app.dictation.target import TargetCapture
 from app.realtime.client import RealtimeClient
 from app.realtime.config import ClientConfig
 from app.realtime.events import ClientEvent, DictationResult, Fatal
@@ -69,6 +70,16 @@ class MicOpened:
 
 
 @dataclass(frozen=True)
+class ProfileChosen:
+    """The app captured at press chose a profile: these options apply from now on."""
+
+    options: DictationOptions
+
+
+PROFILE_WAIT_S = 2.0  # a window manager that does not answer by then: no profile
+
+
+@dataclass(frozen=True)
 class BackendReady:
     """The local engine finished loading: the status line can name its address."""
 
@@ -84,8 +95,10 @@ class DictationRun:
         options: DictationOptions,
         *,
         connect: Connect = realtime_client,
+        target: TargetCapture | None = None,
     ) -> None:
         self.number = number
+        self.target = target
         self.backend = backend
         self.source_factory = source_factory
         self.post = post
@@ -118,6 +131,7 @@ class DictationRun:
             self.source = self.source_factory()
             self.source.start(self._route)
             self._tell(MicOpened(getattr(getattr(self.source, "device", None), "name", "")))
+            self._choose_profile()
             prepare(self.words)
             self.backend.wait_ready()
             config = self.backend.client_config(
@@ -141,6 +155,16 @@ class DictationRun:
             self._tell(self.error)
         finally:
             self.opened.set()
+
+    def _choose_profile(self) -> None:
+        """The app captured at press (waited for here, off the GUI thread) may choose a
+        profile: its language and vocabulary go to the recognizer, its words to the text."""
+        if self.target is None:
+            return
+        chosen = self.options.for_target(self.target.result(PROFILE_WAIT_S))
+        if chosen is not self.options:
+            self.options, self.words = chosen, chosen.words
+            self._tell(ProfileChosen(chosen))
 
     def _on_client_event(self, event: ClientEvent) -> None:
         """The client's thread: after a fatal error the microphone's frames stay here."""

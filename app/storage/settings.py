@@ -32,6 +32,13 @@ VAD_PRESETS: dict[str, dict[str, float]] = {
 }
 
 
+def default_profiles() -> list[dict[str, Any]]:
+    """Terminals: one verbatim line (the per-app profiles' own default, read lazily)."""
+    from app.dictation.profiles import default_tables
+
+    return default_tables()
+
+
 @dataclass
 class Settings:
     backend: str = "auto"  # auto | together | local | custom
@@ -72,6 +79,14 @@ class Settings:
     spoken_commands: bool = True
     spoken_punctuation: bool = False
     remove_fillers: bool = True
+    # Learned corrections (app.dictation.corrections): [said, written, times seen] pairs
+    # suggested from the user's edits in the history, promoted to rules when they recur.
+    corrections: list[list[Any]] = field(default_factory=list)
+    # Per-app profiles (app.dictation.profiles) as tables, and the style without one.
+    style: str = "clean"
+    profiles: list[dict[str, Any]] = field(default_factory=default_profiles)
+    # Command mode: a second hotkey; the selection is rewritten by the spoken instruction.
+    command_hotkey: str = "<ctrl>+<alt>+e"
 
     def model_for(self, backend: str) -> str:
         return self.models.get(backend, "")

@@ -64,10 +64,10 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.02):  # type:
 class Entry:
     """A GTK 3 entry window in its own process; records what it prints."""
 
-    def __init__(self, env: dict[str, str], title: str, im: str) -> None:
+    def __init__(self, env: dict[str, str], title: str, im: str, wm_class: str = "") -> None:
         self.title = title
         self.proc = subprocess.Popen(
-            [SYSTEM_PYTHON, str(HERE / "entry_app.py"), title],
+            [SYSTEM_PYTHON, str(HERE / "entry_app.py"), title, *([wm_class] if wm_class else [])],
             env=dict(env, GTK_IM_MODULE=im),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -183,9 +183,10 @@ class Desktop:
     def focused_window(self) -> str:
         return self.xdotool("getwindowfocus") or ""
 
-    def entry(self, title: str = "EntryTest") -> Entry:
-        """A GTK entry window, mapped, activated and with the keyboard focus."""
-        entry = Entry(self.env, title, "ibus" if self.ibus else "gtk-im-context-simple")
+    def entry(self, title: str = "EntryTest", wm_class: str = "") -> Entry:
+        """A GTK entry window (of class `wm_class` when given), mapped, activated and with
+        the keyboard focus."""
+        entry = Entry(self.env, title, "ibus" if self.ibus else "gtk-im-context-simple", wm_class)
         self.entries.append(entry)
         self.activate(title)
         wait_for(entry.ready, 20, f"{title!r} to have the focus")

@@ -1,5 +1,6 @@
 """A GTK 3 window with one text entry, run by the system python3 with GTK's IBus input module.
 
+An optional second argument names the window's class (WM_CLASS), as an app's would.
 It prints one JSON object a line: `ready` once its entry has the keyboard focus, `preedit` for
 each `preedit-changed` signal, `text` for each change of the entry's text; each with `t`, the
 time.monotonic() it happened at.
@@ -12,7 +13,8 @@ import time
 import gi
 
 gi.require_version("Gtk", "3.0")
-from gi.repository import GLib, Gtk  # noqa: E402
+gi.require_version("Gdk", "3.0")
+from gi.repository import Gdk, GLib, Gtk  # noqa: E402
 
 
 def say(**fields: object) -> None:
@@ -22,6 +24,9 @@ def say(**fields: object) -> None:
 
 def main() -> None:
     title = sys.argv[1] if len(sys.argv) > 1 else "EntryTest"
+    if len(sys.argv) > 2:  # the window's WM_CLASS (instance, and the class capitalized)
+        GLib.set_prgname(sys.argv[2])
+        Gdk.set_program_class(sys.argv[2].capitalize())
     window = Gtk.Window(title=title)
     window.set_default_size(400, 60)
     entry = Gtk.Entry()
