@@ -38,7 +38,7 @@ class DictationOptions:
     auto_copy: bool = True  # the final text is put on the clipboard
     restore_clipboard: bool = False  # a paste puts the clipboard back afterwards
     keep_audio: bool = True  # the history keeps the audio of a dictation that worked
-    style: str = DEFAULT_STYLE  # what the cleanup step does ("verbatim": nothing)
+    style: str = DEFAULT_STYLE  # the cleanup's style a profile chose ("verbatim": none)
     profiles: Profiles = field(default_factory=Profiles)  # the per-app rules at press
     profile: str = ""  # the name of the profile applied (`for_target`), "" for none
 
@@ -58,7 +58,6 @@ class DictationOptions:
             auto_copy=settings.auto_copy,
             restore_clipboard=settings.restore_clipboard,
             keep_audio=settings.history_audio,
-            style=settings.style or DEFAULT_STYLE,
             profiles=profiles_from(settings.profiles),
         )
 

@@ -98,7 +98,7 @@ class DictationRun:
         target: TargetCapture | None = None,
     ) -> None:
         self.number = number
-        self.target = target
+        self.target = target or TargetCapture()
         self.backend = backend
         self.source_factory = source_factory
         self.post = post
@@ -159,8 +159,6 @@ class DictationRun:
     def _choose_profile(self) -> None:
         """The app captured at press (waited for here, off the GUI thread) may choose a
         profile: its language and vocabulary go to the recognizer, its words to the text."""
-        if self.target is None:
-            return
         chosen = self.options.for_target(self.target.result(PROFILE_WAIT_S))
         if chosen is not self.options:
             self.options, self.words = chosen, chosen.words

@@ -82,8 +82,7 @@ class Settings:
     # Learned corrections (app.dictation.corrections): [said, written, times seen] pairs
     # suggested from the user's edits in the history, promoted to rules when they recur.
     corrections: list[list[Any]] = field(default_factory=list)
-    # Per-app profiles (app.dictation.profiles) as tables, and the style without one.
-    style: str = "clean"
+    # Per-app profiles (app.dictation.profiles) as tables, first match first.
     profiles: list[dict[str, Any]] = field(default_factory=default_profiles)
     # Command mode: a second hotkey; the selection is rewritten by the spoken instruction.
     command_hotkey: str = "<ctrl>+<alt>+e"

@@ -31,7 +31,7 @@ def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
 
 
 def test_two_windows_of_different_classes_get_their_profiles(desktop: Desktop) -> None:
-    settings = Settings(language="en", vocabulary=["Nguyen"], style="clean")
+    settings = Settings(language="en", vocabulary=["Nguyen"])
     settings.profiles = [LETTERS, *settings.profiles]  # the terminals' profile stays last
     source = SettingsSource(settings)
     desktop.entry("Letter", wm_class="lettersapp")

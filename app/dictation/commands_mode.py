@@ -1,0 +1,149 @@
+"""Command mode: the selected text rewritten by a spoken instruction, in any app.
+
+With text selected, the user holds the command hotkey (or runs `dictate ptt command`) and
+says what to do with it ("make this more formal", "translate to German", "turn this into a
+list"). The dictation's text is the *instruction*, never delivered as such; the selection
+(the X primary selection, read at press, with the window it is in) and the instruction go to
+an `Editor` (a language model's chat client, wired by the cleanup step; tests give a fake
+one or a loopback server), its answer goes through a guard, and only a good answer is typed
+over the selection (typing into a field with selected text replaces it, in GTK, Qt and the
+browsers alike). An empty answer, a refusal, an error or a window that lost the focus leave
+the selection as it was and say why in one line; the original is kept (the history) so a
+replacement can be undone.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.delivery import xtest
+
+PRIMARY_TIMEOUT_S = 2.0
+
+
+class Editor(Protocol):
+    """Rewrites `selection` as `instruction` says; raises on a transport error."""
+
+    def __call__(self, instruction: str, selection: str) -> str: ...
+
+
+Guard = Callable[[str, str, str], str]
+"""(instruction, selection, answer) -> "" to accept the answer, else why it is refused."""
+
+_THINK = re.compile(r"<think>.*?</think>\s*", re.DOTALL | re.IGNORECASE)
+_REFUSAL = re.compile(
+    r"^\W*(i'?m sorry|sorry[,.!]|i (?:can ?not|can't|won't|am (?:not able|unable))|"
+    r"i'm (?:not able|unable)|as an ai\b|unfortunately,? i)",
+    re.IGNORECASE,
+)
+
+
+def basic_guard(instruction: str, selection: str, answer: str) -> str:
+    """The answers that must never replace the user's text: empty, a refusal, or the
+    instruction said back. The cleanup step's fuller guard can stand in for it."""
+    text = answer.strip()
+    if not text:
+        return "the answer was empty"
+    if _REFUSAL.match(text):
+        return "the answer was a refusal"
+    if text.lower().strip(" .!") == instruction.lower().strip(" .!"):
+        return "the answer was the instruction itself"
+    del selection
+    return ""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The text selected at press and the window it was selected in."""
+
+    text: str
+    window: xtest.Window | None = None
+    source: str = ""  # "primary" (the X primary selection), "" when nothing was read
+
+
+def primary_selection(timeout: float = PRIMARY_TIMEOUT_S) -> str:
+    """Blocking: the X primary selection (the text selected now, in any app), "" when none
+    or when it cannot be read."""
+    if not shutil.which("xclip"):
+        return ""
+    try:
+        done = subprocess.run(["xclip", "-o", "-selection", "primary"], capture_output=True,
+                              timeout=timeout, check=False)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+
+
+def capture_selection(x11: bool) -> Selection:
+    """Blocking: the selection and its window at press (X11; else nothing)."""
+    if not x11:
+        return Selection("")
+    return Selection(primary_selection(), xtest.active_window(), "primary")
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What command mode did: `applied` when `text` replaced `original`, else `reason`."""
+
+    instruction: str
+    original: str
+    text: str
+    applied: bool
+    reason: str = ""
+
+    @property
+    def summary(self) -> str:
+        if self.applied:
+            return f"the selection was replaced ({self.instruction!r})"
+        return f"the selection was left as it was: {self.reason}"
+
+
+def rewrite(
+    instruction: str, selection: str, editor: Editor, guard: Guard = basic_guard
+) -> Edited:
+    """Ask the editor, and keep its answer only when the guard accepts it."""
+    instruction = " ".join(instruction.split())
+    if not selection.strip():
+        return Edited(instruction, selection, "", False, "no text was selected")
+    if not instruction:
+        return Edited(instruction, selection, "", False, "no instruction was heard")
+    try:
+        answer = _THINK.sub("", editor(instruction, selection)).strip()
+    except Exception as exc:  # the editor's transport: a timeout, HTTP, a dead server
+        return Edited(instruction, selection, "", False, f"the editor failed: {exc}")
+    why = guard(instruction, selection, answer)
+    if why:
+        return Edited(instruction, selection, "", False, why)
+    return Edited(instruction, selection, answer, True)
+
+
+def replace_selection(edited: Edited, window: xtest.Window | None) -> Edited:
+    """Blocking: type an accepted answer over the selection in `window` (it must still have
+    the focus); anything else leaves the selection alone. Returns what happened."""
+    if not edited.applied:
+        return edited
+    why = ""
+    if window is None:
+        why = "no window had the focus at press"
+    else:
+        active = xtest.active_window()
+        if active is None or active.id != window.id:
+            why = f"the focus moved to {active.label if active else 'no window'}"
+        else:
+            why = xtest.type_text(edited.text) or ""
+    if not why:
+        return edited
+    return Edited(edited.instruction, edited.original, "", False, why)
+
+
+def command(
+    instruction: str, selection: Selection, editor: Editor, guard: Guard = basic_guard
+) -> Edited:
+    """Blocking (the editor, xdotool): the whole command, from instruction to replacement."""
+    return replace_selection(rewrite(instruction, selection.text, editor, guard),
+                             selection.window)  # fmt: skip
