@@ -21,6 +21,7 @@ from app.audio.devices import list_inputs
 from app.backends import Backend, choose_backend, together_key
 from app.controller.actions import Actions
 from app.controller.bridge import Bridge
+from app.controller.command_mode import CommandMode
 from app.controller.dictation import DictationController
 from app.controller.first_run import FirstRun
 from app.controller.history_watch import HistoryWatch
@@ -70,6 +71,8 @@ class Parts:
     microphones: Microphones | None = None
     hotkey: GlobalHotkey | None = None
     history_watch: HistoryWatch | None = None
+    command_mode: CommandMode | None = None
+    command_hotkey: GlobalHotkey | None = None
 
     def shutdown(self) -> None:
         if self.controller.phase in (Phase.LOADING, Phase.CONNECTING, Phase.LISTENING):
@@ -77,8 +80,9 @@ class Parts:
         self.controller.wait_finished(30)
         self.instance.close()
         self.delivery.stop()
-        if self.hotkey is not None:
-            self.hotkey.stop()
+        for hotkey in (self.hotkey, self.command_hotkey):
+            if hotkey is not None:
+                hotkey.stop()
         # Every microphone closed now, before PortAudio is: closing a stream in the background
         # while PortAudio terminates can deadlock inside the ALSA PulseAudio plugin.
         self.first_run.close()
@@ -134,6 +138,7 @@ def build(
         source, history, backend, bridge, controller, window, instance, tray, actions,
         Delivery(source), Overlay(source), first_run, microphones,
     )  # fmt: skip
+    parts.command_mode = CommandMode(bridge, history, parts.delivery.env.x11)
     wire(parts)
     if history is None:
         window.say("the history could not be opened: dictations will not be saved")
@@ -165,7 +170,12 @@ def wire(p: Parts) -> None:
     w.history_requested.connect(p.actions.open_history)
     w.fix_requested.connect(p.actions.on_fix)
     w.setup_requested.connect(p.first_run.open)
-    commands = {"start": c.press, "stop": c.release, "toggle": c.toggle}
+    commands = {"start": c.press, "stop": c.release, "toggle": c.toggle,
+                "command": c.toggle_command}  # fmt: skip
+    if p.command_mode is not None:
+        c.started.connect(p.command_mode.on_started)
+        c.finished.connect(p.command_mode.on_finished)
+        p.command_mode.notice.connect(w.on_notice)
     p.instance.command.connect(lambda name: _command(p, commands, name))
     w.show_backend(p.backend.describe())
     if p.tray is not None:
@@ -180,7 +190,7 @@ def wire(p: Parts) -> None:
     w.quit_requested.connect(QApplication.quit)
     p.settings.subscribe(lambda s: apply_tray(p, s), "close_to_tray")
     apply_tray(p, p.settings.current)
-    p.settings.subscribe(lambda s: restart_hotkey(p), "hotkey", "hotkey_mode")
+    p.settings.subscribe(lambda s: restart_hotkey(p), "hotkey", "hotkey_mode", "command_hotkey")
     if p.history is not None:
         history = p.history
         p.settings.subscribe(
@@ -247,31 +257,42 @@ def copy_diagnostics(p: Parts) -> None:
 
 
 def start_hotkey(p: Parts) -> None:
-    """The global hotkey: hold-to-talk or toggle, as the settings say."""
+    """The global hotkeys: dictation (hold-to-talk or toggle, as the settings say) and
+    command mode's (the same way), when set."""
     s = p.settings.current
-    if not s.hotkey:
-        return
-    hotkey = GlobalHotkey(s.hotkey)
-    if s.hotkey_mode == "toggle":
-        hotkey.pressed.connect(p.controller.toggle)
+    if s.command_hotkey:
+        c = p.controller
+        p.command_hotkey = listen(p, s.command_hotkey, s.hotkey_mode, c.press_command,
+                                  c.toggle_command)  # fmt: skip
+    if s.hotkey:
+        p.hotkey = listen(p, s.hotkey, s.hotkey_mode, p.controller.press, p.controller.toggle)
+
+
+def listen(
+    p: Parts, combo: str, mode: str, press: Callable[[], None], toggle: Callable[[], None]
+) -> GlobalHotkey | None:
+    hotkey = GlobalHotkey(combo)
+    if mode == "toggle":
+        hotkey.pressed.connect(toggle)
     else:
-        hotkey.pressed.connect(p.controller.press)
+        hotkey.pressed.connect(press)
         hotkey.released.connect(p.controller.release)
     problem = hotkey.start()
     if problem:
         p.window.say(problem)
-    else:
-        p.hotkey = hotkey
+        return None
+    return hotkey
 
 
 def restart_hotkey(p: Parts) -> None:
     """Another hotkey or mode chosen in Settings: the old listener stops (off the GUI
     thread: it joins its thread) and the new one listens at once."""
-    old, p.hotkey = p.hotkey, None
-    if old is not None:
-        old.pressed.disconnect()
-        old.released.disconnect()
-        p.bridge.run(old.stop, name="hotkey-stop")
+    for old in (p.hotkey, p.command_hotkey):
+        if old is not None:
+            old.pressed.disconnect()
+            old.released.disconnect()
+            p.bridge.run(old.stop, name="hotkey-stop")
+    p.hotkey = p.command_hotkey = None
     start_hotkey(p)
 
 

@@ -153,6 +153,7 @@ class Actions(QObject):
             key_file=machine.key_file,
             downloads=self.downloads,
             environment=machine.environment,
+            front=self.controller.dictation.target.result(0),  # the last one's: no wait
         )
         dialog.test_key_requested.connect(self._test_key)
         dialog.custom_key_test_requested.connect(self._test_custom_key)

@@ -132,11 +132,25 @@ class DictationController(QObject):
     def press(self) -> None:
         self._start(hands_free=False)
 
-    def _start(self, *, hands_free: bool) -> None:
+    @Slot()
+    def press_command(self) -> None:
+        """Command mode: what is said now is an instruction for the selected text."""
+        self._start(hands_free=False, command=True)
+
+    @Slot()
+    def toggle_command(self) -> None:
+        if recording(self.phase):
+            self.release()
+        else:
+            self._start(hands_free=True, command=True)
+
+    def _start(self, *, hands_free: bool, command: bool = False) -> None:
         if recording(self.phase) or self.phase == Phase.FINISHING:
             return
         self._number += 1
         options = DictationOptions.snapshot(self.source)
+        if command:
+            options = replace(options, command=True, continuous=False)
         target = TargetCapture(self.find_target) if self.find_target else TargetCapture()
         self.dictation = Dictation.start(self._number, options, target)
         self._hands_free = hands_free

@@ -15,7 +15,9 @@ written in the entry's case ("dictate ai" -> "Dictate AI").
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections.abc import Callable
 
 MIN_LETTERS = 5  # entries (and runs) shorter than this are only matched exactly
 SPELLING = 0.75  # the least spelling similarity (1 - edit distance / longer length)
@@ -24,7 +26,7 @@ SPELLING_SPLIT = 0.6  # ... when the phonetic keys are the same and the recogniz
 # word is more likely an ordinary word of its own ("Grenade" is no "Granada")
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_GROUPS = [
+_GROUPS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"^kn|^gn|^pn|^wr|^ps", lambda m: m.group(0)[1]),
     (r"ph", "f"), (r"ck", "k"), (r"sch", "sk"), (r"sh|ch|tch|ti(?=[ao])|si(?=[ao])", "X"),
     (r"th", "0"), (r"c(?=[eiy])", "s"), (r"dg(?=[eiy])", "j"), (r"g(?=[eiy])", "j"),
@@ -113,7 +115,7 @@ def _match(words: list[re.Match[str]], i: int, entries: list[str]) -> tuple[str,
         size, target = len(entry.split()), _letters(entry)
         for count in (size, size + 1):
             run = words[i : i + count]
-            if len(run) < count or any(b.start() - a.end() > 1 for a, b in zip(run, run[1:])):
+            if len(run) < count or any(b.start() - a.end() > 1 for a, b in itertools.pairwise(run)):
                 continue  # too few words, or punctuation between them: not one name
             if count > size and any(len(w.group(0)) < 3 for w in run):
                 continue  # a name heard split is not glued to a small word ("sandy we")
@@ -124,7 +126,7 @@ def _match(words: list[re.Match[str]], i: int, entries: list[str]) -> tuple[str,
                 if count == size:
                     return None  # the entry itself
             elif count == size and size > 1:
-                parts = zip(run, entry.split())
+                parts = zip(run, entry.split(), strict=True)
                 if all(_same_or_near(_letters(w.group(0)), _letters(e)) for w, e in parts):
                     score = similarity(said, target)
                     if best is None or score > best[0]:

@@ -264,12 +264,12 @@ def _sentence(
         current = []
         phrases.append(current)
         capital = True
-    _emit(current, said, words, capital)
+    _emit(current, said, words, capital, before_command=False)
     return current
 
 
 def _emit(
-    current: list[str], clauses: list[str], words: Words, capital: bool, before_command: bool = False
+    current: list[str], clauses: list[str], words: Words, capital: bool, *, before_command: bool
 ) -> None:
     text = " ".join(clauses).strip()
     if before_command:  # the comma the recognizer set before the command is no text

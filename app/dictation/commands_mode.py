@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -29,7 +30,7 @@ PRIMARY_TIMEOUT_S = 2.0
 class Editor(Protocol):
     """Rewrites `selection` as `instruction` says; raises on a transport error."""
 
-    def __call__(self, instruction: str, selection: str) -> str: ...
+    def __call__(self, instruction: str, selection: str, /) -> str: ...
 
 
 Guard = Callable[[str, str, str], str]
@@ -86,6 +87,26 @@ def capture_selection(x11: bool) -> Selection:
     return Selection(primary_selection(), xtest.active_window(), "primary")
 
 
+class SelectionCapture:
+    """The primary selection read now on its own thread (the press never waits);
+    `result()` waits for it off the GUI thread, bounded."""
+
+    def __init__(self, read: Callable[[], str] = primary_selection) -> None:
+        self._text = ""
+        self._done = threading.Event()
+        threading.Thread(target=self._run, args=(read,), name="selection", daemon=True).start()
+
+    def _run(self, read: Callable[[], str]) -> None:
+        try:
+            self._text = read()
+        finally:
+            self._done.set()
+
+    def result(self, timeout: float = PRIMARY_TIMEOUT_S + 1) -> str:
+        self._done.wait(timeout)
+        return self._text
+
+
 @dataclass(frozen=True)
 class Edited:
     """What command mode did: `applied` when `text` replaced `original`, else `reason`."""
@@ -103,9 +124,7 @@ class Edited:
         return f"the selection was left as it was: {self.reason}"
 
 
-def rewrite(
-    instruction: str, selection: str, editor: Editor, guard: Guard = basic_guard
-) -> Edited:
+def rewrite(instruction: str, selection: str, editor: Editor, guard: Guard = basic_guard) -> Edited:
     """Ask the editor, and keep its answer only when the guard accepts it."""
     instruction = " ".join(instruction.split())
     if not selection.strip():

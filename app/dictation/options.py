@@ -41,6 +41,7 @@ class DictationOptions:
     style: str = DEFAULT_STYLE  # the cleanup's style a profile chose ("verbatim": none)
     profiles: Profiles = field(default_factory=Profiles)  # the per-app rules at press
     profile: str = ""  # the name of the profile applied (`for_target`), "" for none
+    command: bool = False  # command mode: the text is an instruction for the selection
 
     @classmethod
     def of(cls, settings: Settings) -> DictationOptions:

@@ -65,6 +65,7 @@ class Delivery(QObject):
         self.cancelled = False
         self.dictation = Dictation(0)  # the current one: options, target, live text
         self._next: Dictation | None = None  # handed over at press, taken at the first phase
+        self._instruction = False  # the current dictation is command mode's instruction
         self._final = ""
         self._failure = ""  # why this dictation failed (the controller's error phase)
         self._vanished = False
@@ -148,6 +149,7 @@ class Delivery(QObject):
     def on_started(self, dictation: Dictation) -> None:
         """The controller's dictation, before its first phase."""
         self._next = dictation
+        self._instruction = dictation.options.command  # command mode: nothing delivered
 
     def find_target(self) -> target.Target:
         """Blocking: the window the user is typing in now (run at press, off this thread)."""
@@ -155,6 +157,8 @@ class Delivery(QObject):
 
     @Slot(object, str)
     def on_phase(self, phase: Phase, detail: str) -> None:
+        if self._instruction:
+            return  # an instruction for command mode (app.controller.command_mode)
         if recording(Phase(phase)) and not self.active:
             self._begin()
         elif phase == Phase.ERROR and self.active:

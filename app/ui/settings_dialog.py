@@ -1,4 +1,5 @@
-"""Settings: backend and key, models, language, microphone, VAD, hotkey, delivery, history.
+"""Settings: backend and key, models, language, microphone, VAD, hotkeys, delivery, history,
+your words and per-app profiles.
 
 The dialog edits a copy of `Settings`; `accepted_settings()` returns it, and the API key
 (never stored in the settings file) comes back separately for the keyring (or, without one,
@@ -36,11 +37,13 @@ from app.delivery.chain import CHOICES as DELIVERY_CHOICES
 from app.delivery.chain import HELP as DELIVERY_HELP
 from app.delivery.chain import Environment
 from app.delivery.chain import describe as describe_delivery
+from app.dictation.target import Target
 from app.models.catalog import WHISPER_LANGUAGES
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.backend_page import CUSTOM, TOGETHER, BackendPage
-from app.ui.key_capture import HotkeyEditor
+from app.ui.key_capture import HotkeyEditor, KeyCapture
 from app.ui.level_meter import LevelMeter
+from app.ui.profiles_page import ProfilesPage
 from app.ui.words_page import WordsPage
 
 
@@ -64,6 +67,7 @@ class SettingsDialog(QDialog):
         key_file: str = "",
         downloads: ModelDownloads | None = None,
         environment: Environment | None = None,
+        front: Target | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dictate — settings")
@@ -160,6 +164,11 @@ class SettingsDialog(QDialog):
         self.auto_stop.setValue(s.auto_stop_s)
         self.auto_stop.setToolTip("In toggle mode, a dictation stops itself after this silence")
         bform.addRow("Global hotkey", self.hotkey)
+        self.command_hotkey = KeyCapture(s.command_hotkey)
+        self.command_hotkey.setToolTip(
+            "Select text in any app, then hold these keys and say what to do with it"
+        )
+        bform.addRow("Command mode hotkey", self.command_hotkey)
         bform.addRow("Stop toggled dictation after", self.auto_stop)
         self.delivery = QComboBox()
         self.delivery.addItems(list(DELIVERY_CHOICES))
@@ -180,6 +189,8 @@ class SettingsDialog(QDialog):
         self._add_page(behaviour)
         self.words_page = WordsPage(s)
         self._add_page(self.words_page)
+        self.profiles_page = ProfilesPage(s, front)
+        self._add_page(self.profiles_page)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -272,6 +283,8 @@ class SettingsDialog(QDialog):
             setattr(s, name, box.isChecked())
         s.history_audio_days = self.retention.value()
         self.words_page.apply(s)
+        s.command_hotkey = self.command_hotkey.combo()
+        self.profiles_page.apply(s)
         return s
 
 

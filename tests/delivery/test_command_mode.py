@@ -5,11 +5,11 @@ error, the instruction said back) leaves the selection as it was and says why.""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from app.dictation.commands_mode import Selection, capture_selection, command, rewrite
+from app.dictation.commands_mode import Editor, Selection, capture_selection, command, rewrite
 from tests.delivery.desktop import Desktop, Entry, entered, needs_desktop, wait_for
 
 pytestmark = [needs_desktop,
@@ -54,7 +54,7 @@ def _raises(_instruction: str, _selection: str) -> str:
     raise TimeoutError("no answer in 5 s")
 
 
-BAD: dict[str, tuple[Callable[[str, str], str], str]] = {
+BAD: dict[str, tuple[Editor, str]] = {
     "empty": (lambda _i, _s: "  ", "the answer was empty"),
     "refusal": (lambda _i, _s: "I'm sorry, but I can't help with that.",
                 "the answer was a refusal"),

@@ -35,7 +35,7 @@ April June July August September October November December today tomorrow yester
 morning evening meeting report manager Canada Grenade garden candy handy sandy dandy
 Freddy ready really family finally Tuesday mandate dictate dictates dictator dictation
 katharsis cathedral pitch torch porch python pictures Megabyte began began again
-Nguyen new young newer cube cubes Cuban computer community kitchen chicken""".split()
+Nguyen new young newer cube cubes Cuban computer community kitchen chicken""".split()  # noqa: SIM905
 
 
 def test_ordinary_words_are_never_replaced() -> None:

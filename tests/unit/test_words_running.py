@@ -35,9 +35,7 @@ PLAIN = Words()
         (["Buy milk, new line."], "Buy milk\n"),
     ],
 )  # fmt: skip
-def test_commands_set_apart_by_commas_or_in_lower_case(
-    segments: list[str], expected: str
-) -> None:
+def test_commands_set_apart_by_commas_or_in_lower_case(segments: list[str], expected: str) -> None:
     assert render(segments, PLAIN) == expected
 
 
@@ -111,6 +109,6 @@ def test_a_command_word_inside_a_longer_word_is_never_eaten(case: tuple[list[str
 @given(st.lists(ordinary, min_size=1, max_size=5), st.sampled_from(sorted(COMMANDS)))
 def test_a_command_inside_a_phrase_is_never_eaten(head: list[str], command: str) -> None:
     """A command with other words in its clause stays words, on either side."""
-    for sentence in (f"{' '.join(head)} {command}.", f"{command} {' '.join(head)}."):
-        sentence = sentence[:1].upper() + sentence[1:]
+    for said in (f"{' '.join(head)} {command}.", f"{command} {' '.join(head)}."):
+        sentence = said[:1].upper() + said[1:]
         assert render([sentence], Words(remove_fillers=False)) == sentence

@@ -1,0 +1,99 @@
+"""Command mode in the app: a dictation whose text is an instruction for the selected text.
+
+The controller starts it (`press_command`, the command hotkey, `dictate ptt command`) like
+any dictation, with `options.command` set: delivery leaves it alone, and this object takes
+over. At press it reads the X primary selection on its own thread (the window is the
+dictation's target, captured at press); at the end it hands the instruction and the
+selection to the editor (`app.dictation.commands_mode`), off the GUI thread, and types a
+good answer over the selection. The history keeps the original beside the result, so a
+replacement can be undone by hand; a bad answer leaves the selection alone and says why.
+Without an editor (no language model set up) it says so and touches nothing.
+
+Signals: `edited(Edited)` when a command ended, applied or not.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.controller.bridge import Bridge
+from app.core.notices import Notice
+from app.dictation.commands_mode import (
+    Edited,
+    Editor,
+    Guard,
+    Selection,
+    SelectionCapture,
+    basic_guard,
+    command,
+    primary_selection,
+)
+from app.dictation.dictation import Dictation
+from app.storage.history import History, HistoryError
+
+NO_EDITOR = "command mode needs a language model: set one up in Settings → Cleanup"
+BACKEND = "command mode"
+
+
+class CommandMode(QObject):
+    edited = Signal(object)
+    notice = Signal(object)
+
+    def __init__(self, bridge: Bridge, history: History | None, x11: bool) -> None:
+        super().__init__()
+        self.bridge, self.history, self.x11 = bridge, history, x11
+        self.editor: Editor | None = None  # the language model's chat client, when set up
+        self.guard: Guard = basic_guard
+        self._current: tuple[Dictation, SelectionCapture] | None = None
+
+    @Slot(object)
+    def on_started(self, dictation: Dictation) -> None:
+        """At press: a command dictation's selection is read now, on its own thread."""
+        if not dictation.options.command:
+            self._current = None
+            return
+        read = primary_selection if self.x11 else (lambda: "")
+        self._current = (dictation, SelectionCapture(read))
+
+    @Slot(str, int)
+    def on_finished(self, text: str, _row: int) -> None:
+        if self._current is None:
+            return
+        (dictation, selection), self._current = self._current, None
+        editor, guard, history = self.editor, self.guard, self.history
+        if editor is None:
+            self._report(Edited(text, "", "", False, NO_EDITOR))
+            return
+
+        def work() -> Edited:
+            found = Selection(selection.result(), dictation.target.result().typing_window)
+            done = command(text, found, editor, guard)
+            if history is not None and done.original:
+                keep(history, done, dictation.target.result().title)
+            return done
+
+        def failed(exc: BaseException) -> None:
+            self._report(Edited(text, "", "", False, f"command mode failed: {exc}"))
+
+        self.bridge.run(work, self._report, failed, name="command")
+
+    def _report(self, done: Edited) -> None:
+        self.notice.emit(Notice(done.summary))
+        self.edited.emit(done)
+
+
+def keep(history: History, done: Edited, where: str) -> None:
+    """The original and (when applied) the result in the history: undo by hand. Raw text
+    is left empty: *Apply my words* never renders these rows again."""
+    place = f" in {where}" if where else ""
+    now = time.time()
+    try:
+        history.add(done.original, started_at=now, duration_s=0, backend=BACKEND,
+                    model=f"before “{done.instruction}”{place}")  # fmt: skip
+        if done.applied:
+            history.add(done.text, started_at=now, duration_s=0, backend=BACKEND,
+                        model=f"after “{done.instruction}”{place}")  # fmt: skip
+    except HistoryError:
+        pass  # kept in memory and written later (the history says so)
