@@ -37,6 +37,8 @@ from app.controller.downloads import ModelDownloads
 from app.controller.level_test import MicrophoneTest
 from app.core.errors import AudioInputError, Fix
 from app.core.phases import Phase, recording
+from app.core.words import rules_from_pairs
+from app.dictation import corrections
 from app.delivery.chain import Environment
 from app.engine.models import DEFAULT_MODEL_ID
 from app.storage import settings as settings_store
@@ -121,6 +123,7 @@ class Actions(QObject):
             self.panel = HistoryPanel(self.history, self.bridge, self.window)
             self.panel.retry_requested.connect(self.controller.retry)
             self.panel.rerender_requested.connect(self.controller.rerender_history)
+            self.panel.edited.connect(self.learn)
             self.controller.retried.connect(self.panel.on_retried)
             self.controller.history_changed.connect(self.panel.refresh)
         self.panel.refresh()
@@ -174,6 +177,23 @@ class Actions(QObject):
             return
         self.apply(dialog.accepted_settings(), dialog.new_key(), dialog.new_custom_key(),
                    key_store=dialog.key_store())  # fmt: skip
+
+    @Slot(int, str, str)
+    def learn(self, _row: int, before: str, after: str) -> None:
+        """A dictation corrected in the history: its word fixes are suggested, and a fix
+        made again becomes a rule (saved with the settings)."""
+        edited = self.settings.edit()
+        done = corrections.learn(before, after, corrections.suggestions_from(edited.corrections),
+                                 rules_from_pairs(edited.rules))  # fmt: skip
+        if not done.promoted and not done.seen:
+            return
+        edited.corrections = corrections.stored(done.suggestions)
+        edited.rules = [*edited.rules, *([r.said, r.written] for r in done.promoted)]
+        self.apply(edited)
+        message = corrections.describe(done)
+        self.window.say(message)
+        if self.panel is not None:
+            self.panel.on_learned(message)
 
     def apply(
         self, new: Settings, key: str = "", server_key: str = "", *, key_store: str = "keyring"

@@ -4,7 +4,9 @@ Reads and writes run on background threads through the bridge; the panel only re
 it is handed. Search waits for a pause in typing (`SEARCH_DEBOUNCE_MS`, as qutebrowser's
 throttle does) and only the newest query's rows are shown, so a slow, older answer never
 overwrites a newer one. Signals: `retry_requested(int row)`, `rerender_requested()` (render every
-dictation again from its raw text with today's words, after a rule change).
+dictation again from its raw text with today's words, after a rule change), `edited(int row,
+str before, str after)` (the user corrected a dictation's text: corrections are learned from
+it, `app.dictation.corrections`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -36,6 +39,7 @@ FORMATS = {"Text (*.txt)": "text", "Markdown (*.md)": "markdown", "JSON (*.json)
 class HistoryPanel(QDialog):
     retry_requested = Signal(int)
     rerender_requested = Signal()
+    edited = Signal(int, str, str)
 
     def __init__(self, history: History, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +65,8 @@ class HistoryPanel(QDialog):
         buttons = QHBoxLayout()
         self.copy = QPushButton("Copy")
         self.delete = QPushButton("Delete")
+        self.edit = QPushButton("Edit…")
+        self.edit.setToolTip("Correct the text; a fix you make twice becomes a rule")
         self.retry = QPushButton("Retry")
         self.retry.setToolTip("Transcribe the saved audio again with the current backend")
         self.export_button = QPushButton("Export…")
@@ -70,6 +76,7 @@ class HistoryPanel(QDialog):
         buttons.addWidget(self.rerender)
         for button, slot in (
             (self.copy, self._copy),
+            (self.edit, self._edit),
             (self.delete, self._delete),
             (self.retry, self._retry),
             (self.export_button, self._export),
@@ -123,7 +130,7 @@ class HistoryPanel(QDialog):
     @Slot(int)
     def _selection_changed(self, _index: int) -> None:
         chosen = self.selected()
-        for button in (self.copy, self.delete):
+        for button in (self.copy, self.delete, self.edit):
             button.setEnabled(chosen is not None)
         self.retry.setEnabled(chosen is not None and chosen.has_audio)
 
@@ -132,6 +139,38 @@ class HistoryPanel(QDialog):
         chosen = self.selected()
         if chosen is not None:
             QGuiApplication.clipboard().setText(chosen.text)
+
+    @Slot()
+    def _edit(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        text, ok = QInputDialog.getMultiLineText(self, "Correct the dictation", "Text:",
+                                                 chosen.text)  # fmt: skip
+        if ok:
+            self.edit_selected(text)
+
+    def edit_selected(self, text: str) -> None:
+        """Save the corrected text of the selected dictation (its raw text is kept)."""
+        chosen = self.selected()
+        if chosen is None or text == chosen.text:
+            return
+        history, row, before = self.history, chosen.id, chosen.text
+
+        def saved(_none: object) -> None:
+            self.edited.emit(row, before, text)
+            self.refresh()
+
+        self.bridge.run(
+            lambda: history.update(row, text, backend=chosen.backend, model=chosen.model,
+                                   status=chosen.status, error=chosen.error),
+            saved, self._write_failed, name="history-edit",
+        )  # fmt: skip
+
+    def on_learned(self, message: str) -> None:
+        """What the last correction taught, said under the list."""
+        if message:
+            self.info.setText(message)
 
     @Slot()
     def _delete(self) -> None:
