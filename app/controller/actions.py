@@ -38,8 +38,8 @@ from app.controller.level_test import MicrophoneTest
 from app.core.errors import AudioInputError, Fix
 from app.core.phases import Phase, recording
 from app.core.words import rules_from_pairs
-from app.dictation import corrections
 from app.delivery.chain import Environment
+from app.dictation import corrections
 from app.engine.models import DEFAULT_MODEL_ID
 from app.storage import settings as settings_store
 from app.storage.history import History

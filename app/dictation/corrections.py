@@ -21,7 +21,7 @@ MAX_WORDS = 3
 PROMOTE_AFTER = 2
 MAX_KEPT = 200  # suggestions kept; the oldest go first
 
-_EDGE = "\"'“”‘’()[]{},.;:!?"
+_EDGE = "\"'\u201c\u201d\u2018\u2019()[]{},.;:!?"  # quotes (straight and curly), brackets
 _SAID = re.compile(r"[\w' -]+")
 
 
@@ -44,8 +44,8 @@ def changes(before: str, after: str) -> list[tuple[str, str]]:
     """The short word changes from `before` to `after`, as (said, written) pairs."""
     old, new = before.split(), after.split()
     found: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(a=[_bare(w).lower() for w in old],
-                                      b=[_bare(w).lower() for w in new], autojunk=False)  # fmt: skip
+    a, b = [_bare(w).lower() for w in old], [_bare(w).lower() for w in new]
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "replace" or max(i2 - i1, j2 - j1) > MAX_WORDS:
             continue
