@@ -91,6 +91,17 @@ def test_the_socket_lives_in_the_private_runtime_folder_and_ptt_reaches_it(
     assert ptt("toggle").returncode == 1  # nobody listens any more: a clear refusal
 
 
+def test_ptt_command_starts_command_mode_in_the_running_app(qtbot: QtBot, runtime: Path) -> None:
+    server = InstanceServer(paths.runtime_name())
+    try:
+        with qtbot.waitSignal(server.command, timeout=30000) as got:
+            proc = subprocess.Popen([sys.executable, "-m", "app", "ptt", "command"])
+            qtbot.waitUntil(lambda: proc.poll() is not None, timeout=30000)
+        assert proc.returncode == 0 and got.args == ["command"]
+    finally:
+        server.close()
+
+
 @as_root
 def test_another_user_cannot_connect(qtbot: QtBot, runtime: Path, tmp_path: Path) -> None:
     nobody = pwd.getpwnam("nobody")

@@ -1,0 +1,69 @@
+"""The per-app profiles page: the rules shown, the app of the last dictation added with one
+click, rows that cannot be used named and left out, and what is saved read back the same."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.delivery.xtest import Window
+from app.dictation.profiles import profiles_from
+from app.dictation.target import Target
+from app.storage.settings import Settings
+from app.ui.profiles_page import ProfilesPage
+from app.ui.settings_dialog import SettingsDialog
+
+MAIL = Target(Window("0x1", "Inbox - Mail", "geary.Geary", 4242), "geary")
+SHELL = Target(Window("0x2", "~ - bash", "xterm.XTerm", 4343), "xterm")
+
+
+def test_the_app_in_front_is_added_with_one_click(qtbot: QtBot) -> None:
+    page = ProfilesPage(Settings(), MAIL)
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == 1  # the terminals' profile every settings file starts with
+    assert page.add_front.isEnabled() and "geary" in page.add_front.text()
+    page.add_front.click()
+    edited = Settings()
+    page.apply(edited)
+    rules = profiles_from(edited.profiles).rules
+    assert [p.name for p in rules] == ["Terminals", "Mail"]
+    assert rules[1].apps == ("geary",) and rules[1].style == "clean" and not rules[1].one_line
+    assert profiles_from(edited.profiles).choose(MAIL) == rules[1]
+
+
+def test_a_terminal_in_front_gets_one_verbatim_line(qtbot: QtBot) -> None:
+    page = ProfilesPage(Settings(profiles=[]), SHELL)
+    qtbot.addWidget(page)
+    page.add_front.click()
+    edited = Settings()
+    page.apply(edited)
+    (profile,) = profiles_from(edited.profiles).rules
+    assert (profile.apps, profile.style, profile.one_line) == (("xterm",), "verbatim", True)
+
+
+def test_nothing_captured_yet_offers_no_app_and_bad_rows_are_named(qtbot: QtBot) -> None:
+    page = ProfilesPage(Settings(profiles=[]), None)
+    qtbot.addWidget(page)
+    assert not page.add_front.isEnabled()
+    page.add.click()
+    page.table.item(0, 1).setText("")  # no apps: cannot be used
+    assert "Row(s) 1" in page.problems.text()
+    page.table.item(0, 1).setText("firefox, Navigator")
+    page.table.item(0, 3).setText("de")
+    page.table.item(0, 5).setCheckState(Qt.CheckState.Checked)
+    assert page.problems.text() == ""
+    edited = Settings()
+    page.apply(edited)
+    (profile,) = profiles_from(edited.profiles).rules
+    assert profile.apps == ("firefox", "Navigator") and profile.language == "de"
+    assert profile.one_line
+
+
+def test_the_settings_dialog_saves_profiles_and_the_command_hotkey(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Settings(command_hotkey="<ctrl>+<alt>+e"), [], False, front=MAIL)
+    qtbot.addWidget(dialog)
+    dialog.profiles_page.add_front.click()
+    dialog.command_hotkey.set_combo("<ctrl>+<alt>+j")
+    saved = dialog.accepted_settings()
+    assert [p["name"] for p in saved.profiles] == ["Terminals", "Mail"]
+    assert saved.command_hotkey == "<ctrl>+<alt>+j"
