@@ -19,10 +19,29 @@ focus 3 ms p50, 6 ms p95; the user's engine back 6 ms). Not measured on a GNOME 
 was available here, so how GNOME Shell's input-source indicator reacts is not known yet.
 When no engine was active before, Dictate's stays active afterwards and passes every key.
 
-Commands in (stdin): begin, preedit {text}, commit {text}, end, quit.
-Events out (stdout): ready {previous}, unavailable {why}, begun {previous}, focus {in},
-committed {text, focused}, pending {text} (a commit with no focused field to take it yet),
-escape, ended {undelivered}.
+Leaving: ibus-daemon drops the global engine when a component registered at run time (ours)
+goes away, if that engine is not itself registered at run time (`_component_destroy_cb` ->
+`bus_ibus_impl_check_global_engine` in bus/ibusimpl.c looks only in `register_engine_list`),
+so every exit of this process, even with the user's engine active, left "No engine is set".
+So at its exit the engine closes its own connection (the daemon destroys the component), waits
+on a second, plain connection until the daemon no longer knows `dictate`, and then sets the
+user's engine again (`restore`). After a crash the app does the same with `engine.py --restore
+NAME`.
+
+Where the text goes: the daemon attaches the active engine to its internal input context named
+"fake" when no window's input context has the focus (an app that does not use the input
+method, no text field focused). The engine asks for focus ids (`has-focus-id`, IBus >= 1.5.27),
+so it hears the client's name with each focus, and text for the fake context is held back and
+reported undelivered, not claimed. A field whose input purpose is password or PIN refuses
+dictation (`refused`). The first words of a dictation are fitted to the text before the caret
+when the app offers it (surrounding text, `caret.fit`): a space or not, a capital after a
+sentence end and not mid-sentence.
+
+Commands in (stdin): begin, preedit {text}, commit {text}, end, user {text} (the user's engine,
+when the app knows it better), quit.
+Events out (stdout): ready {previous}, unavailable {why}, begun {previous}, focus {in, field,
+client}, committed {text, focused}, pending {text} (a commit with no field to take it yet),
+refused {why}, escape, ended {undelivered, refused}, restored {engine, ok}.
 """
 
 from __future__ import annotations
@@ -30,14 +49,18 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable
 
+import caret  # this directory: the engine runs as a script, outside the app's package
 import gi
 
 gi.require_version("IBus", "1.0")
 from gi.repository import Gio, GLib, GObject, IBus  # noqa: E402
 
 NAME = "dictate"
+FAKE_CLIENT = "fake"  # bus_input_context_new (NULL, "fake") in bus/ibusimpl.c
+IBUS = ("org.freedesktop.IBus", "/org/freedesktop/IBus", "org.freedesktop.IBus")
 
 
 def emit(event: str, **fields: object) -> None:
@@ -48,8 +71,13 @@ def emit(event: str, **fields: object) -> None:
 class DictateEngine(IBus.Engine):  # type: ignore[misc]
     __gtype_name__ = "DictateEngine"
 
-    focused: DictateEngine | None = None  # the instance attached to the focused field
+    focused: DictateEngine | None = None  # the instance attached to the focused context
     host: Host | None = None
+
+    def __init__(self, **props: object) -> None:
+        super().__init__(**props)
+        self.client = ""  # the focused input context's client name ("" when not told)
+        self.caps = 0
 
     def do_process_key_event(self, keyval: int, keycode: int, state: int) -> bool:
         host = DictateEngine.host
@@ -60,8 +88,20 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
             return True  # the Escape belongs to Dictate while it dictates
         return False  # every other key goes to the app unchanged
 
+    def do_set_capabilities(self, caps: int) -> None:
+        self.caps = int(caps)
+
+    def do_focus_in_id(self, _path: str, client: str) -> None:
+        self.client = client
+        self.do_focus_in()
+
+    def do_focus_out_id(self, _path: str) -> None:
+        self.do_focus_out()
+
     def do_focus_in(self) -> None:
         DictateEngine.focused = self
+        if self.caps & IBus.Capabilite.SURROUNDING_TEXT:
+            self.get_surrounding_text()  # asks the client to keep sending it
         if DictateEngine.host is not None:
             DictateEngine.host.on_focus(self)
 
@@ -79,6 +119,67 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
             DictateEngine.focused = None
         IBus.Engine.do_destroy(self)
 
+    # --- what the focused context is -----------------------------------------------------
+
+    @property
+    def field(self) -> bool:
+        """A window's input context, not the daemon's own for "nothing focused"."""
+        return self.client != FAKE_CLIENT
+
+    def secret(self) -> str:
+        purpose, _hints = self.get_content_type()
+        return caret.secret_field(int(purpose))
+
+    def before_caret(self) -> str | None:
+        """The field's text up to the caret, None when the client does not offer it."""
+        if not self.caps & IBus.Capabilite.SURROUNDING_TEXT:
+            return None
+        text, cursor, _anchor = self.get_surrounding_text()
+        return str(text.get_text())[: int(cursor)]
+
+
+def create_engine(factory: IBus.Factory, name: str) -> IBus.Engine:
+    """The factory's `create-engine`: our engine with focus ids (the client's name) asked
+    for; IBus before 1.5.27 has no such property, and the engine works without it."""
+    create_engine.count += 1  # type: ignore[attr-defined]
+    props = {"engine_name": name, "connection": factory.get_connection(),
+             "object_path": f"/org/freedesktop/IBus/Engine/{create_engine.count}"}  # type: ignore[attr-defined]  # fmt: skip
+    try:
+        return DictateEngine(has_focus_id=True, **props)
+    except TypeError:
+        return DictateEngine(**props)
+
+
+create_engine.count = 0  # type: ignore[attr-defined]
+
+
+def plain_connection() -> Gio.DBusConnection:
+    """A connection to ibus-daemon that owns nothing: it outlives the factory's."""
+    flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+             | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)  # fmt: skip
+    return Gio.DBusConnection.new_for_address_sync(IBus.get_address(), flags, None, None)
+
+
+def _call(conn: Gio.DBusConnection, method: str, args: GLib.Variant | None) -> object:
+    return conn.call_sync(*IBUS, method, args, None, Gio.DBusCallFlags.NONE, 3000, None).unpack()
+
+
+def restore(conn: Gio.DBusConnection, user: str, timeout: float = 5) -> bool:
+    """Once the daemon no longer knows our engine (its drop of the global engine is done),
+    the user's engine is made the global one again. True when it is."""
+    deadline = time.monotonic() + timeout
+    while _call(conn, "GetEnginesByNames", GLib.Variant("(as)", ([NAME],)))[0]:  # type: ignore[index]
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)  # pacing: the daemon sees the connection close on its own loop
+    if not user or user == NAME:
+        return False
+    try:
+        _call(conn, "SetGlobalEngine", GLib.Variant("(s)", (user,)))
+    except GLib.Error:
+        return False
+    return True
+
 
 class Host:
     """The engine process: the bus, the factory, the commands from the app."""
@@ -87,9 +188,12 @@ class Host:
         self.loop = GLib.MainLoop()
         self.bus = IBus.Bus()
         self.dictating = False
-        self.previous = ""
+        self.closing = False
+        self.previous = ""  # the user's engine, put back after each dictation and at exit
         self.preedit = ""
-        self.pending: list[str] = []  # commits waiting for a focused field
+        self.pending: list[str] = []  # commits waiting for a field to take them
+        self.fitted = False  # this dictation's first words went in, fitted to the caret
+        self.refused = ""  # "password" / "PIN": this dictation met a field that refuses it
 
     def start(self) -> bool:
         if not self.bus.is_connected():
@@ -104,11 +208,12 @@ class Host:
         )
         component.add_engine(desc)
         self.factory = IBus.Factory.new(self.bus.get_connection())
-        self.factory.add_engine(NAME, GObject.type_from_name("DictateEngine"))
+        self.factory.connect("create-engine", create_engine)
         if not self.bus.register_component(component):
             emit("unavailable", why="the IBus daemon refused the engine")
             return False
         DictateEngine.host = self
+        self.previous = self._current() if self._current() != NAME else ""
         emit("ready", previous=self._current())
         return True
 
@@ -133,14 +238,19 @@ class Host:
             self.commit(text)
         elif op == "end":
             self.end()
+        elif op == "user" and text and text != NAME:
+            self.previous = text  # the app remembers the user's engine from an earlier run
+            if not self.dictating and self._current() in ("", NAME):
+                self._switch(text, lambda ok: emit("restored", engine=text, ok=ok, at="start"))
         elif op == "quit":
             self.quit()
         return False
 
     def begin(self) -> None:
         current = self._current()
-        self.previous = current if current != NAME else self.previous
+        self.previous = current if current not in ("", NAME) else self.previous
         self.dictating, self.preedit, self.pending = True, "", []
+        self.fitted, self.refused = False, ""
         if current == NAME:
             emit("begun", previous=self.previous)
             return
@@ -148,23 +258,47 @@ class Host:
         # Asynchronously: the daemon calls back into this process to create the engine.
         self._switch(NAME, lambda ok: emit("begun", previous=self.previous, switched=ok))
 
+    def _target(self) -> DictateEngine | None:
+        """The focused field that takes this dictation's text, if any."""
+        engine = DictateEngine.focused
+        if engine is None or not engine.field:
+            return None
+        secret = engine.secret()
+        if secret:
+            if not self.refused:
+                self.refused = secret
+                emit("refused", why=f"a {secret} field has the focus")
+            return None
+        return engine
+
+    def _fit(self, engine: DictateEngine, text: str) -> str:
+        """The dictation's first words as they go in after the text before the caret."""
+        if self.fitted:
+            return text
+        before = engine.before_caret()
+        return text if before is None else caret.fit(before, text)
+
     def set_preedit(self, text: str) -> None:
         self.preedit = text
-        engine = DictateEngine.focused
+        engine = self._target()
         if engine is not None:
             self._show(engine)
 
     def commit(self, text: str) -> None:
         if not text:
             return
-        engine = DictateEngine.focused
+        engine = self._target()
         if engine is None:
             self.pending.append(text)
             emit("pending", text=text)
             return
-        engine.hide_preedit_text()
-        engine.commit_text(IBus.Text.new_from_string(text))
+        self._commit(engine, text)
         self._show(engine)
+
+    def _commit(self, engine: DictateEngine, text: str) -> None:
+        engine.hide_preedit_text()
+        engine.commit_text(IBus.Text.new_from_string(self._fit(engine, text)))
+        self.fitted = True
         emit("committed", text=text, focused=True)
 
     def end(self) -> None:
@@ -175,10 +309,15 @@ class Host:
         undelivered = "".join(self.pending)
         self.pending = []
         self.dictating = False
+        refused = self.refused if undelivered else ""
+
+        def ended(_ok: bool = True) -> None:
+            emit("ended", undelivered=undelivered, refused=refused)
+
         if self.previous and self._current() == NAME:
-            self._switch(self.previous, lambda ok: emit("ended", undelivered=undelivered))
+            self._switch(self.previous, ended)
         else:
-            emit("ended", undelivered=undelivered)
+            ended()
 
     def _switch(self, name: str, then: Callable[[bool], None]) -> None:
         def done(bus: IBus.Bus, result: Gio.AsyncResult) -> None:
@@ -192,40 +331,71 @@ class Host:
 
     def _show(self, engine: DictateEngine) -> None:
         if self.preedit:
-            text = IBus.Text.new_from_string(self.preedit)
+            shown = self._fit(engine, self.preedit)
+            text = IBus.Text.new_from_string(shown)
             text.append_attribute(IBus.AttrType.UNDERLINE, IBus.AttrUnderline.SINGLE, 0,
-                                  len(self.preedit))  # fmt: skip
-            engine.update_preedit_text(text, len(self.preedit), True)
+                                  len(shown))  # fmt: skip
+            engine.update_preedit_text(text, len(shown), True)
         else:
             engine.hide_preedit_text()
 
     # --- events from the engine ----------------------------------------------------------
 
     def on_focus(self, engine: DictateEngine | None) -> None:
-        emit("focus", **{"in": engine is not None})
+        field = engine is not None and engine.field
+        client = engine.client if engine is not None else ""
+        emit("focus", **{"in": engine is not None, "field": field, "client": client})
         if engine is None or not self.dictating:
             return
-        for text in self.pending:
-            engine.commit_text(IBus.Text.new_from_string(text))
-            emit("committed", text=text, focused=True)
+        target = self._target()
+        if target is None:
+            return
+        if self.pending:
+            self._commit(target, "".join(self.pending))
         self.pending = []
-        self._show(engine)
+        self._show(target)
 
     def on_escape(self) -> None:
         emit("escape")
 
     def quit(self) -> bool:
-        if self.dictating:  # the app went away mid-dictation: the user's engine back, now
-            self.dictating = False
-            if DictateEngine.focused is not None:
-                DictateEngine.focused.hide_preedit_text()
-            if self.previous and self._current() == NAME:
-                self.bus.set_global_engine(self.previous)
+        """Leaves the daemon with the user's engine active (see the module's docstring)."""
+        if self.closing:
+            return False
+        self.closing = True
+        if self.dictating and DictateEngine.focused is not None:
+            DictateEngine.focused.hide_preedit_text()  # the app went away mid-dictation
+        current = self._current()
+        user = current if current not in ("", NAME) else self.previous
+        ok = False
+        try:
+            plain = plain_connection()
+            self.bus.get_connection().close_sync(None)  # the daemon destroys our component
+            ok = restore(plain, user)
+            plain.close_sync(None)
+        except GLib.Error:
+            pass
+        emit("restored", engine=user, ok=ok)
         self.loop.quit()
         return False  # as a GLib idle callback: once
 
 
+def restore_main(user: str) -> int:
+    """`engine.py --restore NAME`: after the engine process died without putting the user's
+    engine back (a crash), the app runs this to do it."""
+    IBus.init()
+    try:
+        ok = restore(plain_connection(), user)
+    except GLib.Error as error:
+        emit("restored", engine=user, ok=False, why=str(error))
+        return 1
+    emit("restored", engine=user, ok=ok)
+    return 0 if ok else 1
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--restore"]:
+        return restore_main(sys.argv[2] if len(sys.argv) > 2 else "")
     IBus.init()
     host = Host()
     if not host.start():
