@@ -84,10 +84,10 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.02):  # type:
 class Entry:
     """A GTK 3 entry window in its own process; records what it prints."""
 
-    def __init__(self, env: dict[str, str], title: str, im: str) -> None:
+    def __init__(self, env: dict[str, str], title: str, im: str, *args: str) -> None:
         self.title = title
         self.proc = subprocess.Popen(
-            [SYSTEM_PYTHON, str(HERE / "entry_app.py"), title],
+            [SYSTEM_PYTHON, str(HERE / "entry_app.py"), title, *args],
             env=dict(env, GTK_IM_MODULE=im),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -210,9 +210,11 @@ class Desktop:
     def focused_window(self) -> str:
         return self.xdotool("getwindowfocus") or ""
 
-    def entry(self, title: str = "EntryTest") -> Entry:
-        """A GTK entry window, mapped, activated and with the keyboard focus."""
-        entry = Entry(self.env, title, "ibus" if self.ibus else "gtk-im-context-simple")
+    def entry(self, title: str = "EntryTest", *args: str, im: str = "") -> Entry:
+        """A GTK entry window, mapped, activated and with the keyboard focus; `im` is its
+        input module (default: IBus when it runs); args go to entry_app.py."""
+        im = im or ("ibus" if self.ibus else "gtk-im-context-simple")
+        entry = Entry(self.env, title, im, *args)
         self.entries.append(entry)
         self.activate(title)
         wait_for(entry.ready, 20, f"{title!r} to have the focus")

@@ -59,8 +59,12 @@ gi.require_version("IBus", "1.0")
 from gi.repository import Gio, GLib, GObject, IBus  # noqa: E402
 
 NAME = "dictate"
-FAKE_CLIENT = "fake"  # bus_input_context_new (NULL, "fake") in bus/ibusimpl.c
+# The daemon's own input context for "nothing focused": bus_ibus_impl_init() in bus/ibusimpl.c
+# makes it first, `bus_input_context_new (NULL, "fake")`, so it is InputContext_1.
+FAKE_CLIENT = "fake"
+FAKE_PATH = "/org/freedesktop/IBus/InputContext_1"
 IBUS = ("org.freedesktop.IBus", "/org/freedesktop/IBus", "org.freedesktop.IBus")
+CARET_WAIT_MS = 300  # at most this long the first words wait for the text before the caret
 
 
 def emit(event: str, **fields: object) -> None:
@@ -76,8 +80,9 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
 
     def __init__(self, **props: object) -> None:
         super().__init__(**props)
-        self.client = ""  # the focused input context's client name ("" when not told)
+        self.client = ""  # the focused input context's client name
         self.caps = 0
+        self.surrounding = False  # the focused client sent its text since it got the focus
 
     def do_process_key_event(self, keyval: int, keycode: int, state: int) -> bool:
         host = DictateEngine.host
@@ -92,18 +97,33 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
         self.caps = int(caps)
 
     def do_focus_in_id(self, _path: str, client: str) -> None:
-        self.client = client
-        self.do_focus_in()
+        self._focused(client)
 
     def do_focus_out_id(self, _path: str) -> None:
         self.do_focus_out()
 
     def do_focus_in(self) -> None:
+        """Without focus ids (the daemon asks whether an engine has them only once it made
+        one, so the first focus of a run comes without): the focused context is asked for."""
+        host = DictateEngine.host
+        fake = host is not None and host.bus.current_input_context() == FAKE_PATH
+        self._focused(FAKE_CLIENT if fake else "")
+
+    def _focused(self, client: str) -> None:
         DictateEngine.focused = self
-        if self.caps & IBus.Capabilite.SURROUNDING_TEXT:
-            self.get_surrounding_text()  # asks the client to keep sending it
+        self.client, self.surrounding = client, False
+        # Asks the client to send the text before the caret from now on (its capabilities
+        # come after the focus, so whether it can is not known yet).
+        self.get_surrounding_text()
         if DictateEngine.host is not None:
             DictateEngine.host.on_focus(self)
+
+    def do_set_surrounding_text(self, text: IBus.Text, cursor: int, anchor: int) -> None:
+        IBus.Engine.do_set_surrounding_text(self, text, cursor, anchor)
+        first = not self.surrounding
+        self.surrounding = True
+        if first and DictateEngine.host is not None and DictateEngine.focused is self:
+            DictateEngine.host.on_surrounding(self)
 
     def do_focus_out(self) -> None:
         if DictateEngine.focused is self:
@@ -130,12 +150,25 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
         purpose, _hints = self.get_content_type()
         return caret.secret_field(int(purpose))
 
+    def wants_caret(self) -> bool:
+        """The client offers the text before the caret and has not sent it yet."""
+        return bool(self.caps & IBus.Capabilite.SURROUNDING_TEXT) and not self.surrounding
+
     def before_caret(self) -> str | None:
-        """The field's text up to the caret, None when the client does not offer it."""
-        if not self.caps & IBus.Capabilite.SURROUNDING_TEXT:
+        """The field's text up to the caret, None when the client does not offer it (or
+        has not sent it yet: it does when it shows the preedit)."""
+        if not (self.caps & IBus.Capabilite.SURROUNDING_TEXT and self.surrounding):
             return None
         text, cursor, _anchor = self.get_surrounding_text()
         return str(text.get_text())[: int(cursor)]
+
+
+def ask_for_caret(engine: DictateEngine) -> None:
+    """Makes the client send the text before the caret now: GTK's input module sends it when a
+    hidden preedit is shown (`_ibus_context_show_preedit_text_cb` -> `_request_surrounding_text`
+    in client/gtk2/ibusimcontext.c), not when a preedit is updated."""
+    engine.hide_preedit_text()
+    engine.show_preedit_text()
 
 
 def create_engine(factory: IBus.Factory, name: str) -> IBus.Engine:
@@ -194,6 +227,9 @@ class Host:
         self.pending: list[str] = []  # commits waiting for a field to take them
         self.fitted = False  # this dictation's first words went in, fitted to the caret
         self.refused = ""  # "password" / "PIN": this dictation met a field that refuses it
+        self.held: list[str] = []  # the first words, waiting for the text before the caret
+        self.timer = 0
+        self.ending = False  # `end` came while words were held
 
     def start(self) -> bool:
         if not self.bus.is_connected():
@@ -250,7 +286,7 @@ class Host:
         current = self._current()
         self.previous = current if current not in ("", NAME) else self.previous
         self.dictating, self.preedit, self.pending = True, "", []
-        self.fitted, self.refused = False, ""
+        self.fitted, self.refused, self.held, self.ending = False, "", [], False
         if current == NAME:
             emit("begun", previous=self.previous)
             return
@@ -292,8 +328,36 @@ class Host:
             self.pending.append(text)
             emit("pending", text=text)
             return
+        if self.held or (engine.wants_caret() and not self.fitted):
+            self._hold(engine, text)
+            return
         self._commit(engine, text)
         self._show(engine)
+
+    def _hold(self, engine: DictateEngine, text: str) -> None:
+        """The first words wait (at most CARET_WAIT_MS) for the text before the caret: the
+        client sends it when it shows a preedit, so one is shown if none is."""
+        self.held.append(text)
+        if self.timer:
+            return
+        ask_for_caret(engine)
+        self.timer = GLib.timeout_add(CARET_WAIT_MS, self._release)
+
+    def _release(self) -> bool:
+        if self.timer:
+            GLib.source_remove(self.timer)
+            self.timer = 0
+        held, self.held = "".join(self.held), []
+        target = self._target()
+        if held and target is not None:
+            self._commit(target, held)  # fitted if the text before the caret came
+            self._show(target)
+        elif held:
+            self.pending.append(held)
+            emit("pending", text=held)
+        if self.ending:
+            self.end()
+        return False
 
     def _commit(self, engine: DictateEngine, text: str) -> None:
         engine.hide_preedit_text()
@@ -302,6 +366,10 @@ class Host:
         emit("committed", text=text, focused=True)
 
     def end(self) -> None:
+        if self.held:  # after the first words, once they went in
+            self.ending = True
+            return
+        self.ending = False
         engine = DictateEngine.focused
         if engine is not None:
             engine.hide_preedit_text()
@@ -350,10 +418,19 @@ class Host:
         target = self._target()
         if target is None:
             return
-        if self.pending:
-            self._commit(target, "".join(self.pending))
-        self.pending = []
+        pending, self.pending = "".join(self.pending), []
+        if target.wants_caret():
+            ask_for_caret(target)
         self._show(target)
+        if pending:
+            self.commit(pending)
+
+    def on_surrounding(self, engine: DictateEngine) -> None:
+        """The text before the caret arrived: the first words go in fitted to it."""
+        if self.held:
+            self._release()
+        elif self.dictating and not self.fitted and self.preedit and self._target() is engine:
+            self._show(engine)
 
     def on_escape(self) -> None:
         emit("escape")
