@@ -51,7 +51,7 @@ def user_ime_xml(python: str) -> str:
   <version>1.0</version><author>Dictate tests</author><license>MIT</license>
   <homepage></homepage><textdomain></textdomain>
   <engines><engine>
-    <name>{USER_IME}</name><longname>Test IME</longname><description>a to alpha</description>
+    <name>{USER_IME}</name><longname>Test IME</longname><description>a to a-umlaut</description>
     <language>el</language><license>MIT</license><author>Dictate tests</author>
     <icon></icon><layout>us</layout><rank>0</rank>
   </engine></engines>

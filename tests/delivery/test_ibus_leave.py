@@ -3,7 +3,7 @@ exit, with or without a dictation, and after the engine process is killed mid-di
 
 The user's engine is a stand-in installed the way real input methods are (a component file the
 daemon runs, tests/delivery/user_ime.py), so the daemon's own fallback cannot hide a failure;
-that it is really active again is seen by typing through it ("a" becomes "α").
+that it is really active again is seen by typing through it ("a" becomes "ä").
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def users_engine_works(desktop: Desktop, title: str) -> None:
     assert desktop.ibus_cmd("engine") == USER_IME
     entry = desktop.entry(title)
     desktop.type("a")
-    wait_for(lambda: entry.text == "α", 10, "the key 'a' through the user's input method")
+    wait_for(lambda: entry.text == "ä", 10, "the key 'a' through the user's input method")
     entry.close()
 
 

@@ -1,6 +1,7 @@
 """The real app, driven with `dictate ptt` and the virtual microphone, dictating through the
 input method into a GTK entry of another process: live words as preedit at the caret, the
-transcript committed, the clipboard never touched, the keyboard unchanged before and after."""
+transcript committed and fitted to the text before the caret, the clipboard never touched (the
+default), the keyboard unchanged before and after."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.delivery.ibus.caret import fit
 from tests.delivery.desktop import Desktop, needs_desktop, needs_ibus, wait_for
 from tests.soak.driver import SoakDriver
 from tests.speech import TEXTS, pcm, silence, wer
@@ -61,7 +63,7 @@ def test_live_words_at_the_caret_through_the_input_method(
     desktop.ibus_cmd("engine", "xkb:us::eng")  # the user's own engine
     users_engine = wait_for(lambda: desktop.ibus_cmd("engine"), 10, "the user's engine")
     desktop.set_clipboard(SENTINEL)
-    driver = app_on(desktop, mic, auto_copy=False)
+    driver = app_on(desktop, mic)  # the default settings: "copy the final text" is off
     try:
         driver.start()
         driver._wait_line("delivery method:", 20)
@@ -84,7 +86,8 @@ def test_live_words_at_the_caret_through_the_input_method(
         transcript = driver.newest_text()
         assert line.startswith("delivered: True input method"), line
         assert line.endswith("typed into EntryTest"), line
-        wait_for(lambda: entry.text == "abc " + transcript, 10, f"{transcript!r} in the entry")
+        at_caret = "abc " + fit("abc ", transcript)  # mid-sentence: no capital
+        wait_for(lambda: entry.text == at_caret, 10, f"{transcript!r} in the entry")
         assert wer(TEXTS["weather"], transcript) <= 0.5, transcript
         assert shown, f"no preedit shown during the speech: {entry.events}"
         assert entry.preedits[-1] == "", "the preedit was left at the caret"
@@ -95,7 +98,7 @@ def test_live_words_at_the_caret_through_the_input_method(
         assert desktop.focused_window() == focused
 
         desktop.type(" xyz")
-        typed = "abc " + transcript + " xyz"
+        typed = at_caret + " xyz"
         wait_for(lambda: entry.text == typed, 10, "keys typed after")
 
         # Escape during a dictation cancels it and takes the live words away.

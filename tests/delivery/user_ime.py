@@ -4,7 +4,7 @@ Installed the way real input methods are: a component file (`desktop.user_ime_xm
 the daemon's IBUS_COMPONENT_PATH, whose <exec> the daemon runs when the engine is chosen. That
 matters: the daemon drops its global engine when a run-time component (Dictate's) goes away
 unless that engine is itself registered at run time, so a stand-in registered at run time
-would hide the bug. It turns the key "a" into "α", so a test sees the engine really works.
+would hide the bug. It turns the key "a" into "ä", so a test sees the engine really works.
 """
 
 import sys
@@ -23,7 +23,7 @@ class UserIme(IBus.Engine):  # type: ignore[misc]
 
     def do_process_key_event(self, keyval: int, keycode: int, state: int) -> bool:
         if keyval == IBus.KEY_a and not state & IBus.ModifierType.RELEASE_MASK:
-            self.commit_text(IBus.Text.new_from_string("α"))
+            self.commit_text(IBus.Text.new_from_string("ä"))
             return True
         return keyval == IBus.KEY_a  # its release too
 

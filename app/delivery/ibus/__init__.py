@@ -143,8 +143,9 @@ class IBusSession:
         if not self.user or python is None:
             return False
         try:
-            done = subprocess.run([python, str(ENGINE), "--restore", self.user], env=self._env,
-                                  capture_output=True, text=True, timeout=15, check=False)  # fmt: skip
+            command = [python, str(ENGINE), "--restore", self.user]
+            done = subprocess.run(command, env=self._env, capture_output=True, text=True,
+                                  timeout=15, check=False)  # fmt: skip
         except (OSError, subprocess.TimeoutExpired):
             return False
         if done.returncode == 0:

@@ -22,9 +22,9 @@ PURPOSE_PASSWORD = 8
 PURPOSE_PIN = 9
 SECRET_PURPOSES = {PURPOSE_PASSWORD: "password", PURPOSE_PIN: "PIN"}
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
-_NO_SPACE_BEFORE = tuple(",.;:!?…)]}%\"'”’")
-_OPENING = tuple("([{\"'“‘/-\n\t")
+_SENTENCE_END = re.compile(r"[.!?…][\"'\u201d\u2019)\]]*\s*$")
+_NO_SPACE_BEFORE = tuple(",.;:!?…)]}%\"'\u201d\u2019")
+_OPENING = tuple("([{\u201c\u2018/-\n\t")  # not " and ': they close as often
 
 
 def secret_field(purpose: int) -> str:
@@ -35,11 +35,11 @@ def secret_field(purpose: int) -> str:
 def _lower_first_word(text: str) -> str:
     """'The plan' -> 'the plan'; words that are capitalised for themselves stay ('I', 'NASA',
     'iPhone' and anything with more than its first letter in upper case)."""
-    match = re.match(r"([^\W\d_][\w'’-]*)", text)
+    match = re.match(r"([^\W\d_][\w'\u2019-]*)", text)
     if match is None:
         return text
     word = match.group(1)
-    if word == "I" or word.startswith(("I'", "I’")) or not word[:1].isupper():
+    if word == "I" or word.startswith(("I'", "I\u2019")) or not word[:1].isupper():
         return text
     if any(c.isupper() for c in word[1:]):
         return text
@@ -50,7 +50,7 @@ def _upper_first(text: str) -> str:
     for i, c in enumerate(text):
         if c.isalpha():
             return text[:i] + c.upper() + text[i + 1 :]
-        if not (c.isspace() or c in "\"'“‘(["):
+        if not (c.isspace() or c in "\"'\u201c\u2018(["):
             return text
     return text
 

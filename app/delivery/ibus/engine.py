@@ -19,14 +19,8 @@ focus 3 ms p50, 6 ms p95; the user's engine back 6 ms). Not measured on a GNOME 
 was available here, so how GNOME Shell's input-source indicator reacts is not known yet.
 When no engine was active before, Dictate's stays active afterwards and passes every key.
 
-Leaving: ibus-daemon drops the global engine when a component registered at run time (ours)
-goes away, if that engine is not itself registered at run time (`_component_destroy_cb` ->
-`bus_ibus_impl_check_global_engine` in bus/ibusimpl.c looks only in `register_engine_list`),
-so every exit of this process, even with the user's engine active, left "No engine is set".
-So at its exit the engine closes its own connection (the daemon destroys the component), waits
-on a second, plain connection until the daemon no longer knows `dictate`, and then sets the
-user's engine again (`restore`). After a crash the app does the same with `engine.py --restore
-NAME`.
+Leaving: at its exit the engine puts the user's engine back (`leave.py` says why that is not
+the daemon's doing); after a crash the app runs `engine.py --restore NAME`.
 
 Where the text goes: the daemon attaches the active engine to its internal input context named
 "fake" when no window's input context has the focus (an app that does not use the input
@@ -49,169 +43,22 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable
 
 import caret  # this directory: the engine runs as a script, outside the app's package
 import gi
+import leave  # this directory: the engine runs as a script, outside the app's package
+from engine_object import CARET_WAIT_MS, DictateEngine, ask_for_caret, create_engine
 
 gi.require_version("IBus", "1.0")
-from gi.repository import Gio, GLib, GObject, IBus  # noqa: E402
+from gi.repository import Gio, GLib, IBus  # noqa: E402
 
 NAME = "dictate"
-# The daemon's own input context for "nothing focused": bus_ibus_impl_init() in bus/ibusimpl.c
-# makes it first, `bus_input_context_new (NULL, "fake")`, so it is InputContext_1.
-FAKE_CLIENT = "fake"
-FAKE_PATH = "/org/freedesktop/IBus/InputContext_1"
-IBUS = ("org.freedesktop.IBus", "/org/freedesktop/IBus", "org.freedesktop.IBus")
-CARET_WAIT_MS = 300  # at most this long the first words wait for the text before the caret
 
 
 def emit(event: str, **fields: object) -> None:
     sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
     sys.stdout.flush()
-
-
-class DictateEngine(IBus.Engine):  # type: ignore[misc]
-    __gtype_name__ = "DictateEngine"
-
-    focused: DictateEngine | None = None  # the instance attached to the focused context
-    host: Host | None = None
-
-    def __init__(self, **props: object) -> None:
-        super().__init__(**props)
-        self.client = ""  # the focused input context's client name
-        self.caps = 0
-        self.surrounding = False  # the focused client sent its text since it got the focus
-
-    def do_process_key_event(self, keyval: int, keycode: int, state: int) -> bool:
-        host = DictateEngine.host
-        released = bool(state & IBus.ModifierType.RELEASE_MASK)
-        if keyval == IBus.KEY_Escape and host is not None and host.dictating:
-            if not released:
-                host.on_escape()
-            return True  # the Escape belongs to Dictate while it dictates
-        return False  # every other key goes to the app unchanged
-
-    def do_set_capabilities(self, caps: int) -> None:
-        self.caps = int(caps)
-
-    def do_focus_in_id(self, _path: str, client: str) -> None:
-        self._focused(client)
-
-    def do_focus_out_id(self, _path: str) -> None:
-        self.do_focus_out()
-
-    def do_focus_in(self) -> None:
-        """Without focus ids (the daemon asks whether an engine has them only once it made
-        one, so the first focus of a run comes without): the focused context is asked for."""
-        host = DictateEngine.host
-        fake = host is not None and host.bus.current_input_context() == FAKE_PATH
-        self._focused(FAKE_CLIENT if fake else "")
-
-    def _focused(self, client: str) -> None:
-        DictateEngine.focused = self
-        self.client, self.surrounding = client, False
-        # Asks the client to send the text before the caret from now on (its capabilities
-        # come after the focus, so whether it can is not known yet).
-        self.get_surrounding_text()
-        if DictateEngine.host is not None:
-            DictateEngine.host.on_focus(self)
-
-    def do_set_surrounding_text(self, text: IBus.Text, cursor: int, anchor: int) -> None:
-        IBus.Engine.do_set_surrounding_text(self, text, cursor, anchor)
-        first = not self.surrounding
-        self.surrounding = True
-        if first and DictateEngine.host is not None and DictateEngine.focused is self:
-            DictateEngine.host.on_surrounding(self)
-
-    def do_focus_out(self) -> None:
-        if DictateEngine.focused is self:
-            DictateEngine.focused = None
-            if DictateEngine.host is not None:
-                DictateEngine.host.on_focus(None)
-
-    def do_disable(self) -> None:
-        self.do_focus_out()
-
-    def do_destroy(self) -> None:
-        if DictateEngine.focused is self:
-            DictateEngine.focused = None
-        IBus.Engine.do_destroy(self)
-
-    # --- what the focused context is -----------------------------------------------------
-
-    @property
-    def field(self) -> bool:
-        """A window's input context, not the daemon's own for "nothing focused"."""
-        return self.client != FAKE_CLIENT
-
-    def secret(self) -> str:
-        purpose, _hints = self.get_content_type()
-        return caret.secret_field(int(purpose))
-
-    def wants_caret(self) -> bool:
-        """The client offers the text before the caret and has not sent it yet."""
-        return bool(self.caps & IBus.Capabilite.SURROUNDING_TEXT) and not self.surrounding
-
-    def before_caret(self) -> str | None:
-        """The field's text up to the caret, None when the client does not offer it (or
-        has not sent it yet: it does when it shows the preedit)."""
-        if not (self.caps & IBus.Capabilite.SURROUNDING_TEXT and self.surrounding):
-            return None
-        text, cursor, _anchor = self.get_surrounding_text()
-        return str(text.get_text())[: int(cursor)]
-
-
-def ask_for_caret(engine: DictateEngine) -> None:
-    """Makes the client send the text before the caret now: GTK's input module sends it when a
-    hidden preedit is shown (`_ibus_context_show_preedit_text_cb` -> `_request_surrounding_text`
-    in client/gtk2/ibusimcontext.c), not when a preedit is updated."""
-    engine.hide_preedit_text()
-    engine.show_preedit_text()
-
-
-def create_engine(factory: IBus.Factory, name: str) -> IBus.Engine:
-    """The factory's `create-engine`: our engine with focus ids (the client's name) asked
-    for; IBus before 1.5.27 has no such property, and the engine works without it."""
-    create_engine.count += 1  # type: ignore[attr-defined]
-    props = {"engine_name": name, "connection": factory.get_connection(),
-             "object_path": f"/org/freedesktop/IBus/Engine/{create_engine.count}"}  # type: ignore[attr-defined]  # fmt: skip
-    try:
-        return DictateEngine(has_focus_id=True, **props)
-    except TypeError:
-        return DictateEngine(**props)
-
-
-create_engine.count = 0  # type: ignore[attr-defined]
-
-
-def plain_connection() -> Gio.DBusConnection:
-    """A connection to ibus-daemon that owns nothing: it outlives the factory's."""
-    flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-             | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)  # fmt: skip
-    return Gio.DBusConnection.new_for_address_sync(IBus.get_address(), flags, None, None)
-
-
-def _call(conn: Gio.DBusConnection, method: str, args: GLib.Variant | None) -> object:
-    return conn.call_sync(*IBUS, method, args, None, Gio.DBusCallFlags.NONE, 3000, None).unpack()
-
-
-def restore(conn: Gio.DBusConnection, user: str, timeout: float = 5) -> bool:
-    """Once the daemon no longer knows our engine (its drop of the global engine is done),
-    the user's engine is made the global one again. True when it is."""
-    deadline = time.monotonic() + timeout
-    while _call(conn, "GetEnginesByNames", GLib.Variant("(as)", ([NAME],)))[0]:  # type: ignore[index]
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)  # pacing: the daemon sees the connection close on its own loop
-    if not user or user == NAME:
-        return False
-    try:
-        _call(conn, "SetGlobalEngine", GLib.Variant("(s)", (user,)))
-    except GLib.Error:
-        return False
-    return True
 
 
 class Host:
@@ -446,9 +293,9 @@ class Host:
         user = current if current not in ("", NAME) else self.previous
         ok = False
         try:
-            plain = plain_connection()
+            plain = leave.plain_connection()
             self.bus.get_connection().close_sync(None)  # the daemon destroys our component
-            ok = restore(plain, user)
+            ok = leave.restore(plain, user)
             plain.close_sync(None)
         except GLib.Error:
             pass
@@ -457,22 +304,9 @@ class Host:
         return False  # as a GLib idle callback: once
 
 
-def restore_main(user: str) -> int:
-    """`engine.py --restore NAME`: after the engine process died without putting the user's
-    engine back (a crash), the app runs this to do it."""
-    IBus.init()
-    try:
-        ok = restore(plain_connection(), user)
-    except GLib.Error as error:
-        emit("restored", engine=user, ok=False, why=str(error))
-        return 1
-    emit("restored", engine=user, ok=ok)
-    return 0 if ok else 1
-
-
 def main() -> int:
     if sys.argv[1:2] == ["--restore"]:
-        return restore_main(sys.argv[2] if len(sys.argv) > 2 else "")
+        return leave.restore_main(sys.argv[2] if len(sys.argv) > 2 else "")
     IBus.init()
     host = Host()
     if not host.start():
