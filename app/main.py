@@ -319,7 +319,11 @@ def run() -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Dictate")
     app.setDesktopFileName("org.dictate.Dictate")  # packaging/linux/*.desktop
-    if send_command(paths.runtime_name(), "show", timeout_ms=500):
+    try:
+        running = send_command(paths.runtime_name(), "show", timeout_ms=500)
+    except paths.UnsafeRuntimeDir:
+        running = False  # the instance server logs why `dictate ptt` cannot reach it
+    if running:
         sys.stderr.write("Dictate is already running: brought its window to the front\n")
         return 0
     parts = build()
