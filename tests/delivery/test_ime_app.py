@@ -6,14 +6,17 @@ default), the keyboard unchanged before and after."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from app.delivery.ibus.caret import fit
-from tests.delivery.desktop import Desktop, needs_desktop, needs_ibus, wait_for
+from tests.delivery.desktop import USER_IME, Desktop, needs_desktop, needs_ibus, wait_for
 from tests.soak.driver import SoakDriver
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.virtual_mic import VirtualMic
@@ -93,6 +96,8 @@ def test_live_words_at_the_caret_through_the_input_method(
         assert entry.preedits[-1] == "", "the preedit was left at the caret"
         assert any(re.search(r"\w", p) for p in shown)
         assert desktop.clipboard() == SENTINEL  # never touched
+        driver.ptt("copy-last")  # ...and the dictation is one command away
+        wait_for(lambda: desktop.clipboard() == transcript, 10, "the last dictation copied")
         assert desktop.ibus_cmd("engine") == users_engine  # the user's engine is back
         wait_for(lambda: not overlay_visible(desktop), 10, "the overlay to fade out")
         assert desktop.focused_window() == focused
@@ -135,3 +140,56 @@ def test_live_words_at_the_caret_through_the_input_method(
         assert time.monotonic() - started < 30
     finally:
         driver.cleanup()
+
+
+def engine_process(app_pid: int) -> int:
+    """The pid of the app's IBus engine process (its child running engine.py)."""
+    for child in Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split():
+        if "engine.py" in Path(f"/proc/{child}/cmdline").read_text():
+            return int(child)
+    return 0
+
+
+@pytest.mark.timeout(180)
+def test_a_window_without_the_input_method_is_typed_into_and_the_ime_survives_a_kill(
+    mic: VirtualMic,
+) -> None:
+    desktop = Desktop(user_ime=True)  # the user's input method, installed as real ones are
+    driver = app_on(desktop, mic)
+    try:
+        desktop.ibus_cmd("engine", USER_IME)
+        wait_for(lambda: desktop.ibus_cmd("engine") == USER_IME, 10, "the user's engine")
+        desktop.set_clipboard(SENTINEL)
+        driver.start()
+        assert driver._wait_line("delivery method:", 20) == "delivery method: input method"
+        # A window that does not use the input method: the engine gets the daemon's "fake"
+        # context, so the text is typed with XTest instead of claimed and lost.
+        plain = desktop.entry("Plain", im="gtk-im-context-simple")
+        lines = len(driver._lines)
+        driver.ptt("start")
+        mic.play(silence(0.6) + pcm("weather") + silence(0.3))
+        wait_for(lambda: mic.idle, 30, "the speech to be played")
+        driver.ptt("stop")
+        line = delivered_line(driver, lines)
+        assert line.startswith("delivered: True typing"), line
+        assert line.endswith("typed into Plain (it does not use the input method)"), line
+        transcript = driver.newest_text()
+        wait_for(lambda: plain.text == transcript, 10, f"{transcript!r} typed into Plain")
+        assert desktop.clipboard() == SENTINEL
+        assert desktop.ibus_cmd("engine") == USER_IME
+
+        # The app killed: its engine sees its input end, and puts the user's engine back.
+        engine = engine_process(driver.proc.pid) if driver.proc else 0
+        assert engine, "no engine process"
+        assert driver.proc is not None
+        driver.proc.send_signal(signal.SIGKILL)
+        driver.proc.wait(10)
+        wait_for(lambda: not os.path.exists(f"/proc/{engine}/cmdline") or
+                 not Path(f"/proc/{engine}/cmdline").read_text(), 20, "the engine to exit")  # fmt: skip
+        assert desktop.ibus_cmd("engine") == USER_IME
+        other = desktop.entry("AfterKill")
+        desktop.type("a")
+        wait_for(lambda: other.text == "\u00e4", 10, "a key through the user's input method")
+    finally:
+        driver.cleanup()
+        desktop.stop()

@@ -57,8 +57,13 @@ NAME = "dictate"
 
 
 def emit(event: str, **fields: object) -> None:
-    sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
-    sys.stdout.flush()
+    """One event to the app; nothing when the app is gone (killed: its end of the pipe is
+    closed), so the engine still puts the user's engine back and exits."""
+    try:
+        sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
 
 
 class Host:
@@ -299,8 +304,8 @@ class Host:
             plain.close_sync(None)
         except GLib.Error:
             pass
-        emit("restored", engine=user, ok=ok)
         self.loop.quit()
+        emit("restored", engine=user, ok=ok)
         return False  # as a GLib idle callback: once
 
 

@@ -28,8 +28,12 @@ IBUS = ("org.freedesktop.IBus", "/org/freedesktop/IBus", "org.freedesktop.IBus")
 
 
 def emit(event: str, **fields: object) -> None:
-    sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
-    sys.stdout.flush()
+    """As engine.emit: one event to the app, nothing when the app is gone."""
+    try:
+        sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
 
 
 def plain_connection() -> Gio.DBusConnection:
