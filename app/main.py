@@ -166,7 +166,7 @@ def wire(p: Parts) -> None:
     w.history_requested.connect(p.actions.open_history)
     w.fix_requested.connect(p.actions.on_fix)
     w.setup_requested.connect(p.first_run.open)
-    c.finished.connect(lambda text, _row: text and setattr(p, "last_text", text))
+    c.finished.connect(lambda text, _row: remember_last(p, text))
     commands = {"start": c.press, "stop": c.release, "toggle": c.toggle,
                 "copy-last": lambda: copy_last(p)}  # fmt: skip
     p.instance.command.connect(lambda name: _command(p, commands, name))
@@ -246,6 +246,11 @@ def copy_diagnostics(p: Parts) -> None:
     )
     QGuiApplication.clipboard().setText(text)
     p.window.say("Diagnostics copied: paste them into your bug report")
+
+
+def remember_last(p: Parts, text: str) -> None:
+    if text:
+        p.last_text = text
 
 
 def copy_last(p: Parts) -> None:

@@ -6,7 +6,6 @@ default), the keyboard unchanged before and after."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import time
@@ -150,6 +149,14 @@ def engine_process(app_pid: int) -> int:
     return 0
 
 
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie's cmdline is empty)."""
+    try:
+        return bool(Path(f"/proc/{pid}/cmdline").read_text())
+    except OSError:
+        return False
+
+
 @pytest.mark.timeout(180)
 def test_a_window_without_the_input_method_is_typed_into_and_the_ime_survives_a_kill(
     mic: VirtualMic,
@@ -184,8 +191,7 @@ def test_a_window_without_the_input_method_is_typed_into_and_the_ime_survives_a_
         assert driver.proc is not None
         driver.proc.send_signal(signal.SIGKILL)
         driver.proc.wait(10)
-        wait_for(lambda: not os.path.exists(f"/proc/{engine}/cmdline") or
-                 not Path(f"/proc/{engine}/cmdline").read_text(), 20, "the engine to exit")  # fmt: skip
+        wait_for(lambda: not running(engine), 20, "the engine to exit")
         assert desktop.ibus_cmd("engine") == USER_IME
         other = desktop.entry("AfterKill")
         desktop.type("a")

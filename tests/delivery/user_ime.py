@@ -25,7 +25,7 @@ class UserIme(IBus.Engine):  # type: ignore[misc]
         if keyval == IBus.KEY_a and not state & IBus.ModifierType.RELEASE_MASK:
             self.commit_text(IBus.Text.new_from_string("ä"))
             return True
-        return keyval == IBus.KEY_a  # its release too
+        return bool(keyval == IBus.KEY_a)  # its release too
 
 
 def main() -> None:

@@ -311,7 +311,7 @@ class Host:
 
 def main() -> int:
     if sys.argv[1:2] == ["--restore"]:
-        return leave.restore_main(sys.argv[2] if len(sys.argv) > 2 else "")
+        return int(leave.restore_main(sys.argv[2] if len(sys.argv) > 2 else ""))
     IBus.init()
     host = Host()
     if not host.start():

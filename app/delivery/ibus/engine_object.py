@@ -98,7 +98,7 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
 
     def secret(self) -> str:
         purpose, _hints = self.get_content_type()
-        return caret.secret_field(int(purpose))
+        return str(caret.secret_field(int(purpose)))
 
     def wants_caret(self) -> bool:
         """The client offers the text before the caret and has not sent it yet."""
