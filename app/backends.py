@@ -211,20 +211,10 @@ def stream_source(client: RealtimeClient, source: FileSource) -> DictationResult
     speed nothing is dropped however long the recording; Ctrl-C stops sending and still
     finishes what was sent."""
     client.start()
-    source.start(lambda frame: offer(client, frame))
+    source.start(client.offer_audio)  # a file waits while the queue is full: nothing dropped
     try:
         source.wait()
     except KeyboardInterrupt:
         source.stop()
         source.wait(10)
     return client.finish(timeout=60 + source.seconds)
-
-
-def offer(client: RealtimeClient, frame: bytes) -> bool:
-    """Queue `frame` on `client`; False, and not counted as dropped, while its queue is full."""
-    dropped = client.dropped_frames
-    client.send_audio(frame)
-    if client.dropped_frames == dropped:
-        return True
-    client.dropped_frames = dropped  # offered again by the source: nothing was lost
-    return False

@@ -25,11 +25,11 @@ from app.controller.dictation import DictationController
 from app.controller.first_run import FirstRun
 from app.controller.history_watch import HistoryWatch
 from app.controller.microphones import Microphones
-from app.controller.run import BackendReady, Source
 from app.controller.watchdog import StallWatchdog
 from app.core.errors import Fix
 from app.core.notices import ENGINE, SETTINGS_DAMAGED, Notice
 from app.core.phases import Phase
+from app.dictation.run import BackendReady, Source
 from app.platform import logfile, sounds
 from app.platform.hotkey import GlobalHotkey
 from app.platform.single_instance import InstanceServer, send_command
@@ -216,6 +216,8 @@ def apply_tray(p: Parts, s: Settings) -> None:
 
 def wire_delivery(p: Parts, d: Delivery) -> None:
     c = p.controller
+    c.find_target = d.find_target  # at press, off the GUI thread
+    c.started.connect(d.on_started)
     c.phase_changed.connect(d.on_phase)
     c.text_changed.connect(d.on_text)
     c.finished.connect(d.on_finished)

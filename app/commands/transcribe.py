@@ -20,8 +20,9 @@ import threading
 from typing import TYPE_CHECKING, TextIO
 
 from app.backends import BACKENDS
-from app.core.text import raw_text, render, render_live
 from app.core.words import RulesError, Words, parse_rules, parse_vocabulary, vocabulary_prompt
+from app.dictation.finalize import finalize
+from app.dictation.live import LiveText
 from app.realtime.events import (
     ClientEvent,
     Fatal,
@@ -110,26 +111,28 @@ def words_from(args: argparse.Namespace, command: str) -> Words | int:
 
 
 class Printer:
-    """Renders client events on a terminal, a pipe, or as JSON lines; `on_fatal` is called
-    when the client gives up (a file stops sending then, instead of waiting on it)."""
+    """Renders client events on a terminal, a pipe, or as JSON lines: the live line from the
+    dictation's `LiveText`, the final text from `finalize()`, as in the app. `on_fatal` is
+    called when the client gives up (a file stops sending then, instead of waiting on it)."""
 
     def __init__(self, out: TextIO, *, as_json: bool, live: bool, words: Words) -> None:
         self.out, self.as_json, self.live, self.words = out, as_json, live, words
         self.on_fatal: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
         self._partial_shown = False
-        self._segments: list[str] = []
+        self._text = LiveText(words)
 
     def __call__(self, event: ClientEvent) -> None:
         if isinstance(event, Fatal):
             self.on_fatal()
         with self._lock:
             if isinstance(event, SegmentCompleted):
-                self._segments.append(event.text)
+                self._text.settle(event.text)
             if self.as_json:
                 self._json(event)
             elif isinstance(event, TextChanged) and self.live:
-                final, live = render_live(self._segments, event.live, self.words)
+                self._text.hear(event.live)
+                final, live = self._text.shown()
                 shown = " ".join(f"{final} {live}".split())
                 width = 100
                 text = shown if len(shown) < width else "…" + shown[-width:]
@@ -155,12 +158,13 @@ class Printer:
 
     def finish(self, result: DictationResult) -> str:
         """Print the final text (after the user's words) and return it."""
-        text = render(result.segments, self.words)
+        final = finalize(result.segments, self.words)
+        text = final.text
         with self._lock:
             self._clear_partial()
             if self.as_json:
-                final = {"event": "Final", "text": text, "raw": raw_text(result.segments)}
-                self.out.write(json.dumps(final) + "\n")
+                data = {"event": "Final", "text": text, "raw": final.raw}
+                self.out.write(json.dumps(data) + "\n")
             elif text:
                 self.out.write(text + "\n")
             self.out.flush()

@@ -1,13 +1,14 @@
 """A session's live text: the open segment decoded again as speech goes on, sent as deltas.
 
 An open item is decoded every `partial_interval_ms` of new speech, or every decode's wall
-time when that is longer (never two decodes of one session at once, and the audio is taken
+time when that is longer (never two decodes of one item at once, and the audio is taken
 when a worker is free, so the decode is of the newest audio); trailing silence is never
 decoded again. The partial taken at a pause is decoded as a final would be, over exactly the
 audio the final will have, so the final can reuse its text. A decode that looks looped, or
 an ordinary partial that writes a phrase twice, is not shown: the previous delta stands.
-Deltas go out while earlier items' finals are still being decoded (each names its item), so
-a final waiting for a worker never silences the speaker's live text.
+The next item's partials neither wait for the previous item's final nor for its pause
+partial (each delta names its item), so a final waiting for a worker never silences the
+speaker's live text.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Partials:
         self._current = current
         self._emit = emit
         self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
         self._item: Item | None = None  # the item of `_task`
         self.decoded_end = 0  # where the audio of the newest partial ends
         self._again = False  # a pause partial was asked for while another ran
@@ -63,10 +65,10 @@ class Partials:
         item = self._current()
         if item is None or not self._seg.has_speech(item.start, self._seg.end):
             return
-        if self._task is not None and not self._task.done():
+        if self._task is not None and not self._task.done() and self._item is item:
             if force:
                 self._again = True
-            return
+            return  # one decode of an item at a time (an ended item's may still run)
         # Under load a decode takes longer: the interval stretches with it, so every session's
         # partials slow down alike instead of piling up or stopping.
         interval = max(
@@ -87,6 +89,8 @@ class Partials:
         self._last_end = self._seg.end
         self._item = item
         self._task = asyncio.create_task(self._run(item, priority, grade))
+        self._running.add(self._task)
+        self._task.add_done_callback(self._running.discard)
 
     def settle(self, item: Item, end: int) -> asyncio.Task[None] | None:
         """`item` is being finalized at `end`: the partial that may become its final, if one
@@ -118,8 +122,8 @@ class Partials:
         self.cache = None
 
     def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in list(self._running):
+            task.cancel()
 
     def _prepare(self, item: Item, box: list[_Partial], final_grade: bool) -> DecodeJob | None:
         """Called when a worker is free: decode the newest audio, or nothing if stale."""
@@ -155,6 +159,6 @@ class Partials:
         if not item.closed and text and text != item.last_delta and not wrong:
             item.last_delta = text
             await self._emit(TranscriptDelta(item.id, text))
-        if self._again:
+        if self._again and self._item is item:
             self._task = None
             self.request(force=True)

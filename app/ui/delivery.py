@@ -3,7 +3,10 @@
 The Qt side of `app.delivery`: follows the controller's phases and text; with the input method
 the live words are the preedit at the caret and each settled segment is committed as it
 settles; with the other methods the final text is delivered once, off the GUI thread, or in
-continuous mode each settled sentence as it settles (in order, on one delivery thread). Every
+continuous mode each settled sentence as it settles (in order, on one delivery thread). What
+goes out is the dictation's own (`app.dictation`, handed over by `on_started`): its options
+taken at press, the window captured at press, and what its live text says is new since the
+last delivery (appended, never a diff of two renderings). Every
 delivery ends in an `Outcome`, reported through `delivered` (shown as a notice and in the
 overlay) and, for the tests and benchmarks, printed when DICTATE_STARTUP_REPORT is set.
 """
@@ -24,15 +27,11 @@ from app.core.phases import Phase, recording
 from app.delivery import chain, xtest
 from app.delivery.chain import Environment, Outcome
 from app.delivery.ibus import IBusSession
+from app.dictation import target
+from app.dictation.dictation import Dictation
+from app.dictation.options import DictationOptions
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
-
-
-def unsent(text: str, sent: str) -> str:
-    """What of the final `text` is still to go out after `sent` (typed or committed while
-    the words settled): what was sent stays; the final rendering may differ after it."""
-    same = len(os.path.commonprefix([text, sent]))  # noqa: RUF071 (characters, not paths)
-    return text[same:]
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,8 @@ class Delivery(QObject):
         self.target: xtest.Window | None = None
         self.committed = ""
         self.cancelled = False
+        self.dictation = Dictation(0)  # the current one: options, target, live text
+        self._next: Dictation | None = None  # handed over at press, taken at the first phase
         self._final = ""
         self._failure = ""  # why this dictation failed (the controller's error phase)
         self._vanished = False
@@ -73,7 +74,6 @@ class Delivery(QObject):
         self._copy.connect(self._set_clipboard)
         self._ibus_started.connect(self._on_ibus_started)
         self._serial = ThreadPoolExecutor(1, thread_name_prefix="deliver")  # pieces in order
-        self._pieces = ""  # continuous mode: what was already sent out of this dictation
         self._started = False
         settings.subscribe(self._reconsider, "delivery", "auto_paste")
 
@@ -145,6 +145,15 @@ class Delivery(QObject):
 
     # --- the controller's signals ----------------------------------------------------------
 
+    @Slot(object)
+    def on_started(self, dictation: Dictation) -> None:
+        """The controller's dictation, before its first phase."""
+        self._next = dictation
+
+    def find_target(self) -> target.Target:
+        """Blocking: the window the user is typing in now (run at press, off this thread)."""
+        return target.capture(self.env.x11)
+
     @Slot(object, str)
     def on_phase(self, phase: Phase, detail: str) -> None:
         if recording(Phase(phase)) and not self.active:
@@ -155,30 +164,32 @@ class Delivery(QObject):
     def _begin(self) -> None:
         self.active, self.cancelled, self._final = True, False, ""
         self._failure = ""
-        self._pieces = ""
-        self.method = self._choose()
+        dictation, self._next = self._next, None
+        if dictation is None:  # driven without a controller: the settings now, found now
+            options = DictationOptions.snapshot(self.source)
+            dictation = Dictation.start(0, options, target.TargetCapture(self.find_target))
+        self.dictation = dictation
+        options = dictation.options
+        self.method = chain.choose(options.delivery, self.env, prefer_paste=options.prefer_paste)
         session = self.session
         self.ime = self.method == chain.INPUT_METHOD and session is not None and session.alive
         if self.method == chain.INPUT_METHOD and not self.ime:  # the engine is not (yet) there
             without = Environment(**{**self.env.__dict__, "ibus": False})
-            self.method = chain.choose(self.settings.delivery, without,
-                                       prefer_paste=self.settings.auto_paste)  # fmt: skip
+            self.method = chain.choose(options.delivery, without,
+                                       prefer_paste=options.prefer_paste)  # fmt: skip
         # Everything that talks to X or to the engine process runs on the delivery thread, in
         # the order it was asked for: the GUI thread never waits on xdotool or a pipe.
-        self._serial.submit(self._open_target, self.ime)
+        self._serial.submit(self._open_target, self.ime, dictation.target)
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until the delivery thread has done what was asked so far (tests, benchmarks)."""
         self._serial.submit(lambda: None).result(timeout)
 
-    def _open_target(self, ime: bool) -> None:
-        """Delivery thread: this dictation's state, and the window it types into."""
-        self.committed, self._vanished, self.target = "", False, None
-        if self.env.x11:
-            window = xtest.active_window()
-            if window is not None and window.pid == os.getpid():
-                window = None  # Dictate's own window: the text shows there already
-            self.target = window
+    def _open_target(self, ime: bool, found: target.TargetCapture) -> None:
+        """Delivery thread: this dictation's state, and the window it types into (captured
+        at press; Dictate's own window is none: the text shows there already)."""
+        self.committed, self._vanished = "", False
+        self.target = found.result().typing_window
         if ime and self.session is not None:
             self.session.send("begin")
 
@@ -188,34 +199,34 @@ class Delivery(QObject):
             return
         if not self.ime:
             if self._continuous():
-                self._deliver_settled(final)
+                self._deliver_settled()
             return
-        self._serial.submit(self._ime_text, final, live)
+        self._serial.submit(self._ime_text, self.dictation.live.take_new(), live)
 
-    def _ime_text(self, final: str, live: str) -> None:
+    def _ime_text(self, new: str, live: str) -> None:
         """Delivery thread: newly settled words committed at the caret, the rest as preedit."""
         session = self.session
         if session is None or self._vanished or self.cancelled:
             return
-        if final.startswith(self.committed) and len(final) > len(self.committed):
+        if new:
             if self.target is not None and not xtest.window_exists(self.target):
                 self._vanished = True  # commits from now on would land in another window
                 session.send("preedit", "")
                 return
             self._stamp("segment committed")  # before: the entry may have it before the print
-            session.send("commit", final[len(self.committed) :])
-            self.committed = final
+            session.send("commit", new)
+            self.committed += new
         session.send("preedit", live)
 
     def _continuous(self) -> bool:
-        return self.settings.continuous and self.method in (chain.TYPING, chain.PASTE)
+        return self.dictation.options.continuous and self.method in (chain.TYPING, chain.PASTE)
 
-    def _deliver_settled(self, final: str) -> None:
+    def _deliver_settled(self) -> None:
         """Continuous mode: each newly settled piece goes out now, after the ones before it."""
-        if not final.startswith(self._pieces) or len(final) <= len(self._pieces):
+        piece = self.dictation.live.take_new()
+        if not piece:
             return
-        piece, self._pieces = final[len(self._pieces) :], final
-        restore = self.settings.restore_clipboard or not self.settings.auto_copy
+        restore = self.dictation.options.restore
         self._stamp("segment committed")
         self._serial.submit(self._deliver_piece, self.method, piece, restore)
 
@@ -232,31 +243,31 @@ class Delivery(QObject):
         self.active = False
         self._final = text
         self._stamp("final text")
-        if self.settings.auto_copy and text:
+        options, rest = self.dictation.options, self.dictation.live.rest(text)
+        if options.auto_copy and text:
             self._set_clipboard(text)
         if self.ime and self.session is not None:
             self.ime = False
-            self._serial.submit(self._ime_finish, text, self.cancelled, self._failure)
+            self._serial.submit(self._ime_finish, text, rest, self.cancelled, self._failure)
         elif self._failure and not text:
             self._done(Outcome(self.method, False, f"failed: {self._failure}"))
         elif self.cancelled or not text:
             self._done(Outcome(self.method, False, "cancelled" if text else "nothing heard"))
         else:
-            restore = self.settings.restore_clipboard or not self.settings.auto_copy
-            self._serial.submit(self._deliver_final, self.method, text, self._pieces, restore)
+            self._serial.submit(self._deliver_final, self.method, text, rest, options.restore)
 
-    def _deliver_final(self, method: str, text: str, pieces: str, restore: bool) -> None:
+    def _deliver_final(self, method: str, text: str, rest: str, restore: bool) -> None:
         """Delivery thread: the whole text, or in continuous mode the part not yet sent."""
         target = self.target
         if target is None and method in (chain.TYPING, chain.PASTE):
             method = chain.CLIPBOARD
-        rest = unsent(text, pieces) if method != chain.CLIPBOARD else text
+        rest = rest if method != chain.CLIPBOARD else text
         if not rest:
             self._done(Outcome(method, True, f"delivered as you spoke ({method})"))
             return
         self._done(chain.deliver(method, rest, target, self._copy.emit, restore=restore))
 
-    def _ime_finish(self, text: str, cancelled: bool, failure: str = "") -> None:
+    def _ime_finish(self, text: str, rest: str, cancelled: bool, failure: str = "") -> None:
         """Delivery thread: the rest of the text committed and the user's engine back; the
         outcome comes with the engine's `ended` (in order after every commit), judged on this
         dictation's state."""
@@ -265,9 +276,8 @@ class Delivery(QObject):
             return
         if not cancelled and not self._vanished and self.target is not None:
             self._vanished = not xtest.window_exists(self.target)
-        rest = ""
-        if not (cancelled or self._vanished):
-            rest = unsent(text, self.committed)
+        if cancelled or self._vanished:
+            rest = ""
         self._closing = _Closing(text, self.committed + rest, cancelled, self._vanished,
                                  self.target, failure)  # fmt: skip
         sent = session.send("preedit", "")
