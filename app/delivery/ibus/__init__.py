@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from app import paths
+
 ENGINE = Path(__file__).resolve().parent / "engine.py"
 NAME = "dictate"  # the engine's name (engine.NAME; that module needs gi)
 
@@ -57,7 +59,8 @@ class IBusSession:
         self, on_event: Callable[[dict[str, Any]], None], memory: Path | None = None
     ) -> None:
         self.on_event = on_event
-        self.memory = memory  # where the user's engine is remembered (the state folder)
+        # Where the user's engine is remembered: the state folder, beside the log.
+        self.memory = memory if memory is not None else paths.state_dir() / "ibus-engine"
         self.proc: subprocess.Popen[str] | None = None
         self.ready = threading.Event()
         self.problem = ""
@@ -120,7 +123,7 @@ class IBusSession:
         remembered is put back (the engine does it: `user`)."""
         if name and name != NAME:
             self.user = name
-            if self.memory is not None and self._remembered() != name:
+            if self._remembered() != name:
                 with contextlib.suppress(OSError):
                     self.memory.parent.mkdir(parents=True, exist_ok=True)
                     self.memory.write_text(name + "\n")
@@ -130,8 +133,6 @@ class IBusSession:
                 self.send("user", self.user)
 
     def _remembered(self) -> str:
-        if self.memory is None:
-            return ""
         try:
             return self.memory.read_text().strip()
         except (OSError, UnicodeDecodeError):
