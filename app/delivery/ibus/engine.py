@@ -135,6 +135,8 @@ class Host:
         return False
 
     def begin(self) -> None:
+        if self.held:  # the last dictation's first words still wait: they go in, it ends
+            self._release()
         current = self._current()
         self.previous = current if current not in ("", NAME) else self.previous
         self.dictating, self.preedit, self.pending = True, "", []
@@ -193,7 +195,11 @@ class Host:
         if self.timer:
             return
         ask_for_caret(engine)
-        self.timer = GLib.timeout_add(CARET_WAIT_MS, self._release)
+        self.timer = GLib.timeout_add(CARET_WAIT_MS, self._waited)
+
+    def _waited(self) -> bool:
+        self.timer = 0  # this source ends with this call
+        return self._release()
 
     def _release(self) -> bool:
         if self.timer:
