@@ -305,12 +305,15 @@ class Host:
         ok = False
         try:
             plain = leave.plain_connection()
-            self.bus.get_connection().close_sync(None)  # the daemon destroys our component
+            ours = self.bus.get_connection()
+            if ours is not None and not ours.is_closed():
+                ours.close_sync(None)  # the daemon destroys our component
             ok = leave.restore(plain, user)
             plain.close_sync(None)
         except GLib.Error:
-            pass
-        self.loop.quit()
+            pass  # no daemon (it went away): nothing to put back
+        finally:
+            self.loop.quit()
         emit("restored", engine=user, ok=ok)
         return False  # as a GLib idle callback: once
 

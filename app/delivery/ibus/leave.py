@@ -40,7 +40,10 @@ def plain_connection() -> Gio.DBusConnection:
     """A connection to ibus-daemon that owns nothing: it outlives the factory's."""
     flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
              | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)  # fmt: skip
-    return Gio.DBusConnection.new_for_address_sync(IBus.get_address(), flags, None, None)
+    address = IBus.get_address()
+    if not address:
+        raise GLib.Error("no IBus daemon is running")
+    return Gio.DBusConnection.new_for_address_sync(address, flags, None, None)
 
 
 def _call(conn: Gio.DBusConnection, method: str, args: GLib.Variant | None) -> object:
