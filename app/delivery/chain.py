@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from app.delivery import paste, wayland, xtest
+from app.delivery import input_method, paste, wayland, xtest
 from app.delivery.ibus import daemon_running
 
 AUTO = "auto"
@@ -38,15 +38,19 @@ class Environment:
     xdotool: bool
     xclip: bool
     wayland_tool: str | None
+    im: str = ""  # the input method framework that owns the session (input_method.owner)
 
     @classmethod
     def detect(cls, env: Mapping[str, str] | None = None) -> Environment:
         env = os.environ if env is None else env
         is_wayland = bool(env.get("WAYLAND_DISPLAY")) or env.get("XDG_SESSION_TYPE") == "wayland"
+        im = input_method.owner(env, input_method.running_daemons())
         return cls(
             x11=bool(env.get("DISPLAY")) and not is_wayland,
             wayland=is_wayland,
-            ibus=daemon_running(dict(env)),
+            # IBus only where the session's apps use it: not beside Fcitx.
+            ibus=im != input_method.FCITX and daemon_running(dict(env)),
+            im=im,
             xdotool=xtest.available(),
             xclip=paste.available(),
             wayland_tool=wayland.tool(),
@@ -136,3 +140,25 @@ def deliver(
             return Outcome(method, True, f"typed with {wayland.tool()}")
         return copied(f"{problem}: ", copy, text)
     return copied(f"unknown delivery {method!r}: ", copy, text)
+
+
+def not_taken(
+    text: str,
+    env: Environment,
+    target: xtest.Window | None,
+    copy: Callable[[str], None],
+    *,
+    refused: str = "",
+) -> Outcome:
+    """The input method's text that no field took: a field that refuses dictation ("password",
+    "PIN") keeps it off the screen; a window that does not use the input method (the daemon's
+    fake context had the focus) gets it typed where typing works, else it is copied.
+    Blocking: call it off the GUI thread."""
+    if refused:
+        return copied(f"a {refused} field has the focus, nothing typed: ", copy, text)
+    if env.x11 and env.xdotool and target is not None:
+        typed = deliver(TYPING, text, target, copy)
+        if typed.delivered:
+            return Outcome(TYPING, True, f"{typed.message} (it does not use the input method)")
+        return typed
+    return copied("no text field took the text: ", copy, text)

@@ -137,7 +137,8 @@ class Delivery(QObject):
             self.session and self.session.send("preedit", "")
             self.cancel_requested.emit()
         elif name == "ended":
-            self._ime_ended(str(event.get("undelivered", "")))
+            refused = str(event.get("refused", ""))
+            self._ime_ended(str(event.get("undelivered", "")), refused=refused)
         elif name == "exited" and self._closing is not None:
             # The engine died before it said what it did.
             self._ime_ended(self._closing.text, "the input method stopped: ")
@@ -285,7 +286,7 @@ class Delivery(QObject):
         if not (sent and session.send("end")):  # the engine process is gone
             self._ime_ended(rest or text, "the input method stopped: ")
 
-    def _ime_ended(self, undelivered: str, why: str = "no text field had the focus: ") -> None:
+    def _ime_ended(self, undelivered: str, why: str = "", refused: str = "") -> None:
         closing, self._closing = self._closing, None
         if closing is None:
             return
@@ -295,6 +296,8 @@ class Delivery(QObject):
             self._done(Outcome(chain.INPUT_METHOD, False, f"cancelled: {done}"))
         elif closing.vanished and target is not None:
             self._done(chain.copied(f"{target.label} closed: ", self._copy.emit, text))
+        elif undelivered and not why:  # no field took it: typed where possible, else copied
+            self._serial.submit(self._not_taken, undelivered, target, refused)
         elif undelivered:
             self._done(chain.copied(why, self._copy.emit, text))
         elif text:
@@ -304,6 +307,10 @@ class Delivery(QObject):
             self._done(Outcome(chain.INPUT_METHOD, False, f"failed: {closing.failure}"))
         else:
             self._done(Outcome(chain.INPUT_METHOD, False, "nothing heard"))
+
+    def _not_taken(self, text: str, target: xtest.Window | None, refused: str) -> None:
+        """Delivery thread (typing blocks): what no field took, typed or copied."""
+        self._done(chain.not_taken(text, self.env, target, self._copy.emit, refused=refused))
 
     def _stamp(self, what: str) -> None:
         if self._report:  # for bench/delivery.py: the same clock as the target app's
