@@ -20,8 +20,8 @@ from app.delivery import wayland_registry
 UINPUT = "/dev/uinput"
 
 
-def uinput_writable(path: str = UINPUT) -> bool:
-    return os.access(path, os.W_OK)
+def uinput_writable(path: str | None = None) -> bool:
+    return os.access(path or UINPUT, os.W_OK)
 
 
 def tool(env: Mapping[str, str] | None = None) -> str | None:

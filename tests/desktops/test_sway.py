@@ -44,7 +44,7 @@ def test_dictations_typed_with_wtype_into_gtk3_and_gtk4(sway: Sway, voice: Virtu
     app = sway.app(voice, "wayland", delivery=chain.WAYLAND, auto_copy=False)
     try:
         assert app._wait_line("delivery method:", 30) == "delivery method: wayland typing"
-        for gtk, phrase in ((3, "fox"), (4, "weather")):
+        for gtk, phrase in ((3, "weather"), (4, "meeting")):
             entry = sway.entry(f"Gtk{gtk}Wtype", gtk, GDK_BACKEND="wayland")
             done = dictate(app, voice, entry, phrase)
             assert done.said.endswith("typed with wtype"), done.said
@@ -62,7 +62,7 @@ def test_dictations_through_the_input_method_into_apps_that_use_ibus(
     app = sway.app(voice, "wayland", auto_copy=False)
     try:
         assert app._wait_line("delivery method:", 30) == "delivery method: input method"
-        for gtk, phrase in ((3, "meeting"), (4, "fox")):
+        for gtk, phrase in ((3, "five"), (4, "thanks")):
             entry = sway.entry(f"Gtk{gtk}IBus", gtk, "ibus", GDK_BACKEND="wayland")
             done = dictate(app, voice, entry, phrase)
             assert done.said.split("@")[0].strip() == "delivered: True input method", done.said
