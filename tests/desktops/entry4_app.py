@@ -1,6 +1,7 @@
 """A GTK 4 window with one text entry, run by the system python3: the GTK 4 twin of
 `tests/delivery/entry_app.py`, printing the same JSON lines (`ready` once the entry has the
-keyboard focus (its window is active), `preedit` for each preedit change, `text` for each change of the text)."""
+keyboard focus and its window is active, `preedit` for each preedit change, `text` for each
+change of the text)."""
 
 import json
 import sys

@@ -18,10 +18,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.delivery.desktop import SYSTEM_PYTHON, wait_for
+from tests.delivery.desktop import SYSTEM_PYTHON
 from tests.desktops.session import PREFIX, Session, descendants, give, system_has_gi
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+COMPONENT = ROOT / "packaging" / "linux" / "org.dictate.Dictate.Engine.xml"
+INSTALLED_ENGINE = "/opt/dictate/_internal/app/delivery/ibus/engine.py"
 TOOLS = ("gnome-shell", "Xwayland", "dbus-daemon", "gdbus", "gsettings", "setpriv", "ibus")
 START_S = 30  # one start's deadline (0.5 to 2 s when it does not hang; slow machines)
 USERS_ENGINE = "xkb:us::eng"
@@ -64,6 +67,7 @@ class Gnome(Session):
                         DBUS_SYSTEM_BUS_ADDRESS=system)  # fmt: skip
         self.start_bus()
         self.start_bus(config)
+        self._known_engine()
         for key, value in (
             ("org.gnome.desktop.interface enable-animations", "false"),
             ("org.gnome.shell welcome-dialog-last-shown-version", "'999'"),
@@ -84,12 +88,30 @@ class Gnome(Session):
         auth = sorted(self.runtime.glob(".mutter-Xwaylandauth.*"))
         assert found and auth, f"no Xwayland: {self._log()}"
         self.x11 = {"DISPLAY": found.group(1), "XAUTHORITY": str(auth[0])}
-        self.keyboard = subprocess.Popen([*PREFIX, SYSTEM_PYTHON, str(HERE / "gnome_keyboard.py")],
-                                         env=self.env, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, start_new_session=True)  # fmt: skip
-        self.procs.append(self.keyboard)  # type: ignore[arg-type]
+        self.env.update(self.x11)  # as in a GNOME session: X11 apps run on Xwayland
+        self.keyboard = subprocess.Popen(
+            [*PREFIX, SYSTEM_PYTHON, str(HERE / "gnome_keyboard.py")],
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self.procs.append(self.keyboard)
         assert self.keyboard.stdout is not None
         assert self.keyboard.stdout.readline().strip() == b"ready", "no keyboard for the seat"
+
+    def _known_engine(self) -> None:
+        """The engine's IBus component as the .deb installs it, pointing at this checkout's
+        engine unless the package is installed; the daemon reads the system's components and
+        it (IBUS_COMPONENT_PATH: IBus has no per-user component folder)."""
+        folder = self.root / "ibus-component"
+        folder.mkdir()
+        text = COMPONENT.read_text()
+        if not Path(INSTALLED_ENGINE).exists():
+            text = text.replace(INSTALLED_ENGINE, str(ROOT / "app/delivery/ibus/engine.py"))
+        (folder / COMPONENT.name).write_text(text)
+        folder.chmod(0o755)
+        self.env["IBUS_COMPONENT_PATH"] = f"/usr/share/ibus/component:{folder}"
 
     def _log(self, whole: bool = False) -> str:
         text = (self.logs / "shell.log").read_text(errors="replace")

@@ -32,9 +32,7 @@ ENTRY4 = HERE / "entry4_app.py"
 NOBODY = 65534
 AS_ROOT = os.geteuid() == 0
 PREFIX: tuple[str, ...] = (
-    ("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--")
-    if AS_ROOT
-    else ()
+    ("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--") if AS_ROOT else ()
 )
 UNSET = ("DISPLAY", "WAYLAND_DISPLAY", "GTK_IM_MODULE", "QT_IM_MODULE", "XMODIFIERS",
          "DBUS_SESSION_BUS_ADDRESS", "DBUS_SYSTEM_BUS_ADDRESS", "IBUS_ADDRESS", "SWAYSOCK",
@@ -103,23 +101,23 @@ class Session:
         return ""
 
     def start_bus(self, config: Path | None = None) -> None:
-        argv = (["dbus-daemon", f"--config-file={config}"] if config else
-                ["dbus-daemon", "--session", f"--address={self.env['DBUS_SESSION_BUS_ADDRESS']}"])  # fmt: skip
+        address = self.env["DBUS_SESSION_BUS_ADDRESS"]
+        argv = ["dbus-daemon", f"--config-file={config}" if config else "--session"]
+        if config is None:
+            argv.append(f"--address={address}")
         pid = self.run(*argv, "--fork", "--print-pid=1", timeout=20)
         assert pid.isdigit(), f"{argv[0]} did not start"
         self.forked.append(int(pid))
 
     def bus_services(self) -> set[int]:
         """The processes the session bus started (dconf, the IBus portal...)."""
-        names = self.run("gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
-                         "--object-path", "/org/freedesktop/DBus", "--method",
-                         "org.freedesktop.DBus.ListNames")  # fmt: skip
+        bus = ("gdbus", "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path",
+               "/org/freedesktop/DBus", "--method")  # fmt: skip
+        names = self.run(*bus, "org.freedesktop.DBus.ListNames")
         pids = set()
         for name in names.replace("'", " ").replace(",", " ").split():
             if "." in name and not name.startswith((":", "org.freedesktop.DBus")):
-                answer = self.run("gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
-                                  "--object-path", "/org/freedesktop/DBus", "--method",
-                                  "org.freedesktop.DBus.GetConnectionUnixProcessID", name)  # fmt: skip
+                answer = self.run(*bus, "org.freedesktop.DBus.GetConnectionUnixProcessID", name)
                 found = re.search(r"uint32 (\d+)", answer)
                 if found:
                     pids.add(int(found.group(1)))
@@ -145,16 +143,22 @@ class Session:
 
     # --- the real app ------------------------------------------------------------------------
 
-    def app(self, mic: VirtualMic, qt: str, **settings: object) -> SoakDriver:
-        """The real app (`python -m app`, local engine) on this desktop, as its user, recording
-        from the virtual microphone; started with these settings."""
+    def app(
+        self, mic: VirtualMic, qt: str, program: list[str] | None = None, **settings: object
+    ) -> SoakDriver:
+        """The real app (`python -m app`, or an installed `program`; local engine) on this
+        desktop, as its user, recording from the virtual microphone; with these settings."""
         driver = SoakDriver("", mic)
         driver.prefix = list(PREFIX)
-        driver.env = {**self.env, **{k: driver.env[k] for k in ("DICTATE_HOME",
-                      "DICTATE_STARTUP_REPORT", "TOGETHER_API_KEY", "PYTHONUNBUFFERED")}}  # fmt: skip
-        driver.env.update(QT_QPA_PLATFORM=qt, PULSE_SERVER=mic.share(), HF_HUB_OFFLINE="1",
-                          PYTHONPATH=os.environ.get("PYTHONPATH", ""),
+        driver.program = program or driver.program
+        own = ("DICTATE_HOME", "DICTATE_STARTUP_REPORT", "TOGETHER_API_KEY", "PYTHONUNBUFFERED")
+        driver.env = {**self.env, **{k: driver.env[k] for k in own}}
+        if qt:  # else Qt's own choice, as in a user's session
+            driver.env["QT_QPA_PLATFORM"] = qt
+        driver.env.update(PULSE_SERVER=mic.share(), HF_HUB_OFFLINE="1",
                           PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")  # fmt: skip
+        if program is None and "PYTHONPATH" in os.environ:  # this checkout's app
+            driver.env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         settings = {"first_run_done": True, **settings}
         (driver.home / "config" / "settings.json").write_text(
             json.dumps({"version": 1, "settings": settings})

@@ -53,7 +53,9 @@ class Sway(Session):
                  "the virtual keyboard to join the seat")  # fmt: skip
 
     def _socket(self) -> str:
-        found = sorted(p.name for p in self.runtime.glob("wayland-*") if not p.name.endswith("lock"))
+        found = sorted(
+            p.name for p in self.runtime.glob("wayland-*") if not p.name.endswith("lock")
+        )
         return found[0] if found else ""
 
     def start_ibus(self) -> None:

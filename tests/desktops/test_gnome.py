@@ -39,6 +39,8 @@ def test_mutter_has_no_virtual_keyboard_so_the_chain_offers_no_wtype(gnome: Gnom
     assert here.wayland and here.ibus and here.wayland_tool is None
     assert "no virtual keyboard for wtype" in here.wayland_note
     assert chain.choose(chain.AUTO, here) == chain.INPUT_METHOD
+    # The engine's component (as the .deb installs it) is known to gnome-shell's IBus.
+    assert "dictate - Dictate" in gnome.ibus("list-engine")
     without_ibus = Environment(**{**here.__dict__, "ibus": False})
     assert chain.usable(without_ibus) == [chain.CLIPBOARD]
     described = chain.describe(chain.WAYLAND, without_ibus)
