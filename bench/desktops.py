@@ -57,7 +57,7 @@ def release_to_last_word(app: SoakDriver, mic: VirtualMic, entry: Entry, n: int)
         stop = time.monotonic()
         app.ptt("stop")
         wait_for(lambda n=lines: any(x.startswith("delivered:") for x in app._lines[n:]), 30,
-                 "the delivery")  # fmt: skip
+                 f"the delivery: {app._lines[lines:]}")  # fmt: skip
         said = next(x for x in app._lines[lines:] if x.startswith("delivered:"))
         assert said.startswith("delivered: True"), said
         wait_for(lambda: any("text" in e for e in entry.events), 10, "the text")
@@ -109,6 +109,7 @@ def measure(place: Place, mic: VirtualMic, n: int) -> dict[str, str]:
             column[f"{label} p95"] = f"{pct(costs[key], 95):.1f} ms"
     app = place.app()
     try:
+        app._wait_line("delivery method:", 30)  # the engine registered, or not
         entry = place.entry()
         release = release_to_last_word(app, mic, entry, n)
         entry.close()

@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from tests.soak.driver import SoakDriver
 from tests.virtual_mic import VirtualMic
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 ENTRY3 = HERE.parent / "delivery" / "entry_app.py"
 ENTRY4 = HERE / "entry4_app.py"
 NOBODY = 65534
@@ -151,6 +153,13 @@ class Session:
         driver = SoakDriver("", mic)
         driver.prefix = list(PREFIX)
         driver.program = program or driver.program
+        if program is None:  # this checkout's app, run by the desktop's user
+            check = "import app, sys; print(app.__file__.startswith(sys.argv[1]))"
+            runs = self.run(sys.executable, "-c", check, str(ROOT), PYTHONPATH=str(ROOT))
+            assert runs == "True", (
+                f"the desktop's user cannot run {sys.executable} or read {ROOT}: make their "
+                "folders readable for others"
+            )
         own = ("DICTATE_HOME", "DICTATE_STARTUP_REPORT", "TOGETHER_API_KEY", "PYTHONUNBUFFERED")
         driver.env = {**self.env, **{k: driver.env[k] for k in own}}
         if qt:  # else Qt's own choice, as in a user's session

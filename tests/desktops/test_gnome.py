@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.delivery import chain, wayland_registry
 from app.delivery.chain import Environment
+from app.storage.settings import Settings
+from app.ui.first_run import FirstRunDialog
+from app.ui.settings_dialog import SettingsDialog
 from tests.desktops import gnome as desktop
 from tests.desktops.dictation import dictate
 from tests.desktops.gnome import USERS_ENGINE, Gnome
@@ -46,6 +50,19 @@ def test_mutter_has_no_virtual_keyboard_so_the_chain_offers_no_wtype(gnome: Gnom
     described = chain.describe(chain.WAYLAND, without_ibus)
     assert described.startswith("wayland typing is not available here: clipboard is used (")
     assert "no virtual keyboard for wtype" in described
+
+
+def test_settings_and_the_first_run_say_what_works_on_gnome(gnome: Gnome, qtbot: QtBot) -> None:
+    here = Environment.detect(gnome.env)  # the real answer: asked of this shell and its IBus
+    dialog = SettingsDialog(Settings(delivery=chain.WAYLAND), [], False, environment=here)
+    qtbot.addWidget(dialog)
+    said = "wayland typing is not available here: input method is used"
+    assert dialog.delivery_now.text() == said
+    without_ibus = Environment(**{**here.__dict__, "ibus": False})
+    wizard = FirstRunDialog(Settings(), environment=without_ibus)
+    qtbot.addWidget(wizard)
+    assert wizard.delivery.here.text().startswith("Here: clipboard on this desktop (")
+    assert "no virtual keyboard for wtype" in wizard.delivery.here.text()
 
 
 def test_dictations_at_the_caret_of_wayland_and_xwayland_windows(
