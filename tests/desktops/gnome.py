@@ -49,9 +49,11 @@ def missing() -> str:
 
 
 class Gnome(Session):
-    def __init__(self) -> None:
+    def __init__(self, *, hang_first: bool = False) -> None:
+        """`hang_first`: the first start is frozen (SIGSTOP) as a hung one, to test the retry."""
         super().__init__("gnome")
         self.starts = 0
+        self.hang_first = hang_first
         try:
             self._start()
         except BaseException:
@@ -121,6 +123,9 @@ class Gnome(Session):
         shell = self.spawn(["gnome-shell", "--headless", "--wayland", "--virtual-monitor",
                             "1280x800"], "shell.log")  # fmt: skip
         deadline = time.monotonic() + START_S
+        if self.hang_first and self.starts == 1:
+            os.kill(shell.pid, signal.SIGSTOP)  # hung for good, as seen at start
+            deadline = time.monotonic() + 3
         while time.monotonic() < deadline and shell.poll() is None:
             if self._ready(shell.pid):
                 self.shell = shell

@@ -88,3 +88,14 @@ def test_dictations_at_the_caret_of_wayland_and_xwayland_windows(
         assert app.result.exit_code == 0, app.result.stderr[-3000:]
     finally:
         app.cleanup()
+
+
+def test_a_shell_that_hangs_at_start_is_replaced_by_a_fresh_one() -> None:
+    hung = Gnome(hang_first=True)
+    try:
+        assert hung.starts == 2
+        assert hung.ibus("engine") == USERS_ENGINE  # the second shell's IBus is up
+        assert hung.run("gdbus", "introspect", "--session", "--dest", "org.gnome.Shell",
+                        "--object-path", "/org/gnome/Shell")  # fmt: skip
+    finally:
+        hung.stop()
