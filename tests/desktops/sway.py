@@ -65,19 +65,3 @@ class Sway(Session):
         wait_for(lambda: self.ibus("list-engine"), 20, "ibus-daemon to answer")
         self.ibus("engine", "xkb:us::eng")
         wait_for(lambda: self.ibus("engine") == "xkb:us::eng", 10, "the user's engine")
-
-    def focused(self) -> str:
-        """The title of the window with the keyboard focus (sway's tree)."""
-        import json
-
-        def walk(node: dict[str, object]) -> str:
-            if node.get("focused"):
-                return str(node.get("name") or "")
-            for child in [*node.get("nodes", []), *node.get("floating_nodes", [])]:  # type: ignore[misc]
-                found = walk(child)
-                if found:
-                    return found
-            return ""
-
-        tree = self.run("swaymsg", "-t", "get_tree", "-r")
-        return walk(json.loads(tree)) if tree else ""
