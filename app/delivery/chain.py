@@ -1,9 +1,10 @@
 """Which way the text goes into the app the user is typing in, and what really happened.
 
 The chain, first usable wins ("auto"): the input method (an IBus daemon runs) -> on X11, typing
-through XTest, or paste when the user prefers it -> on Wayland, `wtype` or `ydotool` when
-installed -> the clipboard, with a notice saying so. The user may pick one in Settings; one that
-is not usable here falls back along the chain. Each delivery ends in an `Outcome` that says what
+through XTest, or paste when the user prefers it -> on Wayland, `wtype` or `ydotool` where they
+can type (probed, see `wayland`: the compositor's virtual keyboard, a writable /dev/uinput) ->
+the clipboard, with a notice saying so. The user may pick one in Settings; one that is not
+usable here falls back along the chain. Each delivery ends in an `Outcome` that says what
 was done, never a success that did not happen.
 """
 
@@ -39,6 +40,7 @@ class Environment:
     xclip: bool
     wayland_tool: str | None
     im: str = ""  # the input method framework that owns the session (input_method.owner)
+    wayland_note: str = ""  # why no typing tool works on this Wayland desktop ("" when one does)
 
     @classmethod
     def detect(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -53,7 +55,8 @@ class Environment:
             im=im,
             xdotool=xtest.available(),
             xclip=paste.available(),
-            wayland_tool=wayland.tool(),
+            wayland_tool=wayland.tool(env) if is_wayland else None,
+            wayland_note=wayland.why_not(env) if is_wayland else "",
         )
 
 
@@ -85,9 +88,10 @@ def choose(setting: str, env: Environment, *, prefer_paste: bool = False) -> str
 def describe(setting: str, env: Environment) -> str:
     """For Settings: what "auto" (or the user's choice) means on this desktop."""
     chosen = choose(setting, env)
+    why = f" ({env.wayland_note})" if chosen == CLIPBOARD and env.wayland_note else ""
     if setting not in (AUTO, chosen):
-        return f"{setting} is not available here: {chosen} is used"
-    return f"{chosen} on this desktop" if setting == AUTO else chosen
+        return f"{setting} is not available here: {chosen} is used{why}"
+    return f"{chosen} on this desktop{why}" if setting == AUTO else chosen
 
 
 @dataclass(frozen=True)
@@ -135,9 +139,10 @@ def deliver(
             return Outcome(method, True, f"{verb} {target.label}")
         return copied(f"{problem}: ", copy, text)
     if method == WAYLAND:
-        problem = wayland.type_text(text)
+        name = wayland.tool()
+        problem = wayland.type_text(text, name)
         if problem is None:
-            return Outcome(method, True, f"typed with {wayland.tool()}")
+            return Outcome(method, True, f"typed with {name}")
         return copied(f"{problem}: ", copy, text)
     return copied(f"unknown delivery {method!r}: ", copy, text)
 

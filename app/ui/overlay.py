@@ -3,6 +3,11 @@ dictation's state, the microphone level and, when they are not shown at the care
 words. It never takes the keyboard focus (a tool window that does not accept focus and is shown
 without activating), so the app the user types in keeps it and the text lands there. It fades
 out after the delivery; Settings can turn it off.
+
+Not on Wayland: there a new window gets the keyboard focus wherever the compositor decides
+(sway focuses every new toplevel, and xdg-shell has no window that never takes the focus), so
+typing with wtype went into the overlay and was lost. There the live words show at the caret
+(input method), the state in the tray and the main window.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ class Overlay(QWidget):
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._start_fade)
         self._report = bool(os.environ.get("DICTATE_STARTUP_REPORT"))
+        self._told = False
 
     # --- the controller's and the delivery's signals ---------------------------------------
 
@@ -117,6 +123,11 @@ class Overlay(QWidget):
 
     def _appear(self) -> None:
         if not self.settings.current.overlay:  # read now: Settings may have turned it off
+            return
+        if QGuiApplication.platformName() == "wayland":
+            if self._report and not self._told:
+                self._told = True
+                print("overlay not shown: on Wayland it would take the keyboard focus", flush=True)
             return
         self._hold.stop()
         self._fade.stop()

@@ -82,13 +82,23 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.02):  # type:
 
 
 class Entry:
-    """A GTK 3 entry window in its own process; records what it prints."""
+    """A GTK 3 entry window in its own process (or another `program` that prints the same
+    lines, run after `prefix`, e.g. as another user); records what it prints. `im` None leaves
+    GTK_IM_MODULE as `env` has it (unset: the desktop's own choice)."""
 
-    def __init__(self, env: dict[str, str], title: str, im: str, *args: str) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        title: str,
+        im: str | None,
+        *args: str,
+        program: Path = HERE / "entry_app.py",
+        prefix: tuple[str, ...] = (),
+    ) -> None:
         self.title = title
         self.proc = subprocess.Popen(
-            [SYSTEM_PYTHON, str(HERE / "entry_app.py"), title, *args],
-            env=dict(env, GTK_IM_MODULE=im),
+            [*prefix, SYSTEM_PYTHON, str(program), title, *args],
+            env=env if im is None else dict(env, GTK_IM_MODULE=im),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
