@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from app.delivery import paste, wayland, xtest
 from app.delivery.ibus import daemon_running
+from app.platform import session
 
 AUTO = "auto"
 INPUT_METHOD = "input method"
@@ -42,10 +43,10 @@ class Environment:
     @classmethod
     def detect(cls, env: Mapping[str, str] | None = None) -> Environment:
         env = os.environ if env is None else env
-        is_wayland = bool(env.get("WAYLAND_DISPLAY")) or env.get("XDG_SESSION_TYPE") == "wayland"
+        desktop = session.detect(env)  # XWayland is Wayland here: XTest reaches X11 apps only
         return cls(
-            x11=bool(env.get("DISPLAY")) and not is_wayland,
-            wayland=is_wayland,
+            x11=desktop.x11,
+            wayland=desktop.wayland,
             ibus=daemon_running(dict(env)),
             xdotool=xtest.available(),
             xclip=paste.available(),
