@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import diagnostics, paths
 from app.audio.devices import list_inputs
-from app.backends import Backend, choose_backend, together_key
+from app.backends import Backend, backend_for, choose_backend
 from app.controller.actions import Actions
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
@@ -41,16 +41,6 @@ from app.ui.delivery import Delivery
 from app.ui.main_window import MainWindow
 from app.ui.overlay import Overlay
 from app.ui.tray import Tray
-
-
-def backend_for(settings: Settings) -> Backend:
-    """The backend the settings ask for; "auto" is Together with a key, else the local engine.
-    Reads the keyring and may start an engine: call it off the GUI thread."""
-    name = settings.backend
-    if name == "auto":
-        name = "together" if together_key() else "local"
-    url = settings.custom_url if name == "custom" else None
-    return choose_backend(name, url=url, model=settings.model_for(name) or None)
 
 
 @dataclass
