@@ -1,7 +1,9 @@
 """The log a user can send us: warnings, errors and crashes, never audio and never keys.
 
 `install` adds a rotating file (`dictate.log`, 1 MB, three old files kept) to the root
-logger at WARNING, routes uncaught exceptions of every thread there, and arms
+logger at WARNING (or the level `dictate --log-level` asks for: INFO adds the app's progress,
+lines whose words `bench/` and the soak test read, so keep them stable), routes uncaught
+exceptions of every thread there, and arms
 `faulthandler` on `crash.log`: a native crash (a segfault, an abort in a C extension's
 deallocator) writes every thread's Python stack there before the process dies. The next
 start moves that report into the log, so "Copy diagnostics" carries it. Secrets are
@@ -34,6 +36,7 @@ _PATTERNS = (
 _secrets: set[str] = set()
 _crash_file: IO[str] | None = None
 _handler: logging.Handler | None = None
+_root_level: int | None = None  # the root logger's level before `install` lowered it
 
 
 def redact(secret: str | None) -> None:
@@ -61,15 +64,19 @@ class _Redact(logging.Filter):
         return True
 
 
-def install(directory: Path) -> Path:
-    """Start writing the log under `directory`; returns the log's path."""
-    global _crash_file, _handler
+def install(directory: Path, level: int = logging.WARNING) -> Path:
+    """Start writing the log under `directory`, from `level` up; returns the log's path."""
+    global _crash_file, _handler, _root_level
     uninstall()
     path = directory / LOG_NAME
     handler = RotatingFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
     )
-    handler.setLevel(logging.WARNING)
+    handler.setLevel(level)
+    root = logging.getLogger()
+    if root.getEffectiveLevel() > level:
+        _root_level = root.level
+        root.setLevel(level)
     handler.addFilter(_Redact())
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
@@ -87,7 +94,7 @@ def install(directory: Path) -> Path:
 
 def uninstall() -> None:
     """At a clean exit: nothing crashed, so the crash report stays empty. Undoes `install`."""
-    global _crash_file, _handler
+    global _crash_file, _handler, _root_level
     if _crash_file is not None:
         faulthandler.disable()
         _crash_file.close()
@@ -96,6 +103,9 @@ def uninstall() -> None:
         logging.getLogger().removeHandler(_handler)
         _handler.close()
         _handler = None
+    if _root_level is not None:
+        logging.getLogger().setLevel(_root_level)
+        _root_level = None
     sys.excepthook = sys.__excepthook__
     threading.excepthook = threading.__excepthook__
 

@@ -10,7 +10,6 @@ or the environment variable that this backend reads (named, with a plain warning
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -34,9 +33,7 @@ from app.backends import (
 )
 from app.storage.settings import Settings
 from app.ui.model_picker import ModelPicker
-
-if TYPE_CHECKING:
-    from app.controller.downloads import ModelDownloads
+from app.ui.services import Downloads
 
 # Each of `app.backends.CHOICES` in words (offered in that order).
 BACKEND_LABELS = {
@@ -67,7 +64,7 @@ class BackendPage(QGroupBox):
         has_custom_key: bool,
         keyring: bool = True,
         key_file: str = "",
-        downloads: ModelDownloads | None = None,
+        downloads: Downloads | None = None,
         language: QWidget,
     ) -> None:
         super().__init__("Transcription")

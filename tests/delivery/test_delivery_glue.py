@@ -1,5 +1,7 @@
 """The Qt side of delivery through the input method, with a stand-in for the engine process:
-what is committed when, what the final commit is, and what is reported."""
+what is committed when, what the final commit is, and what is reported. Everything that
+talks to the engine, and the outcome judged on its `ended`, happens on the delivery thread:
+`ended` waits for it (`flush`) and then for the outcome to reach the GUI thread."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from app.delivery import chain
 from app.delivery.chain import Environment, Outcome
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
-from app.ui.delivery import Delivery
+from app.controller.delivery import Delivery
 
 
 class FakeSession:
@@ -34,10 +36,18 @@ def make(**settings: Any) -> tuple[Delivery, FakeSession, list[Outcome]]:
                       wayland_tool=None)  # fmt: skip
     delivery = Delivery(SettingsSource(Settings(auto_copy=False, **settings)), env)
     session = FakeSession()
-    delivery.session = session  # type: ignore[assignment]
+    delivery.session = session
     outcomes: list[Outcome] = []
     delivery.delivered.connect(outcomes.append)
     return delivery, session, outcomes
+
+
+def ended(qtbot: QtBot, delivery: Delivery, outcomes: list[Outcome], undelivered: str = "") -> None:
+    """The engine says it has ended the dictation; the outcome is judged and said."""
+    said = len(outcomes)
+    delivery._on_engine_event({"event": "ended", "undelivered": undelivered})
+    delivery.flush()
+    qtbot.waitUntil(lambda: len(outcomes) > said)
 
 
 def capture_copies(delivery: Delivery) -> list[str]:
@@ -68,7 +78,7 @@ def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbo
         ("commit", " And then some."),
         ("end", ""),
     ]
-    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    ended(qtbot, delivery, outcomes)
     assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
 
 
@@ -78,7 +88,7 @@ def test_a_commit_that_found_no_text_field_is_copied_and_said_so(qtbot: QtBot) -
     delivery.on_phase(Phase.LISTENING, "")
     delivery.on_finished("Nobody heard this.", 1)
     delivery.flush()
-    delivery._on_engine_event({"event": "ended", "undelivered": "Nobody heard this."})
+    ended(qtbot, delivery, outcomes, "Nobody heard this.")
     assert outcomes == [
         Outcome(chain.CLIPBOARD, False, "no text field had the focus: copied: press Ctrl+V")
     ]
@@ -95,7 +105,7 @@ def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:
     delivery.on_text("Do not type this.", "")
     delivery.on_finished("Do not type this.", 2)
     delivery.flush()
-    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    ended(qtbot, delivery, outcomes)
     assert cancels == [True]
     assert ("commit", "Do not type this.") not in session.sent
     assert outcomes == [Outcome(chain.INPUT_METHOD, False, "cancelled: nothing typed")]
@@ -120,7 +130,7 @@ def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot
     delivery.on_finished("First one.", 1)
     delivery.on_phase(Phase.CONNECTING, "")  # pressed again at once
     delivery.flush()
-    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    ended(qtbot, delivery, outcomes)
     assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
     assert delivery.ime
     delivery.on_text("Second.", "")
