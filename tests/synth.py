@@ -35,8 +35,10 @@ def spoken(text: str, voice: str = "en-us", wpm: int = 160) -> bytes:
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text], check=True)
         tmp = raw.with_suffix(".tmp")
         subprocess.run(
-            ["sox", str(wav), "-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16"]
-            + ["-e", "signed-integer", "-L", str(tmp)],
+            [
+                *("sox", str(wav), "-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16"),
+                *("-e", "signed-integer", "-L", str(tmp)),
+            ],
             check=True,
         )
         tmp.replace(raw)

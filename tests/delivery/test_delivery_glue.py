@@ -9,12 +9,12 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
+from app.controller.delivery import Delivery
 from app.core.phases import Phase
 from app.delivery import chain
 from app.delivery.chain import Environment, Outcome
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
-from app.controller.delivery import Delivery
 
 
 class FakeSession:
