@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 
 class Delivery(QObject):
+    """Signals: `delivered(object Outcome)`, `cancel_requested()`,
+    `routed(str method, bool at_caret)`."""
+
     delivered = Signal(object)  # Outcome
     cancel_requested = Signal()  # Escape at the caret during a dictation
     routed = Signal(str, bool)  # this dictation's method; are its live words at the caret?

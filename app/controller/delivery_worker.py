@@ -66,6 +66,9 @@ class _Closing:
 
 
 class DeliveryWorker:
+    """No signals: outcomes go to `report` and text for the clipboard to `copy`, both called
+    on the delivery thread (`Delivery` passes its queued signals' `emit`)."""
+
     def __init__(self, report: Callable[[Outcome], None], copy: Callable[[str], None]) -> None:
         self._report, self._copy = report, copy
         self._serial = ThreadPoolExecutor(1, thread_name_prefix="deliver")  # in order
