@@ -15,13 +15,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from app.engine.models import DEFAULT_MODEL_ID
 from app.platform import logfile
 from app.storage.secrets import get_secret
 
 if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` stays quick
+    from app.audio.files import FileSource
     from app.engine.embedded import EmbeddedEngine
     from app.realtime.client import RealtimeClient
     from app.realtime.config import ClientConfig
@@ -130,6 +131,8 @@ def choose_backend(
     key_lookup: Callable[[], str | None] = together_key,
 ) -> Backend:
     """The backend asked for, or the default; the local engine starts loading at once."""
+    if url:
+        check_url(url)
     if url and name in (None, "custom"):
         return Backend("custom", model or DEFAULT_MODEL_ID, url, api_key or custom_key())
     if name in (None, AUTO):
@@ -139,8 +142,8 @@ def choose_backend(
         key = api_key or key_lookup()
         return Backend("together", model or TOGETHER_MODEL, url or TOGETHER_URL, key)
     if name == "local":
+        from app.engine.config import ServerConfig
         from app.engine.embedded import EmbeddedEngine
-        from app.engine.server import ServerConfig
 
         engine = EmbeddedEngine(ServerConfig(port=0, model_id=model or DEFAULT_MODEL_ID))
         engine.start()
@@ -158,6 +161,21 @@ def backend_for(settings: Settings) -> Backend:
     return choose_backend(name, url=url, model=settings.model_for(name) or None)
 
 
+def check_url(url: str) -> str:
+    """`url` when it is a WebSocket address; else a ValueError that says what to write."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme in ("ws", "wss") and parts.netloc:
+        return url
+    if scheme in ("http", "https") and parts.netloc:
+        fixed = urlunsplit(parts._replace(scheme="ws" if scheme == "http" else "wss"))
+        raise ValueError(
+            f"{url} is an {scheme}:// address, but the realtime protocol runs over WebSocket: "
+            f"use {fixed}"
+        )
+    raise ValueError(f"{url} is not a WebSocket address: write ws://HOST:PORT/v1 (wss:// for TLS)")
+
+
 def test_key(key: str, *, url: str = TOGETHER_URL, model: str = TOGETHER_MODEL) -> str:
     """Open one session with `key` and close it; says in words whether the key works."""
     import websocket
@@ -167,6 +185,10 @@ def test_key(key: str, *, url: str = TOGETHER_URL, model: str = TOGETHER_MODEL) 
 
     if not key:
         return "enter a key first"
+    try:
+        check_url(url)
+    except ValueError as exc:
+        return str(exc)
     try:
         ws = websocket.create_connection(
             realtime_url(url, model),
@@ -199,11 +221,19 @@ def stream_pcm(client: RealtimeClient, pcm: bytes, *, realtime: bool) -> Dictati
     return the final result; Ctrl-C stops sending and still finishes what was sent."""
     from app.audio.files import FileSource
 
+    return stream_source(client, FileSource(pcm, realtime=realtime))
+
+
+def stream_source(client: RealtimeClient, source: FileSource) -> DictationResult:
+    """Send what `source` holds through `client` and return the final result. The source
+    waits while the client's queue is full (a file can; a microphone cannot), so at full
+    speed nothing is dropped however long the recording; Ctrl-C stops sending and still
+    finishes what was sent."""
     client.start()
-    source = FileSource(pcm, realtime=realtime)
-    source.start(client.send_audio)
+    source.start(client.offer_audio)  # a file waits while the queue is full: nothing dropped
     try:
         source.wait()
     except KeyboardInterrupt:
         source.stop()
+        source.wait(10)
     return client.finish(timeout=60 + source.seconds)

@@ -25,11 +25,11 @@ from app.controller.delivery import Delivery
 from app.controller.dictation import DictationController
 from app.controller.history_watch import HistoryWatch
 from app.controller.microphones import Microphones
-from app.controller.run import BackendReady, Source
 from app.controller.watchdog import StallWatchdog
 from app.core.errors import Fix
 from app.core.notices import ENGINE, SETTINGS_DAMAGED, Notice
 from app.core.phases import Phase
+from app.dictation.run import BackendReady, Source
 from app.platform import logfile, sounds
 from app.platform.hotkey import GlobalHotkey
 from app.platform.single_instance import InstanceServer, send_command
@@ -205,6 +205,8 @@ def apply_tray(p: Parts, s: Settings) -> None:
 
 
 def wire_delivery(c: DictationController, d: Delivery, window: MainWindow) -> None:
+    c.find_target = d.find_target  # at press, off the GUI thread
+    c.started.connect(d.on_started)
     c.phase_changed.connect(d.on_phase)
     c.text_changed.connect(d.on_text)
     c.finished.connect(d.on_finished)
@@ -310,7 +312,11 @@ def run(log_level: int = logging.WARNING) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Dictate")
     app.setDesktopFileName("org.dictate.Dictate")  # packaging/linux/*.desktop
-    if send_command(paths.runtime_name(), "show", timeout_ms=500):
+    try:
+        running = send_command(paths.runtime_name(), "show", timeout_ms=500)
+    except paths.UnsafeRuntimeDir:
+        running = False  # the instance server logs why `dictate ptt` cannot reach it
+    if running:
         sys.stderr.write("Dictate is already running: brought its window to the front\n")
         return 0
     parts = build()

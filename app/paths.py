@@ -55,8 +55,49 @@ def state_dir() -> Path:
 
 
 def runtime_name() -> str:
-    """A per-user, per-home name for the single-instance socket."""
+    """The single-instance socket's name, per home (a socket path lives in `runtime_dir`)."""
     home = _home()  # str hashes differ per process: use a stable digest
     suffix = f"-{hashlib.sha1(str(home).encode()).hexdigest()[:10]}" if home else ""
-    user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
-    return f"{APP}-{user}{suffix}"
+    return f"{APP}{suffix}"
+
+
+class UnsafeRuntimeDir(RuntimeError):
+    """The folder for the control socket belongs to someone else or is open to others."""
+
+
+def runtime_dir() -> Path:
+    """A folder only this user can enter, for the control socket (Unix; not on Windows).
+
+    `$XDG_RUNTIME_DIR/dictate` when the session has a private runtime folder, else
+    `<temp>/dictate-<uid>`, created 0700. A shared temp folder is where another user could
+    have made that folder first: one owned by someone else, or that others may write to or
+    enter, is refused (`UnsafeRuntimeDir`, in words) rather than used.
+    """
+    uid = os.getuid()
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "")
+    if xdg and os.path.isabs(xdg) and _private(Path(xdg), uid):
+        path = Path(xdg) / APP
+    else:
+        import tempfile
+
+        path = Path(tempfile.gettempdir()) / f"{APP}-{uid}"
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    if not _private(path, uid):
+        raise UnsafeRuntimeDir(
+            f"{path} is not a private folder of this user (it must be a folder owned by uid "
+            f"{uid} that only its owner may open, mode 0700): remove it, or set "
+            "XDG_RUNTIME_DIR to a private folder"
+        )
+    return path
+
+
+def _private(path: Path, uid: int) -> bool:
+    """A real folder (not a link) owned by `uid` that nobody else may enter or write to."""
+    import stat
+
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == uid and not st.st_mode & 0o077

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pytestqt.qtbot import QtBot
 
 from app.backends import Backend
-from app.controller.run import Source
+from app.dictation.run import Source
 from app.main import Parts, build
 from app.storage.settings import Settings
 from tests.conftest import Engine

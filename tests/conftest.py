@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from app.audio import devices
+from app.engine.config import ServerConfig
 from app.engine.embedded import EmbeddedEngine
-from app.engine.server import ServerConfig
 from tests.virtual_mic import VirtualMic
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

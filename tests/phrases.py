@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.speech import RATE
+from tests.speech import RATE, normalize
 from tests.synth import spoken
 
 SCRIPTS: dict[str, list[str]] = {
@@ -57,3 +57,17 @@ def all_phrases() -> tuple[bytes, str]:
     """Every script back to back: about 45 s of dictation."""
     made = [phrases(name) for name in SCRIPTS]
     return b"".join(p for p, _ in made), " ".join(t for _, t in made)
+
+
+def doubled_phrases(text: str, script: str) -> list[str]:
+    """Phrases of two words or more written twice back to back in `text` where `script`
+    (what was said) does not say them twice: what a reader would have to delete."""
+    words, said = normalize(text).split(), f" {normalize(script)} "
+    found = []
+    for n in range(2, 9):
+        for i in range(len(words) - 2 * n + 1):
+            if words[i : i + n] == words[i + n : i + 2 * n]:
+                twice = " ".join(words[i : i + 2 * n])
+                if f" {twice} " not in said:
+                    found.append(" ".join(words[i : i + n]))
+    return found

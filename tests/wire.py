@@ -54,6 +54,7 @@ class RawSession:
             subprotocols=subprotocols,
             suppress_origin=not any(h.lower().startswith("origin:") for h in hdrs),
             timeout=30,
+            enable_multithread=True,  # the reader thread answers pings while we send
         )
         self.events: queue.Queue[dict[str, Any] | Closed] = queue.Queue()
         self.close_code: int | None = None
@@ -179,3 +180,18 @@ def handshake_error(base_url: str, query: str, headers: list[str] | None = None)
         return exc.status_code, json.loads(exc.resp_body or b"{}")
     ws.close()
     raise AssertionError("the upgrade was accepted")
+
+
+def upgrade_request(port: int, path: str, *extra: str, key: bool = True) -> str:
+    """A complete WebSocket upgrade request as raw HTTP, for clients that misbehave after
+    sending it; `key=False` leaves out Sec-WebSocket-Key (websockets refuses it)."""
+    lines = [
+        f"GET {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Version: 13",
+        *(["Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="] if key else []),
+        *extra,
+    ]
+    return "\r\n".join(lines) + "\r\n\r\n"

@@ -22,7 +22,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from app.platform.single_instance import send_command
 
-    if send_command(paths.runtime_name(), args.action):
-        return 0
+    try:
+        if send_command(paths.runtime_name(), args.action):
+            return 0
+    except paths.UnsafeRuntimeDir as exc:
+        sys.stderr.write(f"dictate ptt: {exc}\n")
+        return 1
     sys.stderr.write("dictate ptt: Dictate is not running (start it with `dictate`)\n")
     return 1

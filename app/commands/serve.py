@@ -16,7 +16,7 @@ from app.engine.models import DEFAULT_MODEL_ID
 log = logging.getLogger("app.commands.serve")
 
 if TYPE_CHECKING:
-    from app.engine.server import ServerConfig
+    from app.engine.config import ServerConfig
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,7 +64,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--handshake-timeout-s",
         type=float,
         default=10.0,
-        help="a connection that has not become a session by then is closed (default 10)",
+        help=(
+            "a connection that has not become a session by then is closed: its request "
+            "read and admitted (waiting for the model while it loads), and the client heard "
+            "from after the upgrade (default 10)"
+        ),
     )
     p.add_argument(
         "--drain-timeout-s",
@@ -92,7 +96,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def config_from(args: argparse.Namespace) -> ServerConfig:
-    from app.engine.server import ServerConfig, random_token
+    from app.engine.config import ServerConfig, random_token
 
     token: str | None
     if args.no_auth:

@@ -5,7 +5,9 @@ fillers) exactly as in the app, with the app's settings unless flags override th
 terminal the live text rewrites one line while it streams; the final text is printed at the
 end (a "scratch that" may still remove what came before, so nothing is printed early).
 `--json` prints every event as a JSON line instead, and a last `Final` event with the text.
-Errors print one clear sentence and exit non-zero (codes in `app.core.errors`).
+Errors print one clear sentence and exit non-zero (codes in `app.core.errors`; 2 for a
+file that cannot be read, 8 when a recording read to its end holds no speech). The file is
+decoded while it is sent, a block at a time, so memory does not grow with its length.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import threading
 from typing import TYPE_CHECKING, TextIO
 
 from app.backends import BACKENDS
-from app.core.text import raw_text, render, render_live
 from app.core.words import RulesError, Words, parse_rules, parse_vocabulary, vocabulary_prompt
+from app.dictation.finalize import finalize
+from app.dictation.live import LiveText
 from app.realtime.events import (
     ClientEvent,
     Fatal,
@@ -27,7 +30,11 @@ from app.realtime.events import (
     TextChanged,
 )
 
+NO_SPEECH = 8  # the recording was read to its end and the engine heard no words in it
+
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from app.backends import Backend
     from app.realtime.client import RealtimeClient
     from app.realtime.events import DictationResult
@@ -104,22 +111,28 @@ def words_from(args: argparse.Namespace, command: str) -> Words | int:
 
 
 class Printer:
-    """Renders client events on a terminal, a pipe, or as JSON lines."""
+    """Renders client events on a terminal, a pipe, or as JSON lines: the live line from the
+    dictation's `LiveText`, the final text from `finalize()`, as in the app. `on_fatal` is
+    called when the client gives up (a file stops sending then, instead of waiting on it)."""
 
     def __init__(self, out: TextIO, *, as_json: bool, live: bool, words: Words) -> None:
         self.out, self.as_json, self.live, self.words = out, as_json, live, words
+        self.on_fatal: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
         self._partial_shown = False
-        self._segments: list[str] = []
+        self._text = LiveText(words)
 
     def __call__(self, event: ClientEvent) -> None:
+        if isinstance(event, Fatal):
+            self.on_fatal()
         with self._lock:
             if isinstance(event, SegmentCompleted):
-                self._segments.append(event.text)
+                self._text.settle(event.text)
             if self.as_json:
                 self._json(event)
             elif isinstance(event, TextChanged) and self.live:
-                final, live = render_live(self._segments, event.live, self.words)
+                self._text.hear(event.live)
+                final, live = self._text.shown()
                 shown = " ".join(f"{final} {live}".split())
                 width = 100
                 text = shown if len(shown) < width else "…" + shown[-width:]
@@ -145,12 +158,13 @@ class Printer:
 
     def finish(self, result: DictationResult) -> str:
         """Print the final text (after the user's words) and return it."""
-        text = render(result.segments, self.words)
+        final = finalize(result.segments, self.words)
+        text = final.text
         with self._lock:
             self._clear_partial()
             if self.as_json:
-                final = {"event": "Final", "text": text, "raw": raw_text(result.segments)}
-                self.out.write(json.dumps(final) + "\n")
+                data = {"event": "Final", "text": text, "raw": final.raw}
+                self.out.write(json.dumps(data) + "\n")
             elif text:
                 self.out.write(text + "\n")
             self.out.flush()
@@ -192,24 +206,63 @@ def open_client(
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.audio.files import AudioFileError, read_pcm16k
-    from app.backends import stream_pcm
+    from app.audio.files import AudioFileError, open_audio
 
     try:
-        pcm = read_pcm16k(args.file)
+        audio = open_audio(args.file)
     except AudioFileError as exc:
         note(f"dictate transcribe: {exc}")
         return 2
-    opened = open_client(args, "transcribe")
-    if isinstance(opened, int):
-        return opened
-    backend, client, printer = opened
     try:
-        result = stream_pcm(client, pcm, realtime=args.pace == "realtime")
+        opened = open_client(args, "transcribe")
+        if isinstance(opened, int):
+            return opened
+        return transcribe(args, audio.blocks, *opened)
+    finally:
+        audio.close()
+
+
+def transcribe(
+    args: argparse.Namespace,
+    blocks: Iterator[bytes],
+    backend: Backend,
+    client: RealtimeClient,
+    printer: Printer,
+) -> int:
+    """Stream the blocks as they are decoded, print the text; the exit code says how it went."""
+    from app.audio.files import FileSource
+    from app.backends import stream_source
+
+    try:
+        source = FileSource(blocks, realtime=args.pace == "realtime")
+        printer.on_fatal = source.stop
+        result = stream_source(client, source)
         printer.finish(result)
         if result.error is not None:
             note(f"dictate transcribe: {result.error}")
             return result.error.exit_code
+        if source.error is not None:
+            note(f"dictate transcribe: {source.error}")
+            return 2
+        if source.stalled:
+            note(
+                f"dictate transcribe: the connection stopped taking audio after "
+                f"{clock(source.seconds)}; the text is of the audio before that"
+            )
+            return 5
+        if not result.segments:
+            what = "stdin" if args.file == "-" else args.file
+            length = clock(source.seconds)
+            note(f"dictate transcribe: no speech found in {what} ({length} of audio)")
+            return NO_SPEECH
         return 0
     finally:
         backend.close()
+
+
+def clock(seconds: float) -> str:
+    """1:05:09, 2:03 or 0:04: a length as people read it."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -4,8 +4,11 @@ The Qt side of `app.delivery`: follows the controller's phases and text; with th
 the live words are the preedit at the caret and each settled segment is committed as it
 settles; with the other methods the final text is delivered once, off the GUI thread, or in
 continuous mode each settled sentence as it settles (in order, on one delivery thread that
-`DeliveryWorker` owns with all the state it touches). Every delivery ends in an `Outcome`,
-reported through `delivered` (shown as a notice and in the overlay) and logged at INFO.
+`DeliveryWorker` owns with all the state it touches). What goes out is the dictation's own
+(`app.dictation`, handed over by `on_started`): its options taken at press, the window
+captured at press, and what its live text says is new since the last delivery (appended,
+never a diff of two renderings). Every delivery ends in an `Outcome`, reported through
+`delivered` (shown as a notice and in the overlay) and logged at INFO.
 
 Where the text goes is decided once per dictation, when it starts, and said with `routed`:
 the overlay shows the live words only when they are not at the caret already. It learns that
@@ -29,6 +32,9 @@ from app.core.phases import Phase, recording
 from app.delivery import chain
 from app.delivery.chain import Environment, Outcome
 from app.delivery.ibus import IBusSession
+from app.dictation import target
+from app.dictation.dictation import Dictation
+from app.dictation.options import DictationOptions
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
 
@@ -57,8 +63,9 @@ class Delivery(QObject):
         self.active = False  # a dictation is under way
         self.ime = False  # ...and goes through the input method
         self.cancelled = False
+        self.dictation = Dictation(0)  # the current one: options, target, live text
+        self._next: Dictation | None = None  # handed over at press, taken at the first phase
         self._failure = ""  # why this dictation failed (the controller's error phase)
-        self._pieces = ""  # continuous mode: what was already sent out of this dictation
         self._started = False
         self._engine_event.connect(self._on_engine_event)
         self._copy.connect(self._set_clipboard)
@@ -130,6 +137,15 @@ class Delivery(QObject):
 
     # --- the controller's signals ----------------------------------------------------------
 
+    @Slot(object)
+    def on_started(self, dictation: Dictation) -> None:
+        """The controller's dictation, before its first phase."""
+        self._next = dictation
+
+    def find_target(self) -> target.Target:
+        """Blocking: the window the user is typing in now (run at press, off this thread)."""
+        return target.capture(self.env.x11)
+
     @Slot(object, str)
     def on_phase(self, phase: Phase, detail: str) -> None:
         if recording(Phase(phase)) and not self.active:
@@ -140,15 +156,20 @@ class Delivery(QObject):
     def _begin(self) -> None:
         self.active, self.cancelled = True, False
         self._failure = ""
-        self._pieces = ""
-        self.method = self._choose()
+        dictation, self._next = self._next, None
+        if dictation is None:  # driven without a controller: the settings now, found now
+            options = DictationOptions.snapshot(self.source)
+            dictation = Dictation.start(0, options, target.TargetCapture(self.find_target))
+        self.dictation = dictation
+        options = dictation.options
+        self.method = chain.choose(options.delivery, self.env, prefer_paste=options.prefer_paste)
         session = self.session
         self.ime = self.method == chain.INPUT_METHOD and session is not None and session.alive
         if self.method == chain.INPUT_METHOD and not self.ime:  # the engine is not (yet) there
             without = Environment(**{**self.env.__dict__, "ibus": False})
-            self.method = chain.choose(self.settings.delivery, without,
-                                       prefer_paste=self.settings.auto_paste)  # fmt: skip
-        self.worker.begin(session if self.ime else None, self.env.x11)
+            self.method = chain.choose(options.delivery, without,
+                                       prefer_paste=options.prefer_paste)  # fmt: skip
+        self.worker.begin(session if self.ime else None, dictation.target)
         self.routed.emit(self.method, self.ime)
 
     def flush(self, timeout: float = 10.0) -> None:
@@ -160,23 +181,20 @@ class Delivery(QObject):
         if not self.active or self.cancelled:
             return
         if self.ime:
-            self.worker.ime_text(final, live)
+            self.worker.ime_text(self.dictation.live.take_new(), live)
         elif self._continuous():
-            self._deliver_settled(final)
+            self._deliver_settled()
 
     def _continuous(self) -> bool:
-        return self.settings.continuous and self.method in (chain.TYPING, chain.PASTE)
+        return self.dictation.options.continuous and self.method in (chain.TYPING, chain.PASTE)
 
-    def _deliver_settled(self, final: str) -> None:
+    def _deliver_settled(self) -> None:
         """Continuous mode: each newly settled piece goes out now, after the ones before it."""
-        if not final.startswith(self._pieces) or len(final) <= len(self._pieces):
+        piece = self.dictation.live.take_new()
+        if not piece:
             return
-        piece, self._pieces = final[len(self._pieces) :], final
         stamp("segment committed")
-        self.worker.piece(self.method, piece, self._restore())
-
-    def _restore(self) -> bool:
-        return self.settings.restore_clipboard or not self.settings.auto_copy
+        self.worker.piece(self.method, piece, self.dictation.options.restore)
 
     @Slot(str, int)
     def on_finished(self, text: str, _row: int) -> None:
@@ -184,17 +202,18 @@ class Delivery(QObject):
             return
         self.active = False
         stamp("final text")
-        if self.settings.auto_copy and text:
+        options, rest = self.dictation.options, self.dictation.live.rest(text)
+        if options.auto_copy and text:
             self._set_clipboard(text)
         if self.ime:
             self.ime = False
-            self.worker.ime_finish(text, self.cancelled, self._failure)
+            self.worker.ime_finish(text, rest, self.cancelled, self._failure)
         elif self._failure and not text:
             self._done(Outcome(self.method, False, f"failed: {self._failure}"))
         elif self.cancelled or not text:
             self._done(Outcome(self.method, False, "cancelled" if text else "nothing heard"))
         else:
-            self.worker.final(self.method, text, self._pieces, self._restore())
+            self.worker.final(self.method, text, rest, options.restore)
 
     def _done(self, outcome: Outcome) -> None:
         said(outcome)

@@ -16,7 +16,6 @@ tests read them there.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ from typing import Protocol
 
 from app.delivery import chain, xtest
 from app.delivery.chain import Outcome
+from app.dictation.target import TargetCapture
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +36,6 @@ class EngineSession(Protocol):
     def alive(self) -> bool: ...
 
     def send(self, op: str, text: str = "") -> bool: ...
-
-
-def unsent(text: str, sent: str) -> str:
-    """What of the final `text` is still to go out after `sent` (typed or committed while
-    the words settled): what was sent stays; the final rendering may differ after it."""
-    same = len(os.path.commonprefix([text, sent]))  # noqa: RUF071 (characters, not paths)
-    return text[same:]
 
 
 def stamp(what: str) -> None:
@@ -81,13 +74,14 @@ class DeliveryWorker:
 
     # --- asked from the GUI thread: queued, in order ---------------------------------------
 
-    def begin(self, session: EngineSession | None, x11: bool) -> None:
-        """A dictation starts: its target window (on X11), and the engine told when `session`
-        (the input method carries this dictation) is given."""
-        self._serial.submit(self._begin, session, x11)
+    def begin(self, session: EngineSession | None, found: TargetCapture) -> None:
+        """A dictation starts: the window captured at press (waited for on this thread), and
+        the engine told when `session` (the input method carries this dictation) is given."""
+        self._serial.submit(self._begin, session, found)
 
-    def ime_text(self, final: str, live: str) -> None:
-        self._serial.submit(self._ime_text, final, live)
+    def ime_text(self, new: str, live: str) -> None:
+        """`new`: what settled since the last delivery, committed; `live`: the preedit."""
+        self._serial.submit(self._ime_text, new, live)
 
     def cancel(self) -> None:
         """Escape at the caret: the live words there go."""
@@ -96,11 +90,12 @@ class DeliveryWorker:
     def piece(self, method: str, piece: str, restore: bool) -> None:
         self._serial.submit(self._deliver_piece, method, piece, restore)
 
-    def final(self, method: str, text: str, pieces: str, restore: bool) -> None:
-        self._serial.submit(self._deliver_final, method, text, pieces, restore)
+    def final(self, method: str, text: str, rest: str, restore: bool) -> None:
+        """`text`: the final; `rest`: what of it was not delivered while it settled."""
+        self._serial.submit(self._deliver_final, method, text, rest, restore)
 
-    def ime_finish(self, text: str, cancelled: bool, failure: str) -> None:
-        self._serial.submit(self._ime_finish, text, cancelled, failure)
+    def ime_finish(self, text: str, rest: str, cancelled: bool, failure: str) -> None:
+        self._serial.submit(self._ime_finish, text, rest, cancelled, failure)
 
     def engine_ended(self, undelivered: str) -> None:
         """The engine's `ended`: it says what it could not commit (no text field focused)."""
@@ -119,30 +114,26 @@ class DeliveryWorker:
 
     # --- on the delivery thread ------------------------------------------------------------
 
-    def _begin(self, session: EngineSession | None, x11: bool) -> None:
+    def _begin(self, session: EngineSession | None, found: TargetCapture) -> None:
         self._session = session
-        self._committed, self._vanished, self._target = "", False, None
-        if x11:
-            window = xtest.active_window()
-            if window is not None and window.pid == os.getpid():
-                window = None  # Dictate's own window: the text shows there already
-            self._target = window
+        self._committed, self._vanished = "", False
+        self._target = found.result().typing_window  # none if Dictate's own: shown there
         if session is not None:
             session.send("begin")
 
-    def _ime_text(self, final: str, live: str) -> None:
+    def _ime_text(self, new: str, live: str) -> None:
         """Newly settled words committed at the caret, the rest as preedit."""
         session = self._session
         if session is None or self._vanished:
             return
-        if final.startswith(self._committed) and len(final) > len(self._committed):
+        if new:
             if self._target is not None and not xtest.window_exists(self._target):
                 self._vanished = True  # commits from now on would land in another window
                 session.send("preedit", "")
                 return
             stamp("segment committed")  # before: the entry may have it before the log
-            session.send("commit", final[len(self._committed) :])
-            self._committed = final
+            session.send("commit", new)
+            self._committed += new
         session.send("preedit", live)
 
     def _cancel(self) -> None:
@@ -155,18 +146,18 @@ class DeliveryWorker:
         if not outcome.delivered:
             self._done(outcome)
 
-    def _deliver_final(self, method: str, text: str, pieces: str, restore: bool) -> None:
+    def _deliver_final(self, method: str, text: str, rest: str, restore: bool) -> None:
         """The whole text, or in continuous mode the part not yet sent."""
         target = self._target
         if target is None and method in (chain.TYPING, chain.PASTE):
             method = chain.CLIPBOARD
-        rest = unsent(text, pieces) if method != chain.CLIPBOARD else text
+        rest = rest if method != chain.CLIPBOARD else text
         if not rest:
             self._done(Outcome(method, True, f"delivered as you spoke ({method})"))
             return
         self._done(chain.deliver(method, rest, target, self._copy, restore=restore))
 
-    def _ime_finish(self, text: str, cancelled: bool, failure: str) -> None:
+    def _ime_finish(self, text: str, rest: str, cancelled: bool, failure: str) -> None:
         """The rest of the text committed and the user's engine back; the outcome comes with
         the engine's `ended` (in order after every commit), judged on this dictation's state."""
         session = self._session
@@ -174,9 +165,8 @@ class DeliveryWorker:
             return
         if not cancelled and not self._vanished and self._target is not None:
             self._vanished = not xtest.window_exists(self._target)
-        rest = ""
-        if not (cancelled or self._vanished):
-            rest = unsent(text, self._committed)
+        if cancelled or self._vanished:
+            rest = ""
         self._closing = _Closing(text, self._committed + rest, cancelled, self._vanished,
                                  self._target, failure)  # fmt: skip
         sent = session.send("preedit", "")

@@ -3,15 +3,19 @@
 Lives on the main thread and never waits: opening the microphone, connecting, finishing and
 saving run on background threads (`DictationRun`), whose events come back through the
 `Bridge` to this object's own callbacks. Only the current dictation's events are applied; a
-late event of an earlier one is dropped. Settings are read from the `SettingsSource` when they
-are used, so a change applies to the next dictation without a restart. When the server fails
-(a refused key, a server error) the dictation goes on recording until the user stops it, and
-says so; its end says the one reason everywhere: the phase's detail, the banner, the history.
+late event of an earlier one is dropped. Each press starts a `Dictation` (`app.dictation`):
+the options taken from the `SettingsSource` at that moment, the target window captured off
+this thread, and the one live text; a change saved meanwhile applies from the next press.
+When the server fails (a refused key, a server error) the dictation goes on recording until
+the user stops it, and says so; its end says the one reason everywhere: the phase's detail,
+the banner, the history.
 Signals:
 
+- `started(Dictation)`: a dictation begins (before its first phase): delivery takes its
+  options, target and live text from it.
 - `phase_changed(Phase phase, str detail)`: detail names the backend.
 - `text_changed(str final, str live)`: the current dictation's settled text and partial,
-  both after the user's words (`core.text`), so what is shown is what will be delivered.
+  both after the user's words, from its one live text (`app.dictation.live`).
 - `level_changed(float rms_dbfs)`
 - `problem(str message, Fix fix)`: what went wrong, and what fixes it.
 - `notice(Notice)` / `notice_ended(str topic)`: a warning that needs no action, and the end
@@ -31,17 +35,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.audio.levels import Level
-from app.backends import Backend
+from app.backends import Backend, realtime_client
 from app.controller.bridge import Bridge
-from app.controller.run import (
-    BackendReady,
-    DictationRun,
-    MicOpened,
-    RunEvent,
-    RunFinished,
-    Source,
-    retry_transcription,
-)
 from app.core.errors import AudioInputError, AuthError, DictationError
 from app.core.notices import (
     FAILED,
@@ -52,10 +47,22 @@ from app.core.notices import (
     NoticeEnded,
 )
 from app.core.phases import Phase, allowed, recording
-from app.core.text import raw_text, render, render_live, segments_of
-from app.core.words import Words, vocabulary_prompt
+from app.core.words import vocabulary_prompt
+from app.dictation.dictation import Dictation
+from app.dictation.finalize import finalize_raw
+from app.dictation.options import DictationOptions
+from app.dictation.run import (
+    BackendReady,
+    Connect,
+    DictationRun,
+    MicOpened,
+    RunEvent,
+    RunFinished,
+    Source,
+    retry,
+)
+from app.dictation.target import Target, TargetCapture
 from app.realtime.events import DictationResult, Fatal, SegmentCompleted, Status, TextChanged
-from app.realtime.protocol import TurnDetection
 from app.storage.history import History
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
@@ -64,6 +71,7 @@ RetryOutcome = tuple[int, DictationResult | None, str]
 
 
 class DictationController(QObject):
+    started = Signal(object)
     phase_changed = Signal(object, str)
     text_changed = Signal(str, str)
     level_changed = Signal(float)
@@ -97,8 +105,10 @@ class DictationController(QObject):
         self._number = 0
         self._run: DictationRun | None = None
         self._finishing: threading.Thread | None = None
-        self._words = Words()  # the current dictation's, taken from the settings at press
-        self._segments: list[str] = []
+        self.dictation = Dictation(0)  # the current (or last) one
+        # Finds the window the user is typing in (blocking; run off this thread at press).
+        self.find_target: Callable[[], Target] | None = None
+        self.open_client: Connect = realtime_client  # the recognizer's client (tests: scripted)
         self._hands_free = False  # started by toggle: may stop itself after silence
         self._failing = False  # the server gave up: recording goes on until the user stops
         self._last_speech = 0.0
@@ -124,25 +134,18 @@ class DictationController(QObject):
         if recording(self.phase) or self.phase == Phase.FINISHING:
             return
         self._number += 1
-        settings = self.settings
-        self._words = settings.words()
-        self._segments = []
+        options = DictationOptions.snapshot(self.source)
+        target = TargetCapture(self.find_target) if self.find_target else TargetCapture()
+        self.dictation = Dictation.start(self._number, options, target)
         self._hands_free = hands_free
         self._failing = False
-        note = vocabulary_prompt(self._words.vocabulary).note
+        note = vocabulary_prompt(options.words.vocabulary).note
         if note:
             self.notice.emit(Notice(note))
-        self._run = DictationRun(
-            self._number,
-            self.backend,
-            self.source_factory,
-            self._run_event,
-            self.history,
-            language=settings.language or None,
-            turn_detection=self._turn_detection(settings),
-            keep_audio=settings.history_audio,
-            words=self._words,
-        )
+        self._run = DictationRun(self._number, self.backend, self.source_factory,
+                                 self._run_event, self.history, options,
+                                 connect=self.open_client)  # fmt: skip
+        self.started.emit(self.dictation)
         self.text_changed.emit("", "")
         ready = self.backend.engine is None or bool(self.backend.url)
         self._move(Phase.CONNECTING if ready else Phase.LOADING)
@@ -181,19 +184,18 @@ class DictationController(QObject):
         """Transcribe a saved dictation's audio again, with the current backend."""
         if self.history is None:
             return
-        history, backend, language = self.history, self.backend, self.settings.language
-        words = self.settings.words()
+        history, backend, connect = self.history, self.backend, self.open_client
+        options = DictationOptions.snapshot(self.source)
 
         def work() -> RetryOutcome:
             audio = history.audio(row)
             if not audio:
                 return row, None, ""
-            result = retry_transcription(backend, audio, language or None, words)
-            text = render(result.segments, words)
-            if result.error is None:
-                history.update(row, text, backend=backend.name, model=backend.model,
-                               raw=raw_text(result.segments))  # fmt: skip
-            return row, result, text
+            done = retry(backend, audio, options.language, options.words, connect=connect)
+            if done.result.error is None:
+                history.update(row, done.final.text, backend=backend.name,
+                               model=backend.model, raw=done.final.raw)  # fmt: skip
+            return row, done.result, done.final.text
 
         self.bridge.run(
             work, self._on_retried, lambda exc: self.retried.emit(row, "", str(exc)), name="retry"
@@ -211,7 +213,7 @@ class DictationController(QObject):
             self.history_changed.emit()
 
         self.bridge.run(
-            lambda: history.rerender(lambda raw: render(segments_of(raw), words)),
+            lambda: history.rerender(lambda raw: finalize_raw(raw, words).text),
             rendered,
             lambda exc: self.notice.emit(Notice(f"could not render the history again: {exc}")),
             name="rerender",
@@ -220,14 +222,6 @@ class DictationController(QObject):
     def _sound(self, name: str) -> None:
         if self.settings.sounds:
             self._play(name)
-
-    @staticmethod
-    def _turn_detection(s: Settings) -> TurnDetection:
-        return TurnDetection(
-            threshold=s.vad_threshold,
-            min_silence_duration_ms=s.vad_min_silence_ms,
-            speech_pad_ms=s.vad_speech_pad_ms,
-        )
 
     def _move(self, phase: Phase, detail: str = "") -> None:
         if phase == self.phase or not allowed(self.phase, phase):
@@ -293,12 +287,13 @@ class DictationController(QObject):
             else:
                 self.notice_ended.emit(MICROPHONE_FALLBACK)
         elif isinstance(event, SegmentCompleted):
-            self._segments.append(event.text)
+            self.dictation.live.settle(event.text)
             self._heard()
         elif isinstance(event, TextChanged):
             if event.live:
                 self._heard()
-            self.text_changed.emit(*render_live(self._segments, event.live, self._words))
+            self.dictation.live.hear(event.live)
+            self.text_changed.emit(*self.dictation.live.shown())
         elif isinstance(event, Status):
             if event.state == "reconnecting" and self.phase == Phase.LISTENING:
                 self.notice.emit(Notice(f"reconnecting: {event.detail}", RECONNECTING))

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from app.audio.capture import SILENT, MicrophoneSource, stalled
 from app.audio.levels import Level
 from app.controller.bridge import Bridge
-from app.controller.run import Source
 from app.core.errors import AudioInputError
 from app.core.notices import MICROPHONE_SILENT, MICROPHONE_STALLED, Notice, NoticeEnded
+from app.dictation.run import Source
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
 

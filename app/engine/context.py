@@ -40,21 +40,24 @@ class Context:
         self.text = ""
         self.end = 0
 
-    def completed(self, text: str, end: int) -> None:
+    def completed(self, text: str, end: int, *, paused: bool = False) -> None:
+        """`text` was said up to `end`; `paused`: the speaker stopped after it (a full
+        silence, or the release of the key). Whisper writes its prompt's style: a recent
+        text of phrases without full stops makes the next phrases come without them too
+        ("Ever tried Ever failed No matter"), so a phrase the speaker ended with a pause
+        ends with a full stop here, in the prompt only, when the model wrote none."""
         if not text or looks_looped(text):
             self.text = ""
         else:
+            text = text.strip()
+            if paused and text[-1:].isalnum():
+                text += "."
             joined = f"{self.text} {text}".strip()
             if len(joined) > self.chars:
                 joined = joined[-self.chars :]
                 joined = joined.split(" ", 1)[1] if " " in joined else ""
             self.text = joined
         self.end = end
-
-    def prompt(self, user_prompt: str | None, start: int) -> str | None:
-        """The prompt for a decode of audio from `start`: the user's first, then recent text."""
-        recent = self.recent(start)
-        return " ".join(p.strip() for p in (user_prompt, recent) if p and p.strip()) or None
 
     def recent(self, start: int) -> str | None:
         """The recent text that prompts a decode of audio from `start` (None after a pause)."""

@@ -6,21 +6,26 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from app.engine.server import EngineServer, ServerConfig, random_token
+from app.engine.asr import ModelRegistry
+from app.engine.config import ServerConfig, random_token
+from app.engine.server import EngineServer
 
 
 class EmbeddedEngine:
     """The engine on a thread of its own, bound to a random loopback port with a random token.
 
     `start` returns at once (the model loads in the background); `wait_ready` gives the URL
-    and token, or raises what went wrong.
+    and token, or raises what went wrong. `registry` holds the models it serves (by default
+    one of its own).
     """
 
-    def __init__(self, config: ServerConfig | None = None) -> None:
+    def __init__(
+        self, config: ServerConfig | None = None, registry: ModelRegistry | None = None
+    ) -> None:
         self.config = config or ServerConfig(port=0)
         if self.config.token is None:
             self.config.token = random_token()
-        self.server = EngineServer(self.config)
+        self.server = EngineServer(self.config, registry)
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None

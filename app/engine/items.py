@@ -38,6 +38,7 @@ class Item:
     # item before: after a cut in running speech the first word would otherwise start
     # right at the clip's edge, where Whisper drops it.
     lead_in: int = 0
+    paused: bool = False  # the speaker stopped after it (full silence or a commit)
 
     @property
     def start_known(self) -> bool:

@@ -34,10 +34,20 @@ class EngineMetrics:
         self.sessions_open = Gauge(
             "dictate_sessions_open", "WebSocket sessions open now", registry=r
         )
+        self.connections_open = Gauge(
+            "dictate_connections_open",
+            "connections being handled: handshakes, sessions, this /metrics request",
+            registry=r,
+        )
+        self.slots_reserved = Gauge(
+            "dictate_slots_reserved",
+            "session slots held by handshakes that are not sessions (yet)",
+            registry=r,
+        )
         self.sessions = Counter("dictate_sessions", "sessions opened (upgraded)", registry=r)
         self.refused = Counter(
             "dictate_sessions_refused",
-            "handshakes refused, by error code",
+            "handshakes refused, by error code (no_answer: silent after its upgrade)",
             ["reason"],
             registry=r,
         )
@@ -85,6 +95,12 @@ class EngineMetrics:
 
     def track_open_sessions(self, count: Callable[[], int]) -> None:
         self.sessions_open.set_function(lambda: float(count()))
+
+    def track_reserved_slots(self, count: Callable[[], int]) -> None:
+        self.slots_reserved.set_function(lambda: float(count()))
+
+    def track_connections(self, count: Callable[[], int]) -> None:
+        self.connections_open.set_function(lambda: float(count()))
 
     def observe_decode(self, kind: str, waited_s: float, ran_s: float) -> None:
         self.queue_wait.labels(kind).observe(waited_s)

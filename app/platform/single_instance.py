@@ -3,14 +3,36 @@
 The first instance listens on a QLocalServer (a Unix socket, or a named pipe on Windows);
 later invocations connect, send one command line, and exit. Desktop shortcut settings can
 bind `dictate ptt toggle` where global hotkeys are impossible (Wayland).
+
+On Unix the socket lives in the user's private runtime folder (`paths.runtime_dir`: 0700,
+owned by the user), not under a predictable name in the shared temp folder, where another
+local user could create it first and take (or answer) every command; the socket itself is
+0700 too (`UserAccessOption`). An unsafe folder is refused: the app then runs without the
+channel and says why in the log, and `dictate ptt` says why on stderr.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from app import paths
+
 COMMANDS = ("start", "stop", "toggle", "show", "quit")
+
+log = logging.getLogger(__name__)
+
+
+def address(name: str) -> str:
+    """Where the server for `name` listens: a path in the private runtime folder on Unix (a
+    name with a slash is a path already), the pipe name itself on Windows. Raises
+    `paths.UnsafeRuntimeDir` when the folder cannot be trusted."""
+    if sys.platform == "win32" or "/" in name:
+        return name
+    return str(paths.runtime_dir() / name)
 
 
 class InstanceServer(QObject):
@@ -22,9 +44,18 @@ class InstanceServer(QObject):
         super().__init__(parent)
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        if not self.server.listen(name):
-            QLocalServer.removeServer(name)  # a stale socket left by a crash
-            self.server.listen(name)
+        self.problem = ""  # why `dictate ptt` cannot reach this instance, when it cannot
+        try:
+            where = address(name)
+        except paths.UnsafeRuntimeDir as exc:
+            self.problem = str(exc)
+        else:
+            if not self.server.listen(where):
+                QLocalServer.removeServer(where)  # a stale socket left by a crash
+                if not self.server.listen(where):
+                    self.problem = f"cannot listen on {where}: {self.server.errorString()}"
+        if self.problem:
+            log.warning("`dictate ptt` will not reach this instance: %s", self.problem)
         self.server.newConnection.connect(self._accept)
 
     @Slot()
@@ -49,11 +80,13 @@ class InstanceServer(QObject):
 
 
 def send_command(name: str, command: str, timeout_ms: int = 2000) -> bool:
-    """True when a running instance took the command."""
+    """True when a running instance took the command. Raises `paths.UnsafeRuntimeDir` when
+    the runtime folder cannot be trusted (nothing is sent then)."""
+    where = address(name)
     if QCoreApplication.instance() is None:
         QCoreApplication([])
     socket = QLocalSocket()
-    socket.connectToServer(name)
+    socket.connectToServer(where)
     if not socket.waitForConnected(timeout_ms):
         return False
     socket.write(command.encode() + b"\n")

@@ -44,7 +44,7 @@ class Answers:
             return [Status("connected", event.model)]
         if isinstance(event, TranscriptDelta):
             self.transcript.on_delta(event.text, event.item_id)
-            return [TextChanged(self.transcript.final_text, self.transcript.live)]
+            return [TextChanged(self.transcript.live)]
         if isinstance(event, AudioCommitted):
             self.uplink.on_committed(event.item_id)
         elif isinstance(event, TranscriptCompleted):
@@ -59,7 +59,7 @@ class Answers:
         self.transcript.on_completed(event.text, event.item_id)
         self.uplink.on_completed(event.item_id, event.start, event.duration)
         out: list[ClientEvent] = [SegmentCompleted(event.text)] if event.text else []
-        return [*out, TextChanged(self.transcript.final_text, self.transcript.live)]
+        return [*out, TextChanged(self.transcript.live)]
 
     # --- finishing rules ---------------------------------------------------------------
 

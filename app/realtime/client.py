@@ -10,9 +10,8 @@ No lost words: every byte of the dictation stays in the `Uplink`, whose `CommitL
 how far the completed segments reach (exactly, from our engine's `start`/`duration`; for
 servers that do not say, conservatively). When a connection drops, the next one starts there:
 the unconfirmed audio is replayed at full speed and unanswered commits are sent again at their
-places, so the transcript ends the same as without the drop, with nothing doubled. That
-bookkeeping (uplink.py), what answers do (answers.py) and when to ping or close (liveness.py)
-are pure logic, tested on their own; this module holds them under its lock.
+places, so the transcript ends the same as without the drop, with nothing doubled. The
+bookkeeping (uplink.py), answers (answers.py) and pings (liveness.py) are pure logic.
 """
 
 from __future__ import annotations
@@ -101,6 +100,10 @@ class RealtimeClient:
     def send_audio(self, pcm: bytes) -> None:
         """Queue 16 kHz mono s16le audio; never blocks (a full queue drops and counts)."""
         self._inbox.put_audio(pcm)
+
+    def offer_audio(self, pcm: bytes) -> bool:
+        """Queue audio if there is room; False, nothing dropped, while the queue is full."""
+        return self._inbox.offer_audio(pcm)
 
     def commit(self) -> None:
         """Ask for everything so far to be finalized (blocks only if the queue is full)."""

@@ -22,9 +22,9 @@ class Status:
 
 @dataclass(frozen=True)
 class TextChanged:
-    """The dictation's text changed: `final` is settled, `live` may still change."""
+    """The open segments' live text changed (it may still change). The settled text is the
+    `SegmentCompleted` events' (the owner keeps them: `app.dictation.live.LiveText`)."""
 
-    final: str
     live: str
 
 

@@ -26,10 +26,17 @@ class Inbox:
 
     def put_audio(self, pcm: bytes) -> None:
         """Never blocks: a full queue drops the frame and counts it."""
+        if not self.offer_audio(pcm):
+            self.dropped += 1
+
+    def offer_audio(self, pcm: bytes) -> bool:
+        """Never blocks: False (nothing lost, nothing counted) while the queue is full, for a
+        source that can offer the frame again (a file, not a microphone)."""
         try:
             self._queue.put_nowait(pcm)
         except queue.Full:
-            self.dropped += 1
+            return False
+        return True
 
     def put_commit(self, timeout: float) -> None:
         """Blocks only while the queue is full (a commit must not be dropped)."""

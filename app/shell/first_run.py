@@ -4,7 +4,8 @@ answers what it asks off the GUI thread, and applies what the user chose.
 The dialog never blocks dictation: it is not modal, and the hotkey, the window's button and
 `dictate ptt` dictate with the settings in force while it is open. Its test phrase is
 recorded from the microphone chosen on its first page and transcribed by the current backend,
-exactly as a dictation's saved audio is retried; what it heard is shown in words. A
+exactly as a dictation's saved audio is retried (`app.dictation.run.retry`, whose text is the
+one `finalize()` makes); what it heard is shown in words. A
 microphone that stops delivering audio is said in the setup and in the window until it
 delivers again; the setup's level test opens it again meanwhile.
 """
@@ -16,9 +17,9 @@ from PySide6.QtCore import QObject, Slot
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.level_probe import MicrophoneTest
-from app.controller.run import retry_transcription
 from app.core.notices import MICROPHONE_STALLED, Notice
-from app.core.text import render
+from app.dictation.options import DictationOptions
+from app.dictation.run import retry
 from app.shell.actions import Actions, Machine, look_up_machine
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
@@ -126,14 +127,14 @@ class FirstRun(QObject):
     @Slot()
     def _phrase_released(self) -> None:
         audio = self.mic_test.recorded()
-        backend, settings = self.controller.backend, self.settings.current
-        words = settings.words()
+        backend, options = self.controller.backend, DictationOptions.snapshot(self.settings)
+        connect = self.controller.open_client
 
         def transcribe() -> str:
-            result = retry_transcription(backend, audio, settings.language or None, words)
-            if result.error is not None:
-                raise result.error
-            return render(result.segments, words)
+            done = retry(backend, audio, options.language, options.words, connect=connect)
+            if done.result.error is not None:
+                raise done.result.error
+            return done.final.text
 
         def heard(text: str) -> None:
             if self.dialog is not None:

@@ -13,6 +13,8 @@ from app.controller.delivery import Delivery
 from app.core.phases import Phase
 from app.delivery import chain
 from app.delivery.chain import Environment, Outcome
+from app.dictation.dictation import Dictation
+from app.dictation.options import DictationOptions
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
 
@@ -50,6 +52,16 @@ def ended(qtbot: QtBot, delivery: Delivery, outcomes: list[Outcome], undelivered
     qtbot.waitUntil(lambda: len(outcomes) > said)
 
 
+def say(delivery: Delivery, settled: str = "", live: str = "") -> None:
+    """The controller's part: a settled segment and the live partial into the dictation's
+    live text, then its `text_changed`."""
+    text = delivery.dictation.live
+    if settled:
+        text.settle(settled)
+    text.hear(live)
+    delivery.on_text(*text.shown())
+
+
 def capture_copies(delivery: Delivery) -> list[str]:
     """What the delivery puts on the clipboard, instead of the clipboard."""
     copied: list[str] = []
@@ -61,10 +73,10 @@ def capture_copies(delivery: Delivery) -> list[str]:
 def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbot: QtBot) -> None:
     delivery, session, outcomes = make()
     delivery.on_phase(Phase.CONNECTING, "")
-    delivery.on_text("", "hello wor")
-    delivery.on_text("Hello world.", "")
-    delivery.on_text("Hello world.", "and th")
-    delivery.on_text("Hello world.", "and then")
+    say(delivery, live="hello wor")
+    say(delivery, "Hello world.")
+    say(delivery, live="and th")
+    say(delivery, live="and then")
     delivery.on_finished("Hello world. And then some.", 3)
     delivery.flush()  # the engine's pipe is written on the delivery thread, in order
     assert session.sent == [
@@ -100,9 +112,9 @@ def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:
     cancels: list[bool] = []
     delivery.cancel_requested.connect(lambda: cancels.append(True))
     delivery.on_phase(Phase.LISTENING, "")
-    delivery.on_text("", "do not")
+    say(delivery, live="do not")
     delivery._on_engine_event({"event": "escape"})
-    delivery.on_text("Do not type this.", "")
+    say(delivery, "Do not type this.")
     delivery.on_finished("Do not type this.", 2)
     delivery.flush()
     ended(qtbot, delivery, outcomes)
@@ -133,7 +145,7 @@ def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot
     ended(qtbot, delivery, outcomes)
     assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
     assert delivery.ime
-    delivery.on_text("Second.", "")
+    say(delivery, "Second.")
     delivery.flush()
     assert session.sent[-2:] == [("commit", "Second."), ("preedit", "")]
 
@@ -149,3 +161,47 @@ def test_an_engine_that_died_is_reported_and_the_text_copied(qtbot: QtBot) -> No
         Outcome(chain.CLIPBOARD, False, "the input method stopped: copied: press Ctrl+V")
     ]
     assert copied == ["Kept safe."]
+
+
+def test_a_rewrite_of_committed_words_appends_what_follows_never_a_diff(qtbot: QtBot) -> None:
+    delivery, session, _outcomes = make()
+    delivery.on_phase(Phase.LISTENING, "")
+    say(delivery, "Hello world.")
+    say(delivery, "Wrong thing.")
+    say(delivery, "Scratch that. Right thing.")  # takes back a sentence already committed
+    final = delivery.dictation.live.settled
+    assert final == "Hello world. Right thing."
+    delivery.on_finished(final, 1)
+    delivery.flush()
+    commits = "".join(text for op, text in session.sent if op == "commit")
+    assert commits == "Hello world. Wrong thing. Right thing."  # not "...thing.Right thing."
+
+
+def test_the_options_taken_at_press_decide_the_whole_delivery(qtbot: QtBot) -> None:
+    delivery, session, outcomes = make()
+    copied = capture_copies(delivery)
+    pressed = DictationOptions(delivery="clipboard", auto_copy=False)
+    delivery.on_started(Dictation.start(1, pressed))
+    delivery.on_phase(Phase.LISTENING, "")
+    delivery.source.apply(Settings(delivery="input method", auto_copy=False))  # saved meanwhile
+    say(delivery, "Copied, not typed.")
+    delivery.on_finished("Copied, not typed.", 1)
+    qtbot.waitUntil(lambda: bool(outcomes and copied))
+    assert outcomes == [Outcome(chain.CLIPBOARD, False, "copied: press Ctrl+V")]
+    assert copied == ["Copied, not typed."]
+    assert not [op for op, _text in session.sent if op in ("begin", "commit")]
+
+
+def test_continuous_pieces_follow_the_options_taken_at_press(qtbot: QtBot) -> None:
+    env = Environment(x11=True, wayland=False, ibus=False, xdotool=True, xclip=False,
+                      wayland_tool=None)  # fmt: skip
+    delivery = Delivery(SettingsSource(Settings(continuous=False, auto_copy=False)), env)
+    copied = capture_copies(delivery)  # no window had the focus: each piece is copied
+    pressed = DictationOptions(delivery="typing", continuous=True, auto_copy=False)
+    delivery.on_started(Dictation.start(1, pressed))
+    delivery.on_phase(Phase.LISTENING, "")
+    say(delivery, "First piece.")
+    say(delivery, live="and the sec")
+    say(delivery, "And the second piece.")
+    qtbot.waitUntil(lambda: len(copied) >= 2)  # said from the delivery thread
+    assert copied == ["First piece.", " And the second piece."]

@@ -21,13 +21,18 @@ from app.ui.overlay import Overlay
 from tests.delivery.test_delivery_glue import FakeSession
 
 
-class Dictation(QObject):
-    """The controller's signals that delivery and the overlay follow."""
+class Controller(QObject):
+    """The dictation controller's signals that delivery and the overlay follow."""
 
+    started = Signal(object)  # app.dictation.Dictation
     phase_changed = Signal(object, str)
     text_changed = Signal(str, str)
     level_changed = Signal(float)
     finished = Signal(str, int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.find_target: object = None
 
     def release(self) -> None:
         pass
@@ -38,7 +43,7 @@ class Window:
         pass
 
 
-def wired(qtbot: QtBot, *, ibus: bool, overlay_first: bool) -> tuple[Dictation, Delivery, Overlay]:
+def wired(qtbot: QtBot, *, ibus: bool, overlay_first: bool) -> tuple[Controller, Delivery, Overlay]:
     env = Environment(x11=False, wayland=True, ibus=ibus, xdotool=False, xclip=False,
                       wayland_tool=None)  # fmt: skip
     source = SettingsSource(Settings(auto_copy=False))
@@ -47,40 +52,40 @@ def wired(qtbot: QtBot, *, ibus: bool, overlay_first: bool) -> tuple[Dictation, 
         delivery.session = FakeSession()
     overlay = Overlay(source)
     qtbot.addWidget(overlay)
-    dictation = Dictation()
+    controller = Controller()
     if overlay_first:
-        wire_overlay(dictation, overlay, delivery)  # type: ignore[arg-type]
-        wire_delivery(dictation, delivery, Window())  # type: ignore[arg-type]
+        wire_overlay(controller, overlay, delivery)  # type: ignore[arg-type]
+        wire_delivery(controller, delivery, Window())  # type: ignore[arg-type]
     else:
-        wire_delivery(dictation, delivery, Window())  # type: ignore[arg-type]
-        wire_overlay(dictation, overlay, delivery)  # type: ignore[arg-type]
-    return dictation, delivery, overlay
+        wire_delivery(controller, delivery, Window())  # type: ignore[arg-type]
+        wire_overlay(controller, overlay, delivery)  # type: ignore[arg-type]
+    return controller, delivery, overlay
 
 
 @pytest.mark.parametrize("overlay_first", [False, True], ids=["delivery first", "overlay first"])
 def test_live_words_at_the_caret_are_not_repeated_in_the_overlay(
     qtbot: QtBot, overlay_first: bool
 ) -> None:
-    dictation, delivery, overlay = wired(qtbot, ibus=True, overlay_first=overlay_first)
+    controller, delivery, overlay = wired(qtbot, ibus=True, overlay_first=overlay_first)
     routes: list[tuple[str, bool]] = []
     delivery.routed.connect(lambda method, at_caret: routes.append((method, at_caret)))
-    dictation.phase_changed.emit(Phase.CONNECTING, "")
-    dictation.text_changed.emit("", "hello wor")
+    controller.phase_changed.emit(Phase.CONNECTING, "")
+    controller.text_changed.emit("", "hello wor")
     assert routes == [(chain.INPUT_METHOD, True)]
     assert overlay.isVisible() and overlay.state.text() == "Listening…"
     assert overlay.words.text() == "" and not overlay.words.isVisible()
-    dictation.finished.emit("Hello world.", 1)
+    controller.finished.emit("Hello world.", 1)
     delivery.stop()
 
 
 @pytest.mark.parametrize("overlay_first", [False, True], ids=["delivery first", "overlay first"])
 def test_live_words_elsewhere_are_shown_in_the_overlay(qtbot: QtBot, overlay_first: bool) -> None:
-    dictation, delivery, overlay = wired(qtbot, ibus=True, overlay_first=overlay_first)
-    dictation.phase_changed.emit(Phase.CONNECTING, "")  # the first at the caret...
-    dictation.finished.emit("", 1)
+    controller, delivery, overlay = wired(qtbot, ibus=True, overlay_first=overlay_first)
+    controller.phase_changed.emit(Phase.CONNECTING, "")  # the first at the caret...
+    controller.finished.emit("", 1)
     delivery.session = None  # ...then the input method went away: the clipboard's turn
-    dictation.phase_changed.emit(Phase.CONNECTING, "")
-    dictation.text_changed.emit("Hello.", "wor")
+    controller.phase_changed.emit(Phase.CONNECTING, "")
+    controller.text_changed.emit("Hello.", "wor")
     assert delivery.method == chain.CLIPBOARD
     assert overlay.words.text() == "Hello. wor" and not overlay.words.isHidden()
     delivery.stop()

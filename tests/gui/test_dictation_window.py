@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 
 from app.audio.files import FileSource
 from app.backends import Backend
-from app.controller.run import BackendReady, Source
 from app.core.errors import Fix
+from app.dictation.run import BackendReady, Source
 from app.main import Parts, build
 from app.storage.settings import Settings
 from tests.conftest import Engine

@@ -43,11 +43,14 @@ def run_of(parts: Parts) -> Any:
 
 
 CASES: dict[str, tuple[Any, Callable[[Parts], Any]]] = {
-    "language": ("de", lambda p: run_of(p).language),
-    "vad_threshold": (0.7, lambda p: run_of(p).turn_detection.threshold),
-    "vad_min_silence_ms": (1500, lambda p: run_of(p).turn_detection.min_silence_duration_ms),
-    "vad_speech_pad_ms": (120, lambda p: run_of(p).turn_detection.speech_pad_ms),
-    "history_audio": (False, lambda p: run_of(p).keep_audio),
+    "language": ("de", lambda p: run_of(p).options.language),
+    "vad_threshold": (0.7, lambda p: run_of(p).options.turn_detection.threshold),
+    "vad_min_silence_ms": (
+        1500,
+        lambda p: run_of(p).options.turn_detection.min_silence_duration_ms,
+    ),
+    "vad_speech_pad_ms": (120, lambda p: run_of(p).options.turn_detection.speech_pad_ms),
+    "history_audio": (False, lambda p: run_of(p).options.keep_audio),
     "history_audio_days": (7, lambda p: p.history.audio_days if p.history else None),
 }
 

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from app import paths
 from app.audio.files import FileSource
 from app.backends import Backend
-from app.controller.run import Source
+from app.dictation.run import Source
 from app.main import Parts, build
 from app.storage import settings as settings_store
 from app.storage.settings import Settings

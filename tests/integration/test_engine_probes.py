@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import Engine, start_engine
 from tests.served import http_get
 from tests.speech import TEXTS, pcm, silence, wer
-from tests.wire import RawSession
+from tests.wire import RawSession, upgrade_request
 
 MAX_SESSIONS = 2
 QUERY = "/v1/realtime?model=openai/whisper-tiny.en"
@@ -43,19 +43,6 @@ def _request(port: int, head: str, *, abort: bool = False) -> bytes:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _upgrade(port: int, path: str, *extra: str, key: bool = True) -> str:
-    lines = [
-        f"GET {path} HTTP/1.1",
-        f"Host: 127.0.0.1:{port}",
-        "Upgrade: websocket",
-        "Connection: Upgrade",
-        "Sec-WebSocket-Version: 13",
-        *(["Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="] if key else []),
-        *extra,
-    ]
-    return "\r\n".join(lines) + "\r\n\r\n"
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -100,10 +87,10 @@ def test_hundreds_of_non_sessions_leave_no_slot_and_no_task(small: Engine) -> No
         # A complete, authorized request that is not an upgrade: answered, never admitted.
         record("no-upgrade", _request(port, f"GET {QUERY} HTTP/1.1\r\nHost: x\r\n{auth}\r\n\r\n"))
         # Passes every check of ours, then fails websockets' own (no Sec-WebSocket-Key).
-        record("malformed", _request(port, _upgrade(port, QUERY, auth, key=False)))
-        record("no-key", _request(port, _upgrade(port, QUERY)))
-        record("origin", _request(port, _upgrade(port, QUERY, auth, "Origin: http://evil")))
-        record("model", _request(port, _upgrade(port, "/v1/realtime?model=x/none", auth)))
+        record("malformed", _request(port, upgrade_request(port, QUERY, auth, key=False)))
+        record("no-key", _request(port, upgrade_request(port, QUERY)))
+        record("origin", _request(port, upgrade_request(port, QUERY, auth, "Origin: http://evil")))
+        record("model", _request(port, upgrade_request(port, "/v1/realtime?model=x/none", auth)))
     assert statuses == {
         "plain": {426},
         "health": {200},
@@ -115,7 +102,7 @@ def test_hundreds_of_non_sessions_leave_no_slot_and_no_task(small: Engine) -> No
     }
     # Valid upgrades whose clients go away before reading the answer: sessions for a moment.
     for _ in range(60):
-        assert _status(_request(port, _upgrade(port, QUERY, auth), abort=True)) == 101
+        assert _status(_request(port, upgrade_request(port, QUERY, auth), abort=True)) == 101
     _wait_until(lambda: server.connection_tasks == 0, 10, "the aborted sessions end")
     assert server.session_count == server.reserved_count == 0
 

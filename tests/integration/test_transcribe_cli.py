@@ -6,6 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +104,7 @@ def test_clear_errors_and_exit_codes(engine: Engine, tmp_path: Path) -> None:
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"this is not audio at all" * 10)
     bad = dictate("transcribe", str(junk), *backend_args(engine))
-    assert bad.returncode == 2 and b"cannot read audio" in bad.stderr
+    assert bad.returncode == 2 and b"is a text file, not audio" in bad.stderr
     wrong_key = dictate("transcribe", str(DATA / "fox.wav"), "--url", engine.url, "--api-key", "x")
     assert wrong_key.returncode == 3 and b"refused the API key" in wrong_key.stderr
     wrong_model = dictate(
@@ -127,3 +130,133 @@ def test_self_check_passes_without_a_display() -> None:
     lines = done.stdout.splitlines()
     assert [line.split(":")[0] for line in lines[:3]] == ["ok   engine", "ok   qt", "ok   audio"]
     assert lines[-1] == "self-check passed"
+
+
+ACCEPTED = b"give a recording FFmpeg can decode"
+
+
+def wav_header_and(path: Path, data: bytes) -> None:
+    """The first bytes of a real 16 kHz WAV (its header), then `data`."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(pcm("fox"))
+    path.write_bytes(path.read_bytes()[:44] + data)
+
+
+def test_files_that_hold_no_audio_are_refused_in_words(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Meeting notes\n" * 2000)  # FFmpeg opens this much text as a "video"
+    short_note = tmp_path / "todo.wav"
+    short_note.write_text("buy milk\n")
+    empty = tmp_path / "empty.wav"
+    empty.touch()
+    header_only = tmp_path / "header.wav"
+    wav_header_and(header_only, b"")
+    garbage = tmp_path / "garbage.wav"
+    garbage.write_bytes(b"RIFF\x24\x00\x00\x00WAVE" + bytes(range(256)) * 8)
+    expected = {
+        notes: b"is a text file, not audio",
+        short_note: b"is a text file, not audio",
+        empty: b"is empty (0 bytes)",
+        header_only: b"holds no audio samples",
+        garbage: b"is a WAV file whose header or data is damaged",
+        tmp_path: b"is not a file",
+    }
+    for path, words in expected.items():
+        done = dictate("transcribe", str(path), "--url", "ws://127.0.0.1:9/v1")
+        said = done.stderr.decode()
+        assert done.returncode == 2, said
+        assert words in done.stderr and str(path) in said and ACCEPTED in done.stderr, said
+        assert "Errno" not in said and "Traceback" not in said and not done.stdout
+    nothing = dictate("transcribe", "-", stdin=b"")
+    assert nothing.returncode == 2 and b"nothing came on stdin" in nothing.stderr
+
+
+def test_a_file_damaged_halfway_gives_the_rest_and_says_so(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "weather.mp3"
+    encode(path, "mp3", 22050, 1)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 2000] = b"\xff" * 2000
+    path.write_bytes(bytes(data))
+    done = dictate("transcribe", str(path), *backend_args(engine))
+    assert done.returncode == 2, done.stderr.decode()
+    assert b"is damaged" in done.stderr and b"skipped" in done.stderr
+    # the sentence's start and end are both there: what follows the damage was not dropped
+    words = done.stdout.decode().lower()
+    assert "tomorrow" in words and "afternoon" in words, words
+
+
+def test_an_http_url_says_to_use_ws(engine: Engine) -> None:
+    ws = engine.url.rsplit("/realtime", 1)[0]
+    http = ws.replace("ws://", "http://", 1)
+    for command in (["transcribe", str(DATA / "fox.wav")], ["listen", "--seconds", "1"]):
+        done = dictate(*command, "--url", http, "--api-key", engine.token)
+        assert done.returncode == 2, done.stderr.decode()
+        assert f"use {ws}".encode() in done.stderr, done.stderr.decode()
+    tls = dictate("transcribe", str(DATA / "fox.wav"), "--url", "https://gpu-box:8765/v1")
+    assert tls.returncode == 2 and b"use wss://gpu-box:8765/v1" in tls.stderr
+    fixed = dictate("transcribe", str(DATA / "meeting.wav"), "--url", ws, "--api-key", engine.token)
+    assert fixed.returncode == 0 and wer(TEXTS["meeting"], fixed.stdout.decode()) <= 0.2
+
+
+def silent_wav(path: Path, minutes: int, then: bytes = b"") -> int:
+    """Minutes of 16 kHz silence, written a minute at a time, then `then`; the PCM bytes."""
+    minute = bytes(16000 * 2 * 60)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        for _ in range(minutes):
+            w.writeframes(minute)
+        w.writeframes(then)
+    return len(minute) * minutes + len(then)
+
+
+def run_measured(*args: str) -> tuple[int, str, str, int]:
+    """`dictate ARGS` through the default local engine: (exit code, stdout, stderr, peak RSS
+    in bytes of that very process, from wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "app", *args], stdout=out, stderr=err,
+                                env=dict(os.environ, HF_HUB_OFFLINE="1"))  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss * 1024
+
+
+def test_long_recordings_are_decoded_as_they_stream(tmp_path: Path) -> None:
+    """Twenty silent minutes: "no speech found" (exit 8), and with words at the very end,
+    those words; memory grows by no more than the client's own copy of what it sent."""
+    short, long, spoken = tmp_path / "short.wav", tmp_path / "long.wav", tmp_path / "late.wav"
+    silent_wav(short, 1)
+    long_bytes = silent_wav(long, 20)
+    silent_wav(spoken, 20, then=pcm("meeting") + bytes(32000))
+    code, out, err, short_peak = run_measured("transcribe", str(short))
+    assert code == 8 and "no speech found" in err and not out, err
+    code, out, err, long_peak = run_measured("transcribe", str(long))
+    assert code == 8 and "no speech found" in err and "(20:00 of audio)" in err, err
+    assert not out
+    # The realtime client keeps every byte it sent (to replay it after a dropped connection)
+    # and copies it into the result at the end: twice the PCM. Decoding adds nothing that
+    # grows: reading the whole file first took ~3x the PCM on top (1.45 GB for 2 hours).
+    growth = long_peak - short_peak
+    assert growth < 2 * long_bytes + 50e6, f"{growth / 1e6:.0f} MB more for 20 minutes"
+    # Nothing dropped on the way, however far ahead of the engine the file is read.
+    code, out, err, _ = run_measured("transcribe", str(spoken))
+    assert code == 0, err
+    assert wer(TEXTS["meeting"], out) <= 0.2, out
+
+
+def test_a_refused_key_ends_a_long_file_at_once(engine: Engine, tmp_path: Path) -> None:
+    """The client gives up; the file stops sending instead of waiting for a queue that no
+    one empties any more (a minute, before)."""
+    path = tmp_path / "long.wav"
+    silent_wav(path, 10)
+    started = time.monotonic()
+    done = dictate("transcribe", str(path), "--url", engine.url, "--api-key", "wrong")
+    assert done.returncode == 3 and b"refused the API key" in done.stderr
+    assert time.monotonic() - started < 45

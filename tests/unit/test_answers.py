@@ -37,17 +37,17 @@ def test_a_delta_is_live_text_and_its_completed_settles_it() -> None:
     a = answers(exact=True)
     assert a.on_event(SessionCreated("s", "m"), 1.0) == [Status("connected", "m")]
     assert a.created and a.last_event_at == 1.0
-    assert a.on_event(TranscriptDelta("i", "hello"), 2.0) == [TextChanged("", "hello")]
+    assert a.on_event(TranscriptDelta("i", "hello"), 2.0) == [TextChanged("hello")]
     assert a.transcript.text == "hello" and a.transcript.final_text == ""
     events = a.on_event(TranscriptCompleted("i", "Hello.", 0.0, 1.0), 3.0)
-    assert events == [SegmentCompleted("Hello."), TextChanged("Hello.", "")]
+    assert events == [SegmentCompleted("Hello."), TextChanged("")]
     assert a.transcript.live == ""
 
 
 def test_an_empty_completed_voids_the_partial_and_says_nothing_was_said() -> None:
     a = answers(exact=True)
     a.on_event(TranscriptDelta("i", "uh"), 1.0)
-    assert a.on_event(TranscriptCompleted("i", ""), 2.0) == [TextChanged("", "")]
+    assert a.on_event(TranscriptCompleted("i", ""), 2.0) == [TextChanged("")]
     assert a.transcript.text == "" and a.transcript.segments == []
 
 

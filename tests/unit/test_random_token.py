@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.commands.transcribe import add_backend_arguments
-from app.engine.server import random_token
+from app.engine.config import random_token
 
 
 def test_random_keys_never_begin_with_a_dash_and_parse_as_values() -> None:

@@ -6,7 +6,8 @@ engine loads or the connection opens are kept. When the server gives up on the d
 (a refused key, a server error, a connection that cannot be restored) the microphone goes on
 until the user stops, and its frames are held again, after the client's: nothing said is
 lost. `finish` always ends with a saved history row: the text when there is one, else all
-the audio marked failed with the reason, ready for Retry.
+the audio marked failed with the reason, ready for Retry. The run uses the options taken at
+press (`DictationOptions`), and its text is the one `finalize()` makes; so does `retry`.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from typing import Protocol
 from app.backends import Backend, realtime_client, stream_pcm
 from app.core.errors import AudioInputError, DictationError
 from app.core.notices import Notice
-from app.core.text import prepare, raw_text, render
+from app.core.text import prepare
 from app.core.words import Words, vocabulary_prompt
+from app.dictation.finalize import Final, finalize
+from app.dictation.options import DictationOptions
 from app.realtime.client import RealtimeClient
+from app.realtime.config import ClientConfig
 from app.realtime.events import ClientEvent, DictationResult, Fatal
-from app.realtime.protocol import TurnDetection
 from app.storage.history import History, HistoryError
+
+Connect = Callable[[ClientConfig, Callable[[ClientEvent], None] | None], RealtimeClient]
+"""Makes the client for a config (the network: tests give a scripted recognizer)."""
 
 
 class Source(Protocol):
@@ -43,14 +49,18 @@ class RunEvent:
 
 @dataclass(frozen=True)
 class RunFinished:
-    """`text` is the result after the user's words (`core.text`); `result.text` is raw."""
+    """`final` is the dictation's text from `finalize()`; `result.text` is the client's."""
 
     number: int
     result: DictationResult
     row: int
     save_error: str
     backend: str
-    text: str = ""
+    final: Final
+
+    @property
+    def text(self) -> str:
+        return self.final.text
 
 
 @dataclass(frozen=True)
@@ -71,21 +81,18 @@ class DictationRun:
         source_factory: Callable[[], Source],
         post: Callable[[object], None],
         history: History | None,
+        options: DictationOptions,
         *,
-        language: str | None,
-        turn_detection: TurnDetection | None,
-        keep_audio: bool,
-        words: Words | None = None,
+        connect: Connect = realtime_client,
     ) -> None:
         self.number = number
         self.backend = backend
         self.source_factory = source_factory
         self.post = post
         self.history = history
-        self.language = language
-        self.turn_detection = turn_detection
-        self.keep_audio = keep_audio
-        self.words = words or Words()
+        self.options = options
+        self.words = options.words
+        self.connect = connect
         self.started_at = time.time()
         self.opened = threading.Event()
         self.source: Source | None = None
@@ -114,11 +121,11 @@ class DictationRun:
             prepare(self.words)
             self.backend.wait_ready()
             config = self.backend.client_config(
-                language=self.language,
-                turn_detection=self.turn_detection,
+                language=self.options.language,
+                turn_detection=self.options.turn_detection,
                 prompt=vocabulary_prompt(self.words.vocabulary).prompt or None,
             )
-            client = realtime_client(config, self._on_client_event)
+            client = self.connect(config, self._on_client_event)
             client.start()
             with self._lock:
                 if not self._given_up:  # else the held frames stay here, in order
@@ -166,19 +173,19 @@ class DictationRun:
                 result.text, result.segments, result.audio + held, error,
                 result.reconnects, result.dropped_frames,
             )  # fmt: skip
-        text = render(result.segments, self.words)
-        row, save_error = self._save(result, text)
-        return RunFinished(self.number, result, row, save_error, self.backend.describe(), text)
+        final = finalize(result.segments, self.words)
+        row, save_error = self._save(result, final)
+        return RunFinished(self.number, result, row, save_error, self.backend.describe(), final)
 
-    def _save(self, result: DictationResult, text: str) -> tuple[int, str]:
+    def _save(self, result: DictationResult, final: Final) -> tuple[int, str]:
         if self.history is None or (not result.text and not result.audio):
             return 0, ""
         failed = result.error is not None
-        keep = failed or self.keep_audio
+        keep = failed or self.options.keep_audio
         try:
             row = self.history.add(
-                text,
-                raw=raw_text(result.segments),
+                final.text,
+                raw=final.raw,
                 started_at=self.started_at,
                 duration_s=len(result.audio) / 32000,
                 backend=self.backend.name,
@@ -192,12 +199,26 @@ class DictationRun:
         return row, ""
 
 
-def retry_transcription(
-    backend: Backend, audio: bytes, language: str | None, words: Words | None = None
-) -> DictationResult:
-    """Transcribe saved audio again (fast, not paced), with the user's vocabulary."""
-    words = words or Words()
+@dataclass(frozen=True)
+class Retried:
+    """Saved audio transcribed again: the client's result and its final text."""
+
+    result: DictationResult
+    final: Final
+
+
+def retry(
+    backend: Backend,
+    audio: bytes,
+    language: str | None,
+    words: Words,
+    *,
+    connect: Connect = realtime_client,
+) -> Retried:
+    """Transcribe saved audio again (fast, not paced), with the user's vocabulary; the text
+    is `finalize()`'s, as a dictation's. Blocking: call it off the GUI thread."""
     backend.wait_ready()
     prompt = vocabulary_prompt(words.vocabulary).prompt or None
-    client = realtime_client(backend.client_config(language=language, prompt=prompt))
-    return stream_pcm(client, audio, realtime=False)
+    client = connect(backend.client_config(language=language, prompt=prompt), None)
+    result = stream_pcm(client, audio, realtime=False)
+    return Retried(result, finalize(result.segments, words))

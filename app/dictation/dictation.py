@@ -1,0 +1,28 @@
+"""One dictation as every part sees it: its number, its options, its target, its live text.
+
+Made by the controller at press and handed to delivery (the `started` signal), so the
+options taken at press, the window found at press and the one live text travel together:
+no part reads the settings again or asks X11 again mid-dictation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.dictation.live import LiveText
+from app.dictation.options import DictationOptions
+from app.dictation.target import TargetCapture
+
+
+@dataclass(frozen=True)
+class Dictation:
+    number: int
+    options: DictationOptions = field(default_factory=DictationOptions)
+    target: TargetCapture = field(default_factory=TargetCapture)  # unknown unless captured
+    live: LiveText = field(default_factory=LiveText)
+
+    @classmethod
+    def start(
+        cls, number: int, options: DictationOptions, target: TargetCapture | None = None
+    ) -> Dictation:
+        return cls(number, options, target or TargetCapture(), LiveText(options.words))

@@ -1,0 +1,62 @@
+"""A dictation's options, taken once at press from the settings source.
+
+Settings may be saved while a dictation runs (the Settings dialog stays usable): a dictation
+that read them at each moment would mix the old language with the new delivery method, or
+type half its pieces and paste the rest. So everything a dictation uses is copied into one
+frozen value when it starts and carried with it; a change applies from the next press. The
+things a user adjusts *during* a dictation on purpose (the hands-free auto-stop limit, the
+start/stop sounds) are not part of it and are still read when used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.core.words import Words
+from app.realtime.protocol import TurnDetection
+from app.storage.settings import Settings
+from app.storage.settings_source import SettingsSource
+
+
+@dataclass(frozen=True)
+class DictationOptions:
+    """What one dictation does, whatever is saved meanwhile."""
+
+    language: str | None = "en"  # None: the recognizer detects it
+    words: Words = field(default_factory=Words)  # vocabulary, rules, commands, fillers
+    turn_detection: TurnDetection = field(default_factory=TurnDetection)
+    delivery: str = "auto"  # the method chosen in Settings (delivery.chain falls back)
+    prefer_paste: bool = False  # "Paste it" rather than type it
+    continuous: bool = False  # each settled sentence goes out as it settles
+    auto_copy: bool = True  # the final text is put on the clipboard
+    restore_clipboard: bool = False  # a paste puts the clipboard back afterwards
+    keep_audio: bool = True  # the history keeps the audio of a dictation that worked
+
+    @classmethod
+    def of(cls, settings: Settings) -> DictationOptions:
+        return cls(
+            language=settings.language or None,
+            words=settings.words(),
+            turn_detection=TurnDetection(
+                threshold=settings.vad_threshold,
+                min_silence_duration_ms=settings.vad_min_silence_ms,
+                speech_pad_ms=settings.vad_speech_pad_ms,
+            ),
+            delivery=settings.delivery,
+            prefer_paste=settings.auto_paste,
+            continuous=settings.continuous,
+            auto_copy=settings.auto_copy,
+            restore_clipboard=settings.restore_clipboard,
+            keep_audio=settings.history_audio,
+        )
+
+    @classmethod
+    def snapshot(cls, source: SettingsSource) -> DictationOptions:
+        """The options in force now: call it at press."""
+        return cls.of(source.current)
+
+    @property
+    def restore(self) -> bool:
+        """A paste or a typed piece leaves the clipboard as it found it: asked for, or the
+        text is not meant to stay there."""
+        return self.restore_clipboard or not self.auto_copy
