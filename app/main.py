@@ -63,6 +63,7 @@ class Parts:
     microphones: Microphones | None = None
     hotkey: GlobalHotkey | None = None
     history_watch: HistoryWatch | None = None
+    last_text: str = ""  # the last dictation's text, for "Copy last dictation"
 
     def shutdown(self) -> None:
         if self.controller.phase in (Phase.LOADING, Phase.CONNECTING, Phase.LISTENING):
@@ -159,7 +160,9 @@ def wire(p: Parts) -> None:
     w.history_requested.connect(p.actions.open_history)
     w.fix_requested.connect(p.actions.on_fix)
     w.setup_requested.connect(p.first_run.open)
-    commands = {"start": c.press, "stop": c.release, "toggle": c.toggle}
+    c.finished.connect(lambda text, _row: remember_last(p, text))
+    commands = {"start": c.press, "stop": c.release, "toggle": c.toggle,
+                "copy-last": lambda: copy_last(p)}  # fmt: skip
     p.instance.command.connect(lambda name: _command(p, commands, name))
     w.show_backend(p.backend.describe())
     if p.tray is not None:
@@ -167,6 +170,7 @@ def wire(p: Parts) -> None:
         p.tray.show_requested.connect(lambda: _raise(w))
         p.tray.quit_requested.connect(QApplication.quit)
         p.tray.diagnostics_requested.connect(lambda: copy_diagnostics(p))
+        p.tray.copy_last_requested.connect(lambda: copy_last(p))
         p.tray.setup_requested.connect(p.first_run.open)
         c.phase_changed.connect(p.tray.on_phase)
         p.actions.downloads.progress.connect(p.tray.on_download)
@@ -234,6 +238,25 @@ def copy_diagnostics(p: Parts) -> None:
     )
     QGuiApplication.clipboard().setText(text)
     p.window.say("Diagnostics copied: paste them into your bug report")
+
+
+def remember_last(p: Parts, text: str) -> None:
+    if text:
+        p.last_text = text
+
+
+def copy_last(p: Parts) -> None:
+    """The tray's "Copy last dictation" and `dictate ptt copy-last`: with the clipboard left to
+    the user, the last dictation stays one click away."""
+    text = p.last_text
+    if not text and p.history is not None:
+        newest = p.history.search("", limit=1)
+        text = newest[0].text if newest else ""
+    if not text:
+        p.window.say("No dictation to copy yet")
+        return
+    QGuiApplication.clipboard().setText(text)
+    p.window.say("Last dictation copied: press Ctrl+V to paste it")
 
 
 def start_hotkey(p: Parts) -> None:

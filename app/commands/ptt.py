@@ -1,4 +1,5 @@
-"""`dictate ptt start|stop|toggle`: control the running app, e.g. from a desktop shortcut."""
+"""`dictate ptt start|stop|toggle|copy-last`: control the running app, e.g. from a desktop
+shortcut; `copy-last` puts the last dictation on the clipboard."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from app import paths
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "ptt",
-        help="start, stop or toggle dictation in the running app",
+        help="start, stop or toggle dictation in the running app; copy-last copies the last "
+        "dictation",
         description="Bind these to keys in your desktop's shortcut settings where global "
         "hotkeys are not possible (Wayland): `dictate ptt toggle`.",
     )
-    p.add_argument("action", choices=("start", "stop", "toggle", "show", "quit"))
+    p.add_argument("action", choices=("start", "stop", "toggle", "show", "quit", "copy-last"))
     p.set_defaults(run=run)
 
 

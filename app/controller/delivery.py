@@ -131,7 +131,8 @@ class Delivery(QObject):
             self.worker.cancel()
             self.cancel_requested.emit()
         elif name == "ended":
-            self.worker.engine_ended(str(event.get("undelivered", "")))
+            refused = str(event.get("refused", ""))
+            self.worker.engine_ended(str(event.get("undelivered", "")), refused, self.env)
         elif name == "exited":
             self.worker.engine_exited()
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.delivery import chain, xtest
-from app.delivery.chain import Outcome
+from app.delivery.chain import Environment, Outcome
 from app.dictation.target import TargetCapture
 
 log = logging.getLogger(__name__)
@@ -97,9 +97,10 @@ class DeliveryWorker:
     def ime_finish(self, text: str, rest: str, cancelled: bool, failure: str) -> None:
         self._serial.submit(self._ime_finish, text, rest, cancelled, failure)
 
-    def engine_ended(self, undelivered: str) -> None:
-        """The engine's `ended`: it says what it could not commit (no text field focused)."""
-        self._serial.submit(self._ime_ended, undelivered)
+    def engine_ended(self, undelivered: str, refused: str, env: Environment) -> None:
+        """The engine's `ended`: it says what no text field took, and whether the focused
+        field refuses dictation (`refused`: "password", "PIN")."""
+        self._serial.submit(self._ime_ended, undelivered, "", refused, env)
 
     def engine_exited(self) -> None:
         """The engine process died: a dictation waiting for its `ended` is judged now."""
@@ -179,7 +180,12 @@ class DeliveryWorker:
         if self._closing is not None:  # the engine died before it said what it did
             self._ime_ended(self._closing.text, "the input method stopped: ")
 
-    def _ime_ended(self, undelivered: str, why: str = "no text field had the focus: ") -> None:
+    def _ime_ended(
+        self, undelivered: str, why: str = "", refused: str = "", env: Environment | None = None
+    ) -> None:
+        """The dictation waiting for the engine's end is judged: what no field took (`env`
+        given, the engine said so) is typed where typing works, else copied; `why` says the
+        engine is gone."""
         closing, self._closing = self._closing, None
         if closing is None:
             return
@@ -189,6 +195,8 @@ class DeliveryWorker:
             self._done(Outcome(chain.INPUT_METHOD, False, f"cancelled: {done}"))
         elif closing.vanished and target is not None:
             self._done(chain.copied(f"{target.label} closed: ", self._copy, text))
+        elif undelivered and not why and env is not None:  # no field took it
+            self._done(chain.not_taken(undelivered, env, target, self._copy, refused=refused))
         elif undelivered:
             self._done(chain.copied(why, self._copy, text))
         elif text:

@@ -55,7 +55,7 @@ class Settings:
     # deliver each settled sentence as it comes instead of the whole text at the end.
     auto_stop_s: int = 30
     continuous: bool = False
-    auto_copy: bool = True
+    auto_copy: bool = False  # the clipboard is the user's: text that reached an app is not copied
     auto_paste: bool = False
     restore_clipboard: bool = False
     delivery: str = "auto"  # auto | input method | typing | paste | wayland typing | clipboard

@@ -7,6 +7,11 @@ out after the delivery; Settings can turn it off.
 Whether the live words are at the caret already (the input method shows them there) is told
 by `on_route` when a dictation starts: the overlay then shows the state only. When it
 appears and when it has faded out are logged at INFO (`bench/delivery.py` reads them).
+
+Not on Wayland: there a new window gets the keyboard focus wherever the compositor decides
+(sway focuses every new toplevel, and xdg-shell has no window that never takes the focus), so
+typing with wtype went into the overlay and was lost. There the live words show at the caret
+(input method), the state in the tray and the main window.
 """
 
 from __future__ import annotations
@@ -77,6 +82,7 @@ class Overlay(QWidget):
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._start_fade)
+        self._told = False  # that it is not shown on Wayland (logged once)
 
     # --- the controller's and the delivery's signals ---------------------------------------
 
@@ -126,6 +132,11 @@ class Overlay(QWidget):
 
     def _appear(self) -> None:
         if not self.settings.current.overlay:  # read now: Settings may have turned it off
+            return
+        if QGuiApplication.platformName() == "wayland":
+            if not self._told:
+                self._told = True
+                log.info("overlay not shown: on Wayland it would take the keyboard focus")
             return
         self._hold.stop()
         self._fade.stop()

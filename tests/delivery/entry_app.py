@@ -1,5 +1,9 @@
 """A GTK 3 window with one text entry, run by the system python3 with GTK's IBus input module.
 
+usage: entry_app.py [TITLE [password|hidden]]: `password` declares the input purpose PASSWORD
+(as GTK 4 and Wayland password fields do); `hidden` also hides the text, as GTK 3 password
+entries do, which then do not use the input method at all.
+
 It prints one JSON object a line: `ready` once its entry has the keyboard focus, `preedit` for
 each `preedit-changed` signal, `text` for each change of the entry's text; each with `t`, the
 time.monotonic() it happened at.
@@ -25,6 +29,9 @@ def main() -> None:
     window = Gtk.Window(title=title)
     window.set_default_size(400, 60)
     entry = Gtk.Entry()
+    if sys.argv[2:3] in (["password"], ["hidden"]):
+        entry.set_input_purpose(Gtk.InputPurpose.PASSWORD)
+        entry.set_visibility(sys.argv[2] != "hidden")
     window.add(entry)
     entry.connect("preedit-changed", lambda _e, text: say(preedit=text))
     entry.connect("changed", lambda e: say(text=e.get_text()))

@@ -102,9 +102,23 @@ def test_a_commit_that_found_no_text_field_is_copied_and_said_so(qtbot: QtBot) -
     delivery.flush()
     ended(qtbot, delivery, outcomes, "Nobody heard this.")
     assert outcomes == [
-        Outcome(chain.CLIPBOARD, False, "no text field had the focus: copied: press Ctrl+V")
+        Outcome(chain.CLIPBOARD, False, "no text field took the text: copied: press Ctrl+V")
     ]
     assert copied == ["Nobody heard this."]
+
+
+def test_a_password_field_refuses_and_the_text_is_kept(qtbot: QtBot) -> None:
+    delivery, _session, outcomes = make()
+    copied = capture_copies(delivery)
+    delivery.on_phase(Phase.LISTENING, "")
+    delivery.on_finished("Not for that field.", 1)
+    delivery.flush()
+    ended = {"event": "ended", "undelivered": "Not for that field.", "refused": "password"}
+    delivery._on_engine_event(ended)
+    qtbot.waitUntil(lambda: bool(outcomes))
+    message = "a password field has the focus, nothing typed: copied: press Ctrl+V"
+    assert outcomes == [Outcome(chain.CLIPBOARD, False, message)]
+    assert copied == ["Not for that field."]
 
 
 def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:

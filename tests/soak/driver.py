@@ -82,6 +82,8 @@ class SoakDriver:
             XDG_RUNTIME_DIR=str(mic.runtime),
             PYTHONUNBUFFERED="1",
         )
+        self.prefix: list[str] = []  # e.g. to run the app as another user
+        self.program = [sys.executable, "-m", "app"]  # or an installed `dictate`
         self.result = SoakResult()
         self.proc: subprocess.Popen[str] | None = None
         self.log = AppLog(log_path(self.home), self.alive)
@@ -92,7 +94,7 @@ class SoakDriver:
 
     def start(self, timeout: float = 120) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "--log-level", "info"],
+            [*self.prefix, *self.program, "--log-level", "info"],
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -114,7 +116,7 @@ class SoakDriver:
 
     def ptt(self, action: str) -> None:
         done = subprocess.run(
-            [sys.executable, "-m", "app", "ptt", action],
+            [*self.prefix, *self.program, "ptt", action],
             env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
         if done.returncode != 0:
