@@ -49,16 +49,16 @@ class Place:
 def release_to_last_word(app: SoakDriver, mic: VirtualMic, entry: Entry, n: int) -> list[float]:
     times = []
     for _ in range(n):
-        lines = len(app._lines)
+        lines = len(app.log.lines)
         entry.events.clear()
         app.ptt("start")
         mic.play(silence(0.6) + pcm(PHRASE) + silence(0.3))
         wait_for(lambda: mic.idle, 60, "the speech to be played")
         stop = time.monotonic()
         app.ptt("stop")
-        wait_for(lambda n=lines: any(x.startswith("delivered:") for x in app._lines[n:]), 30,
-                 f"the delivery: {app._lines[lines:]}")  # fmt: skip
-        said = next(x for x in app._lines[lines:] if x.startswith("delivered:"))
+        wait_for(lambda n=lines: any(x.startswith("delivered:") for x in app.log.lines[n:]), 30,
+                 f"the delivery: {app.log.lines[lines:]}")  # fmt: skip
+        said = next(x for x in app.log.lines[lines:] if x.startswith("delivered:"))
         assert said.startswith("delivered: True"), said
         wait_for(lambda: any("text" in e for e in entry.events), 10, "the text")
         texts = [e for e in entry.events if "text" in e]
@@ -109,7 +109,7 @@ def measure(place: Place, mic: VirtualMic, n: int) -> dict[str, str]:
             column[f"{label} p95"] = f"{pct(costs[key], 95):.1f} ms"
     app = place.app()
     try:
-        app._wait_line("delivery method:", 30)  # the engine registered, or not
+        app.log.wait_line("delivery method:", 30)  # the engine registered, or not
         entry = place.entry()
         release = release_to_last_word(app, mic, entry, n)
         entry.close()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from app.delivery import input_method, paste, wayland, xtest
 from app.delivery.ibus import daemon_running
+from app.platform import session
 
 AUTO = "auto"
 INPUT_METHOD = "input method"
@@ -45,10 +46,11 @@ class Environment:
     @classmethod
     def detect(cls, env: Mapping[str, str] | None = None) -> Environment:
         env = os.environ if env is None else env
-        is_wayland = bool(env.get("WAYLAND_DISPLAY")) or env.get("XDG_SESSION_TYPE") == "wayland"
+        desktop = session.detect(env)  # XWayland is Wayland here: XTest reaches X11 apps only
+        is_wayland = desktop.wayland
         im = input_method.owner(env, input_method.running_daemons())
         return cls(
-            x11=bool(env.get("DISPLAY")) and not is_wayland,
+            x11=desktop.x11,
             wayland=is_wayland,
             # IBus only where the session's apps use it: not beside Fcitx.
             ibus=im != input_method.FCITX and daemon_running(dict(env)),

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.bridge import Bridge
 from app.storage.history import Dictation, History, export
+from app.ui.services import Background
 
 SEARCH_DEBOUNCE_MS = 150
 FORMATS = {"Text (*.txt)": "text", "Markdown (*.md)": "markdown", "JSON (*.json)": "json"}
@@ -37,7 +37,7 @@ class HistoryPanel(QDialog):
     retry_requested = Signal(int)
     rerender_requested = Signal()
 
-    def __init__(self, history: History, bridge: Bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, history: History, bridge: Background, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dictate — history")
         self.resize(620, 480)

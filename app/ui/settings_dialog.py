@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.downloads import ModelDownloads
 from app.delivery.chain import CHOICES as DELIVERY_CHOICES
 from app.delivery.chain import HELP as DELIVERY_HELP
 from app.delivery.chain import Environment
@@ -41,6 +40,7 @@ from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.backend_page import CUSTOM, TOGETHER, BackendPage
 from app.ui.key_capture import HotkeyEditor
 from app.ui.level_meter import LevelMeter
+from app.ui.services import Downloads
 from app.ui.words_page import WordsPage
 
 
@@ -62,7 +62,7 @@ class SettingsDialog(QDialog):
         has_custom_key: bool = False,
         keyring: bool = True,
         key_file: str = "",
-        downloads: ModelDownloads | None = None,
+        downloads: Downloads | None = None,
         environment: Environment | None = None,
     ) -> None:
         super().__init__(parent)

@@ -46,7 +46,7 @@ def app_on(desktop: Desktop, mic: VirtualMic, **settings: object) -> SoakDriver:
 
 def delivered_line(driver: SoakDriver, after: int) -> str:
     line: str = wait_for(
-        lambda: next((x for x in driver._lines[after:] if x.startswith("delivered:")), ""),
+        lambda: next((x for x in driver.log.lines[after:] if x.startswith("delivered:")), ""),
         20,
         "the app to report the delivery",
     )
@@ -68,14 +68,14 @@ def test_live_words_at_the_caret_through_the_input_method(
     driver = app_on(desktop, mic)  # the default settings: "copy the final text" is off
     try:
         driver.start()
-        driver._wait_line("delivery method:", 20)
-        assert driver._wait_line("delivery method:", 1) == "delivery method: input method"
+        driver.log.wait_line("delivery method:", 20)
+        assert driver.log.wait_line("delivery method:", 1) == "delivery method: input method"
         entry = desktop.entry("EntryTest")
         desktop.type("abc ")
         wait_for(lambda: entry.text == "abc ", 10, "keys typed before the dictation")
 
         focused = desktop.focused_window()
-        lines = len(driver._lines)
+        lines = len(driver.log.lines)
         driver.ptt("start")
         mic.play(silence(0.6) + pcm("weather") + silence(0.3))
         # The overlay appears without taking the focus from the entry.
@@ -106,7 +106,7 @@ def test_live_words_at_the_caret_through_the_input_method(
         wait_for(lambda: entry.text == typed, 10, "keys typed after")
 
         # Escape during a dictation cancels it and takes the live words away.
-        lines, before = len(driver._lines), len(entry.events)
+        lines, before = len(driver.log.lines), len(entry.events)
         driver.ptt("start")
         mic.play(silence(0.6) + pcm("meeting") + silence(0.3))
         wait_for(lambda: any(e.get("preedit") for e in entry.events[before:]), 20, "live words")
@@ -119,7 +119,7 @@ def test_live_words_at_the_caret_through_the_input_method(
 
         # The window dictated into closes before the end: the text is copied, and said so.
         gone = desktop.entry("GoneTest")
-        lines = len(driver._lines)
+        lines = len(driver.log.lines)
         driver.ptt("start")
         mic.play(silence(0.6) + pcm("fox") + silence(0.3))
         wait_for(lambda: mic.idle, 30, "the speech to be played")
@@ -168,11 +168,11 @@ def test_a_window_without_the_input_method_is_typed_into_and_the_ime_survives_a_
         wait_for(lambda: desktop.ibus_cmd("engine") == USER_IME, 10, "the user's engine")
         desktop.set_clipboard(SENTINEL)
         driver.start()
-        assert driver._wait_line("delivery method:", 20) == "delivery method: input method"
+        assert driver.log.wait_line("delivery method:", 20) == "delivery method: input method"
         # A window that does not use the input method: the engine gets the daemon's "fake"
         # context, so the text is typed with XTest instead of claimed and lost.
         plain = desktop.entry("Plain", im="gtk-im-context-simple")
-        lines = len(driver._lines)
+        lines = len(driver.log.lines)
         driver.ptt("start")
         mic.play(silence(0.6) + pcm("weather") + silence(0.3))
         wait_for(lambda: mic.idle, 30, "the speech to be played")

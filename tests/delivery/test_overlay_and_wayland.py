@@ -34,7 +34,7 @@ def test_the_overlay_never_takes_focus_shows_the_words_and_fades(qtbot: QtBot) -
     assert overlay.isVisible() and overlay.state.text() == "Listening…"
     overlay.on_text("Hello there.", "how are")
     assert overlay.words.text() == "Hello there. how are"
-    overlay.at_caret = True  # the words are at the caret: not repeated here
+    overlay.on_route(chain.INPUT_METHOD, True)  # the words are at the caret: not repeated here
     overlay.on_text("Hello there. How are you?", "")
     assert overlay.words.text() == "Hello there. how are"
     overlay.on_delivered(Outcome(chain.INPUT_METHOD, True, "typed into Notes"))

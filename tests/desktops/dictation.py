@@ -23,7 +23,7 @@ class Dictated:
 
 def delivered_line(app: SoakDriver, after: int, timeout: float = 30) -> str:
     line: str = wait_for(
-        lambda: next((x for x in app._lines[after:] if x.startswith("delivered:")), ""),
+        lambda: next((x for x in app.log.lines[after:] if x.startswith("delivered:")), ""),
         timeout,
         "the app to report the delivery",
     )
@@ -33,7 +33,7 @@ def delivered_line(app: SoakDriver, after: int, timeout: float = 30) -> str:
 def dictate(app: SoakDriver, mic: VirtualMic, entry: Entry, phrase: str) -> Dictated:
     """Dictates `phrase` into `entry` (which has the focus); checks that the words arrived
     there once: the entry holds the app's transcript, never more, and most of the words."""
-    lines, before = len(app._lines), app.history_count()
+    lines, before = len(app.log.lines), app.history_count()
     mic.flush()
     app.ptt("start")
     mic.play(silence(0.6) + pcm(phrase) + silence(0.3))

@@ -161,7 +161,7 @@ class Session:
                 f"the desktop's user cannot run {sys.executable} or read {ROOT}: make their "
                 "folders readable for others"
             )
-        own = ("DICTATE_HOME", "DICTATE_STARTUP_REPORT", "TOGETHER_API_KEY", "PYTHONUNBUFFERED")
+        own = ("DICTATE_HOME", "TOGETHER_API_KEY", "PYTHONUNBUFFERED")
         driver.env = {**self.env, **{k: driver.env[k] for k in own}}
         if qt:  # else Qt's own choice, as in a user's session
             driver.env["QT_QPA_PLATFORM"] = qt

@@ -70,7 +70,7 @@ def test_dictations_at_the_caret_of_wayland_and_xwayland_windows(
 ) -> None:
     app = gnome.app(voice, "wayland", auto_copy=False)
     try:
-        assert app._wait_line("delivery method:", 30) == "delivery method: input method"
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
         targets = (
             ("Gtk3Wayland", 3, {"GDK_BACKEND": "wayland"}, "five"),
             ("Gtk4Wayland", 4, {"GDK_BACKEND": "wayland"}, "weather"),

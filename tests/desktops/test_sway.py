@@ -43,7 +43,7 @@ def test_sway_offers_the_virtual_keyboard_so_the_chain_types_with_wtype(sway: Sw
 def test_dictations_typed_with_wtype_into_gtk3_and_gtk4(sway: Sway, voice: VirtualMic) -> None:
     app = sway.app(voice, "wayland", delivery=chain.WAYLAND, auto_copy=False)
     try:
-        assert app._wait_line("delivery method:", 30) == "delivery method: wayland typing"
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: wayland typing"
         for gtk, phrase in ((3, "weather"), (4, "meeting")):
             entry = sway.entry(f"Gtk{gtk}Wtype", gtk, GDK_BACKEND="wayland")
             done = dictate(app, voice, entry, phrase)
@@ -61,7 +61,7 @@ def test_dictations_through_the_input_method_into_apps_that_use_ibus(
     sway.start_ibus()
     app = sway.app(voice, "wayland", auto_copy=False)
     try:
-        assert app._wait_line("delivery method:", 30) == "delivery method: input method"
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
         for gtk, phrase in ((3, "five"), (4, "thanks")):
             entry = sway.entry(f"Gtk{gtk}IBus", gtk, "ibus", GDK_BACKEND="wayland")
             done = dictate(app, voice, entry, phrase)
