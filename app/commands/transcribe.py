@@ -177,9 +177,10 @@ def note(message: str) -> None:
 
 
 def open_client(
-    args: argparse.Namespace, command: str
+    args: argparse.Namespace, command: str, *, return_audio: bool = True
 ) -> tuple[Backend, RealtimeClient, Printer] | int:
-    """The backend the arguments ask for and a client for it, or an exit code (said why)."""
+    """The backend the arguments ask for and a client for it, or an exit code (said why).
+    `return_audio=False` for a file: the client lets confirmed audio go (ClientConfig)."""
     from app.backends import choose_backend, realtime_client
 
     words = words_from(args, command)
@@ -195,7 +196,8 @@ def open_client(
         note(f"dictate {command}: {exc}")
         return 2
     try:
-        config = backend.client_config(language=args.language, prompt=vocabulary.prompt or None)
+        config = backend.client_config(language=args.language, prompt=vocabulary.prompt or None,
+                                       return_audio=return_audio)  # fmt: skip
     except (RuntimeError, TimeoutError) as exc:
         backend.close()
         note(f"dictate {command}: {exc}")
@@ -214,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
         note(f"dictate transcribe: {exc}")
         return 2
     try:
-        opened = open_client(args, "transcribe")
+        opened = open_client(args, "transcribe", return_audio=False)  # the file has it
         if isinstance(opened, int):
             return opened
         return transcribe(args, audio.blocks, *opened)
