@@ -7,7 +7,8 @@ end (a "scratch that" may still remove what came before, so nothing is printed e
 `--json` prints every event as a JSON line instead, and a last `Final` event with the text.
 Errors print one clear sentence and exit non-zero (codes in `app.core.errors`; 2 for a
 file that cannot be read, 8 when a recording read to its end holds no speech). The file is
-decoded while it is sent, a block at a time, so memory does not grow with its length.
+decoded while it is sent, a block at a time, and the client keeps only the audio not yet
+answered (`ClientConfig.return_audio`), so memory does not grow with its length.
 """
 
 from __future__ import annotations

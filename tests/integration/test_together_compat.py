@@ -2,8 +2,9 @@
 
 Client: an overloaded service (close 4503 with no frame, or `no_healthy_workers`) is retried
 with backoff, never in a tight loop; a server that does not acknowledge commits is waited for
-while it works through a file sent faster than real time. Engine: configuration errors can come Together's way
-(`session.created`, then a fatal `failed`); session fields it does not know are ignored.
+while it works through a file sent faster than real time. Engine: configuration errors can come
+Together's way (`session.created`, then a fatal `failed`); session fields it does not know are
+ignored.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ import pytest
 import websocket
 from websockets.sync.server import ServerConnection
 
-from app.core.errors import ConfigError, ConnectionLostError
-from app.realtime.backoff import Backoff
 from app.audio.files import FileSource
 from app.backends import stream_source
+from app.core.errors import ConfigError, ConnectionLostError
+from app.realtime.backoff import Backoff
 from app.realtime.client import RealtimeClient
 from app.realtime.config import ClientConfig
 from app.realtime.connect import connect_websocket
-from app.realtime.protocol import COMMITTED
 from app.realtime.events import ClientEvent, Status
+from app.realtime.protocol import COMMITTED
 from tests.conftest import Engine, start_engine
 from tests.scripted import FrameScript, created
 from tests.served import Served
