@@ -176,3 +176,26 @@ def test_a_server_without_commit_acks_is_waited_for_while_it_catches_up() -> Non
         served.close()
     assert result.error is None
     assert wer(" ".join([TEXTS["long"]] * copies), result.text) <= 0.3, result.text
+
+
+def test_a_server_that_stops_answering_a_fast_file_is_left_in_bounded_time() -> None:
+    """The other side of waiting for a server that catches up: one that takes the audio and
+    then says nothing (pongs only) ends the dictation once its quiet has lasted as long as
+    a server ten times faster than real time would need, with the text it gave."""
+
+    def handler(conn: ServerConnection) -> None:
+        conn.send(created())
+        for _ in conn:  # takes every frame, answers none
+            pass
+
+    server = FrameScript(handler)
+    try:
+        cfg = ClientConfig(url=server.url, model="m", api_key="k", commit_ack=None,
+                           return_audio=False)  # fmt: skip
+        started = time.monotonic()
+        result = stream_source(RealtimeClient(cfg), FileSource(silence(60), realtime=False))
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert result.error is None and result.text == ""
+    assert 5 < elapsed < 30  # waited for it (1.2 s before), but not for the finish cap (120 s)
