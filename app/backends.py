@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the engine and the client load on first use: `dictate ptt` 
     from app.realtime.client import RealtimeClient
     from app.realtime.config import ClientConfig
     from app.realtime.events import ClientEvent, DictationResult
+    from app.storage.settings import Settings
 
 TOGETHER_URL = "wss://api.together.ai/v1"
 TOGETHER_MODEL = "openai/whisper-large-v3"
@@ -41,7 +42,17 @@ TOGETHER_KEY_NAME = "together_api_key"
 CUSTOM_KEY_NAME = "custom_api_key"
 # The environment variable each stored key stands in for: what a message tells a user to set.
 KEY_VARIABLES = {TOGETHER_KEY_NAME: "TOGETHER_API_KEY", CUSTOM_KEY_NAME: "DICTATE_API_KEY"}
-BACKENDS = ("together", "local", "custom")
+BACKENDS = ("together", "local", "custom")  # the servers a dictation can talk to
+AUTO = "auto"
+CHOICES = (AUTO, *BACKENDS)  # what the settings may name (Settings, the first-run setup)
+
+
+def resolve(name: str, has_together_key: bool) -> str:
+    """The one "auto" rule: Together when a key is there, else the engine on this computer;
+    any other name is itself."""
+    if name != AUTO:
+        return name
+    return "together" if has_together_key else "local"
 
 
 def together_key() -> str | None:
@@ -124,9 +135,9 @@ def choose_backend(
         check_url(url)
     if url and name in (None, "custom"):
         return Backend("custom", model or DEFAULT_MODEL_ID, url, api_key or custom_key())
-    if name is None:
+    if name in (None, AUTO):
         api_key = api_key or key_lookup()
-        name = "together" if api_key else "local"
+        name = resolve(AUTO, bool(api_key))
     if name == "together":
         key = api_key or key_lookup()
         return Backend("together", model or TOGETHER_MODEL, url or TOGETHER_URL, key)
@@ -140,6 +151,14 @@ def choose_backend(
     if name == "custom":
         raise ValueError("the custom backend needs --url")
     raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+
+
+def backend_for(settings: Settings) -> Backend:
+    """The backend the settings ask for ("auto" by `resolve`). Reads the keyring and may
+    start an engine: call it off the GUI thread."""
+    name = resolve(settings.backend, bool(together_key()))
+    url = settings.custom_url if name == "custom" else None
+    return choose_backend(name, url=url, model=settings.model_for(name) or None)
 
 
 def check_url(url: str) -> str:

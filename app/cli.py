@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from app import __version__
 from app.commands import devices, diagnostics, listen, models, ptt, serve, transcribe
 from app.platform import allocator
+
+LOG_LEVELS = {"warning": logging.WARNING, "info": logging.INFO, "debug": logging.DEBUG}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--self-check",
         action="store_true",
         help="check that this installation works (engine, Qt, audio) and exit",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=tuple(LOG_LEVELS),
+        default="warning",
+        help="what the app's log (dictate.log) keeps: warnings and errors, or with `info` also "
+        "its progress (engine ready, each delivery's method and outcome)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve.add_parser(subparsers)
@@ -42,6 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from app.main import run
 
-        return run()
+        return run(LOG_LEVELS[args.log_level])
     result: int = args.run(args)
     return result

@@ -7,6 +7,7 @@ dictation, stop the engine, close the history, stop listening for `dictate ptt`.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -18,12 +19,11 @@ from PySide6.QtWidgets import QApplication
 
 from app import diagnostics, paths
 from app.audio.devices import list_inputs
-from app.backends import Backend, choose_backend, together_key
-from app.controller.actions import Actions
+from app.backends import Backend, backend_for, choose_backend
 from app.controller.bridge import Bridge
 from app.controller.command_mode import CommandMode
+from app.controller.delivery import Delivery
 from app.controller.dictation import DictationController
-from app.controller.first_run import FirstRun
 from app.controller.history_watch import HistoryWatch
 from app.controller.microphones import Microphones
 from app.controller.watchdog import StallWatchdog
@@ -34,24 +34,17 @@ from app.dictation.run import BackendReady, Source
 from app.platform import logfile, sounds
 from app.platform.hotkey import GlobalHotkey
 from app.platform.single_instance import InstanceServer, send_command
+from app.shell.actions import Actions
+from app.shell.first_run import FirstRun
 from app.storage import settings as settings_store
 from app.storage.history import History, HistoryError
 from app.storage.settings import Loaded, Settings
 from app.storage.settings_source import SettingsSource
-from app.ui.delivery import Delivery
 from app.ui.main_window import MainWindow
 from app.ui.overlay import Overlay
 from app.ui.tray import Tray
 
-
-def backend_for(settings: Settings) -> Backend:
-    """The backend the settings ask for; "auto" is Together with a key, else the local engine.
-    Reads the keyring and may start an engine: call it off the GUI thread."""
-    name = settings.backend
-    if name == "auto":
-        name = "together" if together_key() else "local"
-    url = settings.custom_url if name == "custom" else None
-    return choose_backend(name, url=url, model=settings.model_for(name) or None)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,6 +66,7 @@ class Parts:
     history_watch: HistoryWatch | None = None
     command_mode: CommandMode | None = None
     command_hotkey: GlobalHotkey | None = None
+    last_text: str = ""  # the last dictation's text, for "Copy last dictation"
 
     def shutdown(self) -> None:
         if self.controller.phase in (Phase.LOADING, Phase.CONNECTING, Phase.LISTENING):
@@ -165,13 +159,15 @@ def wire(p: Parts) -> None:
     c.notice.connect(w.on_notice)
     c.notice_ended.connect(w.on_notice_ended)
     c.finished.connect(w.on_finished)
-    wire_delivery(p, p.delivery)
+    wire_delivery(c, p.delivery, w)
+    wire_overlay(c, p.overlay, p.delivery)
     w.settings_requested.connect(p.actions.open_settings)
     w.history_requested.connect(p.actions.open_history)
     w.fix_requested.connect(p.actions.on_fix)
     w.setup_requested.connect(p.first_run.open)
+    c.finished.connect(lambda text, _row: remember_last(p, text))
     commands = {"start": c.press, "stop": c.release, "toggle": c.toggle,
-                "command": c.toggle_command}  # fmt: skip
+                "command": c.toggle_command, "copy-last": lambda: copy_last(p)}  # fmt: skip
     if p.command_mode is not None:
         c.started.connect(p.command_mode.on_started)
         c.finished.connect(p.command_mode.on_finished)
@@ -183,6 +179,7 @@ def wire(p: Parts) -> None:
         p.tray.show_requested.connect(lambda: _raise(w))
         p.tray.quit_requested.connect(QApplication.quit)
         p.tray.diagnostics_requested.connect(lambda: copy_diagnostics(p))
+        p.tray.copy_last_requested.connect(lambda: copy_last(p))
         p.tray.setup_requested.connect(p.first_run.open)
         c.phase_changed.connect(p.tray.on_phase)
         p.actions.downloads.progress.connect(p.tray.on_download)
@@ -220,28 +217,24 @@ def apply_tray(p: Parts, s: Settings) -> None:
         p.tray.hide()
 
 
-def wire_delivery(p: Parts, d: Delivery) -> None:
-    c = p.controller
+def wire_delivery(c: DictationController, d: Delivery, window: MainWindow) -> None:
     c.find_target = d.find_target  # at press, off the GUI thread
     c.started.connect(d.on_started)
     c.phase_changed.connect(d.on_phase)
     c.text_changed.connect(d.on_text)
     c.finished.connect(d.on_finished)
     d.cancel_requested.connect(c.release)
-    d.delivered.connect(lambda outcome: p.window.say(outcome.message))
-    wire_overlay(p, p.overlay, d)
+    d.delivered.connect(lambda outcome: window.say(outcome.message))
 
 
-def wire_overlay(p: Parts, o: Overlay, d: Delivery) -> None:
-    c = p.controller
-
-    def on_phase(phase: Phase, detail: str) -> None:
-        o.at_caret = d.ime  # the live words are at the caret: the overlay shows the state only
-        o.on_phase(phase, detail)
-
-    c.phase_changed.connect(on_phase)
+def wire_overlay(c: DictationController, o: Overlay, d: Delivery) -> None:
+    """The overlay follows the dictation; whether its live words are at the caret (then it
+    shows the state only) it hears from the delivery's `routed`, whatever the order of these
+    connections and `wire_delivery`'s."""
+    c.phase_changed.connect(o.on_phase)
     c.text_changed.connect(o.on_text)
     c.level_changed.connect(o.on_level)
+    d.routed.connect(o.on_route)
     d.delivered.connect(o.on_delivered)
 
 
@@ -254,6 +247,25 @@ def copy_diagnostics(p: Parts) -> None:
     )
     QGuiApplication.clipboard().setText(text)
     p.window.say("Diagnostics copied: paste them into your bug report")
+
+
+def remember_last(p: Parts, text: str) -> None:
+    if text:
+        p.last_text = text
+
+
+def copy_last(p: Parts) -> None:
+    """The tray's "Copy last dictation" and `dictate ptt copy-last`: with the clipboard left to
+    the user, the last dictation stays one click away."""
+    text = p.last_text
+    if not text and p.history is not None:
+        newest = p.history.search("", limit=1)
+        text = newest[0].text if newest else ""
+    if not text:
+        p.window.say("No dictation to copy yet")
+        return
+    QGuiApplication.clipboard().setText(text)
+    p.window.say("Last dictation copied: press Ctrl+V to paste it")
 
 
 def start_hotkey(p: Parts) -> None:
@@ -318,8 +330,7 @@ def announce_engine(p: Parts) -> None:
     def wait() -> None:
         backend.wait_ready()
         report(BackendReady())
-        if os.environ.get("DICTATE_STARTUP_REPORT"):
-            print("engine ready", flush=True)
+        log.info("engine ready")
 
     def failed(exc: BaseException) -> None:
         p.window.on_notice(Notice(f"the local engine could not start: {exc}", ENGINE))
@@ -327,7 +338,9 @@ def announce_engine(p: Parts) -> None:
     p.bridge.run(wait, None, failed, name="engine-ready")
 
 
-def run() -> int:
+def run(log_level: int = logging.WARNING) -> int:
+    """The app until it quits; `log_level` INFO also logs its progress (the window shown,
+    the engine ready, each delivery: `bench/` and the soak test read those lines)."""
     if sys.platform.startswith("linux") and not any(
         os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
     ):
@@ -337,7 +350,7 @@ def run() -> int:
             "FILE` transcribes a recording (`dictate --help` lists every command).\n"
         )
         return 2
-    logfile.install(paths.state_dir())
+    logfile.install(paths.state_dir(), log_level)
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Dictate")
@@ -353,9 +366,8 @@ def run() -> int:
     parts.window.show()
     parts.delivery.start()
     parts.first_run.open_if_new()  # beside the window; dictation works while it is open
-    if os.environ.get("DICTATE_STARTUP_REPORT"):  # for bench/app.py and the soak test
-        QTimer.singleShot(0, lambda: print(f"window shown on {app.platformName()}", flush=True))
-        _report_singletons("start")
+    QTimer.singleShot(0, lambda: log.info("window shown on %s", app.platformName()))
+    _log_singletons("start")
     start_hotkey(parts)
     watchdog = StallWatchdog()
     watchdog.start()
@@ -371,14 +383,13 @@ def run() -> int:
     finally:
         watchdog.stop()
         parts.shutdown()
+        _log_singletons("exit")
         logfile.uninstall()
-    if os.environ.get("DICTATE_STARTUP_REPORT"):
-        _report_singletons("exit")
     return code
 
 
-def _report_singletons(when: str) -> None:
+def _log_singletons(when: str) -> None:
     """How many references None, True and False hold: a C extension that returns one
     without a reference makes these fall until the interpreter aborts (see pyproject)."""
     counts = " ".join(f"{v}={sys.getrefcount(v)}" for v in (None, True, False))
-    print(f"singletons at {when}: {counts}", flush=True)
+    log.info("singletons at %s: %s", when, counts)

@@ -10,8 +10,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from bench.common import ROOT, cpu_percent, pct, rss_mb, table
+from tests.app_log import AppLog, log_path, proc_alive
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -22,16 +24,14 @@ def cold_starts(runs: int = 5) -> tuple[list[float], float]:
     times, idle = [], float("nan")
     for i in range(runs):
         home = tempfile.mkdtemp(prefix="dictate-bench-")
-        env = dict(os.environ, DICTATE_HOME=home, DICTATE_STARTUP_REPORT="1", TOGETHER_API_KEY="")
+        env = dict(os.environ, DICTATE_HOME=home, TOGETHER_API_KEY="")
         started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app"], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
-        )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("window shown"):
-                times.append(time.monotonic() - started)
-                break
+        proc = subprocess.Popen([sys.executable, "-m", "app", "--log-level", "info"], env=env,
+                                cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+        log = AppLog(log_path(Path(home)), proc_alive(proc))
+        log.wait_line("window shown", 120)  # seen within the log reader's poll (20 ms)
+        times.append(time.monotonic() - started)
+        log.stop()
         if i == runs - 1:
             time.sleep(5.0)  # pacing: let the engine finish loading before measuring idle
             idle = cpu_percent(proc.pid, 10.0)

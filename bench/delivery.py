@@ -109,11 +109,11 @@ def main() -> None:
         desktop.ibus_cmd("engine", "xkb:us::eng")
         switch = switch_costs(desktop, entry)  # before the app registers its own engine
         driver.start()
-        driver._wait_line("delivery method: input method", 20)
+        driver.log.wait_line("delivery method: input method", 20)
         desktop.activate("EntryTest")
         entry.events.clear()
         for _ in range(count):
-            lines = len(driver._lines)
+            lines = len(driver.log.lines)
             speech = silence(0.6) + pcm(PHRASES[0]) + silence(1.4) + pcm(PHRASES[1])
             speech += silence(1.4) + pcm(PHRASES[2]) + silence(0.3)  # the last one on release
             driver.ptt("start")
@@ -121,9 +121,9 @@ def main() -> None:
             wait_for(lambda: mic.idle, 60, "the speech to be played")
             stop = time.monotonic()
             driver.ptt("stop")
-            wait_for(lambda n=lines: any(x.startswith("delivered:") for x in driver._lines[n:]),
+            wait_for(lambda n=lines: any(x.startswith("delivered:") for x in driver.log.lines[n:]),
                      20, "the delivery")  # fmt: skip
-            new = driver._lines[lines:]
+            new = driver.log.lines[lines:]
             for t in stamps(new, "segment committed"):
                 seen = first_text_after(entry, t)
                 if seen is not None:
@@ -137,8 +137,8 @@ def main() -> None:
             arrival_ms.append((final - stop) * 1000)
             release_ms.append((last - stop) * 1000)
             entry.events.clear()
-            wait_for(lambda: overlay_hidden(driver._lines), 10, "the overlay to fade")
-        overlay = [float(m.group(1)) for x in driver._lines
+            wait_for(lambda: overlay_hidden(driver.log.lines), 10, "the overlay to fade")
+        overlay = [float(m.group(1)) for x in driver.log.lines
                    if (m := re.match(r"overlay shown in ([\d.]+) ms", x))]  # fmt: skip
         driver.quit()
     finally:

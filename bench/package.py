@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, pct, rss_mb, table
+from tests.app_log import AppLog, log_path, proc_alive
 
 LAUNCHER = "/usr/bin/dictate"
 
@@ -39,20 +40,19 @@ def launches(runs: int = 5) -> tuple[list[float], list[float], float]:
             "PATH": "/usr/bin:/bin",
             "HOME": home,
             "DICTATE_HOME": home,
-            "DICTATE_STARTUP_REPORT": "1",
             "QT_QPA_PLATFORM": "offscreen",
             "LANG": "C.UTF-8",
         }
         started = time.monotonic()
-        proc = subprocess.Popen([LAUNCHER], env=env, cwd=home, stdout=subprocess.PIPE, text=True)
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("window shown"):
-                windows.append(time.monotonic() - started)
-            elif line.startswith("engine ready"):
-                engines.append(time.monotonic() - started)
-                rss = rss_mb(proc.pid)
-                break
+        proc = subprocess.Popen([LAUNCHER, "--log-level", "info"], env=env, cwd=home,
+                                stdout=subprocess.DEVNULL)  # fmt: skip
+        log = AppLog(log_path(Path(home)), proc_alive(proc))
+        log.wait_line("window shown", 120)  # seen within the log reader's poll (20 ms)
+        windows.append(time.monotonic() - started)
+        log.wait_line("engine ready", 120)
+        engines.append(time.monotonic() - started)
+        rss = rss_mb(proc.pid)
+        log.stop()
         subprocess.run([LAUNCHER, "ptt", "quit"], env=env, check=True)
         proc.wait(30)
     for home in homes:

@@ -63,22 +63,28 @@ def final_after(s: RawSession, started: float, seconds: float) -> float:
 
 def partial_lags(s: RawSession, started: float, word_ends: list[float]) -> list[float]:
     """For each delta: seconds from the audio time of its newest word (by the offline word
-    timings, counting the words of earlier segments) to when it was shown."""
-    done_words = 0
+    timings, counting the words of the segments before it) to when it was shown. A segment's
+    deltas may come before the previous segment's `completed`: words are counted per
+    segment, in the order the segments began."""
+    words: dict[str, int] = {}  # per item, in order of appearance: its latest word count
     lags: list[float] = []
-    counted: dict[str, int] = {}
     events = s.stamped
     for k, (arrived, e) in enumerate(events):
         following = events[k + 1][1] if k + 1 < len(events) else {}
         if following.get("type") == COMPLETED and following.get("transcript") == e.get("delta"):
             continue  # the final's own delta: not a partial (after a cut it may hold fewer words)
         if e["type"] == DELTA and e["delta"]:
-            n = done_words + len(normalize(e["delta"]).split())
-            if 0 < n <= len(word_ends):
-                lags.append(arrived - started - word_ends[n - 1])
-        elif e["type"] == COMPLETED and e["item_id"] not in counted:
-            counted[e["item_id"]] = len(normalize(e["transcript"]).split())
-            done_words += counted[e["item_id"]]
+            count = len(normalize(e["delta"]).split())
+            words[e["item_id"]] = count
+            before = 0
+            for item, n in words.items():
+                if item == e["item_id"]:
+                    break
+                before += n
+            if 0 < before + count <= len(word_ends):
+                lags.append(arrived - started - word_ends[before + count - 1])
+        elif e["type"] == COMPLETED:
+            words[e["item_id"]] = len(normalize(e["transcript"]).split())
     return lags
 
 

@@ -1,7 +1,10 @@
 """Wrap the PyInstaller bundle into a .deb, and into a .tar.gz of the same bundle.
 
 The package puts the program under /opt/dictate, a `dictate` symlink in /usr/bin, the desktop
-entry, the icons in the hicolor sizes and the AppStream metainfo under /usr/share. The bundle
+entry, the icons in the hicolor sizes and the AppStream metainfo under /usr/share, the IBus
+component of the input-method engine in /usr/share/ibus/component (its `exec` is the engine in
+the bundle, run by the system python3, as the app runs it), and the systemd unit for
+`dictate serve` in /usr/lib/systemd/system (not enabled: a team server is a choice). The bundle
 carries its Python, Qt and engine; the libraries of the distribution (X11/xcb, fontconfig,
 OpenSSL, ...) are left out of it (see the spec) and named in `Depends`, which
 `dpkg-shlibdeps` computes from the bundle's ELF files, with the minimum versions their symbols
@@ -20,6 +23,7 @@ from pathlib import Path
 PACKAGE = "dictate"
 INSTALL_DIR = Path("opt") / PACKAGE
 APP_ID = "org.dictate.Dictate"
+ENGINE_ID = f"{APP_ID}.Engine"
 HERE = Path(__file__).resolve().parent / "linux"
 
 # Loaded at run time by name, so no ELF file names them.
@@ -65,6 +69,8 @@ def stage(bundle: Path, icons: Path, root: Path) -> Path:
         (HERE / f"{APP_ID}.desktop", share / "applications" / f"{APP_ID}.desktop"),
         (HERE / f"{APP_ID}.metainfo.xml", share / "metainfo" / f"{APP_ID}.metainfo.xml"),
         (HERE / "copyright", share / "doc" / PACKAGE / "copyright"),
+        (HERE / f"{ENGINE_ID}.xml", share / "ibus" / "component" / f"{ENGINE_ID}.xml"),
+        (HERE / "dictate-serve.service", root / "usr/lib/systemd/system/dictate-serve.service"),
     ):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)

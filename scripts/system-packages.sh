@@ -12,10 +12,13 @@ runtime=(python3 python3-venv python3-pip libportaudio2 libxcb-cursor0 libxcb-ic
 # server's checkers and load balancer (haproxy, systemd-analyze).
 # The delivery tests: an input method (IBus, GTK 3 with its IBus module, the system python3 with
 # gi), a window manager, a terminal and keyboard layouts.
+# The real-desktop tests (tests/desktops): headless sway with wtype, and GNOME Shell on Wayland
+# with Xwayland, GTK 4 with its IBus module (about 160 packages, half a minute to install).
 test=(espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb xauth xclip
   xdotool trayer desktop-file-utils dpkg-dev binutils appstream nodejs haproxy systemd
   ibus ibus-gtk3 gir1.2-ibus-1.0 python3-gi gir1.2-gtk-3.0 dbus-x11 openbox xterm x11-xkb-utils
-  x11-utils)
+  x11-utils sway wtype wl-clipboard xwayland gnome-shell mutter ibus-gtk4 gir1.2-gtk-4.0
+  util-linux)
 packages=("${runtime[@]}")
 if [ "$what" = test ]; then
   packages+=("${test[@]}")

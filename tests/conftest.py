@@ -5,11 +5,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings
 
 from app.audio import devices
 from app.engine.config import ServerConfig
 from app.engine.embedded import EmbeddedEngine
 from tests.virtual_mic import VirtualMic
+
+# Property tests draw the same examples on every run: a failure is found by reading the
+# code or by running with --hypothesis-seed, never by a lucky CI run.
+settings.register_profile("dictate", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("dictate")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"

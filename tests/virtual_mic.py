@@ -41,6 +41,7 @@ class VirtualMic:
         self.sink_module: str | None = None
         self.feeder_tid = 0
         self._home: str | None = None
+        self._shared: Path | None = None
 
     def start(self) -> None:
         if self.beside is not None:
@@ -89,6 +90,18 @@ class VirtualMic:
             ["pactl", *args], env=self.env, check=True, capture_output=True, text=True
         )
         return done.stdout.strip()
+
+    def share(self) -> str:
+        """A second socket of this PulseAudio that any local user may use (for an app that
+        runs as another user, as on the real-desktop tests); returns it as a PULSE_SERVER."""
+        if self._shared is None:
+            self._shared = Path(tempfile.mkdtemp(prefix="pulse-shared-"))
+            self._shared.chmod(0o755)
+            socket = self._shared / "native"
+            self._pactl("load-module", "module-native-protocol-unix", f"socket={socket}",
+                        "auth-anonymous=1")  # fmt: skip
+            socket.chmod(0o777)
+        return f"unix:{self._shared / 'native'}"
 
     def unplug(self) -> None:
         """Unload the source, as if the microphone were pulled out.
@@ -170,3 +183,5 @@ class VirtualMic:
         if self._feeder:
             self._feeder.join(5)
         shutil.rmtree(self.runtime, ignore_errors=True)
+        if self._shared is not None:
+            shutil.rmtree(self._shared, ignore_errors=True)

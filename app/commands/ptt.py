@@ -1,6 +1,7 @@
-"""`dictate ptt start|stop|toggle|command`: control the running app, e.g. from a desktop
-shortcut. `command` starts (or stops) command mode: what is said next is an instruction for
-the text selected in the app in front."""
+"""`dictate ptt start|stop|toggle|command|copy-last`: control the running app, e.g. from a
+desktop shortcut; `command` starts (or stops) command mode: what is said next is an
+instruction for the text selected in the app in front; `copy-last` puts the last dictation
+on the clipboard."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from app import paths
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "ptt",
-        help="start, stop or toggle dictation (or command mode) in the running app",
+        help="start, stop or toggle dictation (or command mode) in the running app; copy-last "
+        "copies the last dictation",
         description="Bind these to keys in your desktop's shortcut settings where global "
         "hotkeys are not possible (Wayland): `dictate ptt toggle`; `dictate ptt command` "
         "starts or stops command mode (the selected text rewritten as you say).",
     )
-    p.add_argument("action", choices=("start", "stop", "toggle", "command", "show", "quit"))
+    p.add_argument(
+        "action", choices=("start", "stop", "toggle", "command", "show", "quit", "copy-last")
+    )
     p.set_defaults(run=run)
 
 

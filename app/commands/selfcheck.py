@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from app import paths
+from app.platform import session
 
 SAMPLE_WORDS = ("lazy", "dog")
 
@@ -61,7 +62,7 @@ def check_audio() -> str:
 
 def check_hotkey() -> str:
     """pynput picks its platform backend at import: a bundle that lacks it fails here."""
-    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+    if sys.platform.startswith("linux") and not session.detect().x_display:
         return "skipped, no X display (on Wayland, bind `dictate ptt toggle` to a key)"
     from pynput import keyboard
 

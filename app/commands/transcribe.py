@@ -7,7 +7,8 @@ end (a "scratch that" may still remove what came before, so nothing is printed e
 `--json` prints every event as a JSON line instead, and a last `Final` event with the text.
 Errors print one clear sentence and exit non-zero (codes in `app.core.errors`; 2 for a
 file that cannot be read, 8 when a recording read to its end holds no speech). The file is
-decoded while it is sent, a block at a time, so memory does not grow with its length.
+decoded while it is sent, a block at a time, and the client keeps only the audio not yet
+answered (`ClientConfig.return_audio`), so memory does not grow with its length.
 """
 
 from __future__ import annotations
@@ -177,9 +178,10 @@ def note(message: str) -> None:
 
 
 def open_client(
-    args: argparse.Namespace, command: str
+    args: argparse.Namespace, command: str, *, return_audio: bool = True
 ) -> tuple[Backend, RealtimeClient, Printer] | int:
-    """The backend the arguments ask for and a client for it, or an exit code (said why)."""
+    """The backend the arguments ask for and a client for it, or an exit code (said why).
+    `return_audio=False` for a file: the client lets confirmed audio go (ClientConfig)."""
     from app.backends import choose_backend, realtime_client
 
     words = words_from(args, command)
@@ -195,7 +197,8 @@ def open_client(
         note(f"dictate {command}: {exc}")
         return 2
     try:
-        config = backend.client_config(language=args.language, prompt=vocabulary.prompt or None)
+        config = backend.client_config(language=args.language, prompt=vocabulary.prompt or None,
+                                       return_audio=return_audio)  # fmt: skip
     except (RuntimeError, TimeoutError) as exc:
         backend.close()
         note(f"dictate {command}: {exc}")
@@ -214,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
         note(f"dictate transcribe: {exc}")
         return 2
     try:
-        opened = open_client(args, "transcribe")
+        opened = open_client(args, "transcribe", return_audio=False)  # the file has it
         if isinstance(opened, int):
             return opened
         return transcribe(args, audio.blocks, *opened)

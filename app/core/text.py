@@ -11,7 +11,7 @@ the second one"), in any case; said among other words ("the new line manager") i
 ordinary words, and a command word is never taken out of a longer word. A *phrase* is what
 a segment added, or within a segment the sentence before the command; "scratch that"
 removes the last one. "Scratch that" is also known by the ways the recognizer mishears it
-(`COMMANDS`; found by running tiny.en on espeak-ng speech in several voices).
+(`MISHEARD`; found by running tiny.en on espeak-ng speech in several voices).
 
 Per sentence, in order: spoken punctuation (when asked for), fillers and stutters, the
 vocabulary's near-misses (`core.near`), then the user's replacements, so a snippet's text is

@@ -1,9 +1,10 @@
 """Which way the text goes into the app the user is typing in, and what really happened.
 
 The chain, first usable wins ("auto"): the input method (an IBus daemon runs) -> on X11, typing
-through XTest, or paste when the user prefers it -> on Wayland, `wtype` or `ydotool` when
-installed -> the clipboard, with a notice saying so. The user may pick one in Settings; one that
-is not usable here falls back along the chain. Each delivery ends in an `Outcome` that says what
+through XTest, or paste when the user prefers it -> on Wayland, `wtype` or `ydotool` where they
+can type (probed, see `wayland`: the compositor's virtual keyboard, a writable /dev/uinput) ->
+the clipboard, with a notice saying so. The user may pick one in Settings; one that is not
+usable here falls back along the chain. Each delivery ends in an `Outcome` that says what
 was done, never a success that did not happen.
 """
 
@@ -13,8 +14,9 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from app.delivery import paste, wayland, xtest
+from app.delivery import input_method, paste, wayland, xtest
 from app.delivery.ibus import daemon_running
+from app.platform import session
 
 AUTO = "auto"
 INPUT_METHOD = "input method"
@@ -38,18 +40,25 @@ class Environment:
     xdotool: bool
     xclip: bool
     wayland_tool: str | None
+    im: str = ""  # the input method framework that owns the session (input_method.owner)
+    wayland_note: str = ""  # why no typing tool works on this Wayland desktop ("" when one does)
 
     @classmethod
     def detect(cls, env: Mapping[str, str] | None = None) -> Environment:
         env = os.environ if env is None else env
-        is_wayland = bool(env.get("WAYLAND_DISPLAY")) or env.get("XDG_SESSION_TYPE") == "wayland"
+        desktop = session.detect(env)  # XWayland is Wayland here: XTest reaches X11 apps only
+        is_wayland = desktop.wayland
+        im = input_method.owner(env, input_method.running_daemons())
         return cls(
-            x11=bool(env.get("DISPLAY")) and not is_wayland,
+            x11=desktop.x11,
             wayland=is_wayland,
-            ibus=daemon_running(dict(env)),
+            # IBus only where the session's apps use it: not beside Fcitx.
+            ibus=im != input_method.FCITX and daemon_running(dict(env)),
+            im=im,
             xdotool=xtest.available(),
             xclip=paste.available(),
-            wayland_tool=wayland.tool(),
+            wayland_tool=wayland.tool(env) if is_wayland else None,
+            wayland_note=wayland.why_not(env) if is_wayland else "",
         )
 
 
@@ -81,9 +90,10 @@ def choose(setting: str, env: Environment, *, prefer_paste: bool = False) -> str
 def describe(setting: str, env: Environment) -> str:
     """For Settings: what "auto" (or the user's choice) means on this desktop."""
     chosen = choose(setting, env)
+    why = f" ({env.wayland_note})" if chosen == CLIPBOARD and env.wayland_note else ""
     if setting not in (AUTO, chosen):
-        return f"{setting} is not available here: {chosen} is used"
-    return f"{chosen} on this desktop" if setting == AUTO else chosen
+        return f"{setting} is not available here: {chosen} is used{why}"
+    return f"{chosen} on this desktop{why}" if setting == AUTO else chosen
 
 
 @dataclass(frozen=True)
@@ -131,8 +141,31 @@ def deliver(
             return Outcome(method, True, f"{verb} {target.label}")
         return copied(f"{problem}: ", copy, text)
     if method == WAYLAND:
-        problem = wayland.type_text(text)
+        name = wayland.tool()
+        problem = wayland.type_text(text, name)
         if problem is None:
-            return Outcome(method, True, f"typed with {wayland.tool()}")
+            return Outcome(method, True, f"typed with {name}")
         return copied(f"{problem}: ", copy, text)
     return copied(f"unknown delivery {method!r}: ", copy, text)
+
+
+def not_taken(
+    text: str,
+    env: Environment,
+    target: xtest.Window | None,
+    copy: Callable[[str], None],
+    *,
+    refused: str = "",
+) -> Outcome:
+    """The input method's text that no field took: a field that refuses dictation ("password",
+    "PIN") keeps it off the screen; a window that does not use the input method (the daemon's
+    fake context had the focus) gets it typed where typing works, else it is copied.
+    Blocking: call it off the GUI thread."""
+    if refused:
+        return copied(f"a {refused} field has the focus, nothing typed: ", copy, text)
+    if env.x11 and env.xdotool and target is not None:
+        typed = deliver(TYPING, text, target, copy)
+        if typed.delivered:
+            return Outcome(TYPING, True, f"{typed.message} (it does not use the input method)")
+        return typed
+    return copied("no text field took the text: ", copy, text)

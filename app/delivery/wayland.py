@@ -1,23 +1,58 @@
-"""Wayland without an input method: typing with `wtype` (wlroots compositors, KDE) or
-`ydotool` (any compositor, through uinput; needs its daemon)."""
+"""Wayland without an input method: typing with `wtype` or `ydotool`, where they can work.
+
+`wtype` needs the compositor's virtual-keyboard protocol: wlroots compositors (sway, Hyprland)
+have it, GNOME's mutter and KDE's KWin do not ("Compositor does not support the virtual
+keyboard protocol"), so the compositor's registry is asked (`wayland_registry`). `ydotool`
+types through the kernel's uinput on any compositor, but only where /dev/uinput is writable
+for the user. Where neither works (GNOME, KDE without uinput), the chain falls back to the
+clipboard and says so.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from collections.abc import Mapping
+
+from app.delivery import wayland_registry
+
+UINPUT = "/dev/uinput"
 
 
-def tool() -> str | None:
-    for name in ("wtype", "ydotool"):
-        if shutil.which(name):
-            return name
+def uinput_writable(path: str | None = None) -> bool:
+    return os.access(path or UINPUT, os.W_OK)
+
+
+def tool(env: Mapping[str, str] | None = None) -> str | None:
+    """The typing tool that works on this desktop: installed, and what it needs is there."""
+    if shutil.which("wtype") and wayland_registry.has_virtual_keyboard(env):
+        return "wtype"
+    if shutil.which("ydotool") and uinput_writable():
+        return "ydotool"
     return None
 
 
-def type_text(text: str) -> str | None:
-    name = tool()
+def why_not(env: Mapping[str, str] | None = None) -> str:
+    """Why no typing tool works here (for Settings and the clipboard notice); "" when one does."""
+    if tool(env) is not None:
+        return ""
+    reasons = []
+    if not wayland_registry.has_virtual_keyboard(env):
+        reasons.append("this compositor has no virtual keyboard for wtype")
+    elif not shutil.which("wtype"):
+        reasons.append("wtype is not installed")
+    if not shutil.which("ydotool"):
+        reasons.append("ydotool is not installed")
+    elif not uinput_writable():
+        reasons.append(f"{UINPUT} is not writable for ydotool")
+    return ", ".join(reasons)
+
+
+def type_text(text: str, name: str | None = None) -> str | None:
+    name = name or tool()
     if name is None:
-        return "neither wtype nor ydotool is installed"
+        return why_not() or "neither wtype nor ydotool can type here"
     argv = [name, "--", text] if name == "wtype" else [name, "type", "--", text]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)

@@ -41,7 +41,10 @@ class Profile:
         names = {part.lower() for part in target.wm_class.split(".") if part}
         if target.process:
             names.add(target.process.lower())
-        return bool(names & {app.lower() for app in self.apps})
+        apps = {app.lower() for app in self.apps}
+        if ANY_TERMINAL in apps and names & set(TERMINALS):
+            return True
+        return bool(names & apps)
 
     def to_table(self) -> dict[str, Any]:
         return {"name": self.name, "apps": list(self.apps), "style": self.style,
@@ -49,11 +52,13 @@ class Profile:
                 "one_line": self.one_line}  # fmt: skip
 
 
-TERMINAL = Profile("Terminals", TERMINALS, style=VERBATIM, one_line=True)
+ANY_TERMINAL = "terminals"  # in a profile's apps: every terminal in TERMINALS
+TERMINAL = Profile("Terminals", (ANY_TERMINAL,), style=VERBATIM, one_line=True)
 
 
 def default_tables() -> list[dict[str, Any]]:
-    """The profiles a new settings file starts with: terminals, one verbatim line."""
+    """The profiles a new settings file starts with (`Settings.profiles`, which holds the
+    same: storage sits below this layer): terminals, one verbatim line."""
     return [TERMINAL.to_table()]
 
 

@@ -241,6 +241,8 @@ def retry(
     is `finalize()`'s, as a dictation's. Blocking: call it off the GUI thread."""
     backend.wait_ready()
     prompt = vocabulary_prompt(words.vocabulary).prompt or None
-    client = connect(backend.client_config(language=language, prompt=prompt), None)
+    # The audio is in hand: the client need not keep a copy of it to give back.
+    config = backend.client_config(language=language, prompt=prompt, return_audio=False)
+    client = connect(config, None)
     result = stream_pcm(client, audio, realtime=False)
     return Retried(result, finalize(result.segments, words))

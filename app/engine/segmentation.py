@@ -20,6 +20,13 @@ from app.engine.audio_buffer import AudioBuffer
 from app.engine.vad import FRAME, Segmenter, SileroStream, SpeechPaused, VadEvent
 from app.realtime.protocol import SAMPLE_RATE, TurnDetection
 
+# A final's audio ends this long after the speech paused (the segment's padding when that is
+# shorter): enough for the tail of the last word, short enough that the partial taken then
+# is ready when the key is released a moment later. Whisper's text depends on where a clip
+# ends (tiny.en wrote other words for a third of our pauses between 30 ms and 250 ms), so
+# the final and that partial decode exactly the same clip, whenever the release comes.
+TAIL_S = 0.1
+
 
 class VoiceDetector(Protocol):
     """Speech probability for each whole `FRAME` of a continuous stream."""
@@ -36,9 +43,9 @@ class Segmentation:
         self._voice = voice if voice is not None else SileroStream()
         self._carry = b""
         self._speech = bytearray()  # one byte per frame: 1 where it was speech
-        # Where the partial taken at a pause ends: the pause plus the segment's padding,
-        # exactly where a final's audio ends, so that its text can be the final's.
-        self.pause_end: int | None = None
+        # Where the partial taken at a pause ends: the pause plus `TAIL_S`, exactly where a
+        # final's audio ends, so that its text can be the final's.
+        self.pause_at: int | None = None
         self._pause_decoded = False
         self._waiting: list[tuple[int, asyncio.Future[None]]] = []
 
@@ -69,7 +76,7 @@ class Segmentation:
         events = self.segmenter.feed(first, probs)
         for event in events:
             if isinstance(event, SpeechPaused):
-                self.pause_end = event.at + self.pad
+                self.pause_at = event.at
                 self._pause_decoded = False
         return events
 
@@ -92,17 +99,29 @@ class Segmentation:
 
     # --- the pause partial ----------------------------------------------------------------
 
+    @property
+    def pause_end(self) -> int | None:
+        return None if self.pause_at is None else self.pause_at + self.tail
+
+    @property
+    def tail(self) -> int:
+        return min(self.pad, int(TAIL_S * SAMPLE_RATE))
+
+    def _paused_since(self, end: int) -> bool:
+        """No speech from the pause to `end`."""
+        return self.pause_at is not None and self.speech_between(self.pause_at, end) == 0
+
     def forget_pause(self) -> None:
-        self.pause_end = None
+        self.pause_at = None
 
     def pause_reached(self) -> bool:
-        """True once per pause, when the audio reaches the end of its padding with no speech
+        """True once per pause, when the audio reaches the end of its tail with no speech
         since: the moment to decode the partial that will likely be the final."""
         pause_end = self.pause_end
         if pause_end is None or self._pause_decoded or self.end < pause_end:
             return False
-        if self.speech_between(pause_end - self.pad, self.end) > 0:
-            self.pause_end = None  # the speaker went on
+        if not self._paused_since(self.end):
+            self.pause_at = None  # the speaker went on
             return False
         self._pause_decoded = True
         return True
@@ -113,17 +132,17 @@ class Segmentation:
         end = self.end
         pause_end = self.pause_end
         if final_grade and pause_end is not None:
-            if self.speech_between(pause_end - self.pad, end) == 0:
+            if self._paused_since(end):
                 return min(end, pause_end)
-            self.pause_end = None
+            self.pause_at = None
         return end
 
     def clip_end(self, end: int) -> int:
         """Where the audio decoded for a final ending at `end` stops: at the end of the
-        pause's padding when nothing was said since (the silence after it holds no words),
+        pause's tail when nothing was said since (the silence after it holds no words),
         so the final decodes the very clip the pause partial decoded, at any pace."""
         pause_end = self.pause_end
-        if pause_end is not None and self.speech_between(pause_end - self.pad, end) == 0:
+        if pause_end is not None and self._paused_since(end):
             return min(end, pause_end)
         return end
 

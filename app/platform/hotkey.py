@@ -9,11 +9,12 @@ let applications see global keys: `start` then returns why, and users bind
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+
+from app.platform import session
 
 
 class GlobalHotkey(QObject):
@@ -32,10 +33,12 @@ class GlobalHotkey(QObject):
 
     def start(self) -> str | None:
         """Start listening; returns None, or why a global hotkey is impossible here."""
-        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
-            if os.environ.get("WAYLAND_DISPLAY"):
+        if sys.platform.startswith("linux"):
+            desktop = session.detect()
+            if desktop.wayland:  # with XWayland too: keys reach X11 apps' windows only
                 return "global hotkeys are not possible on Wayland: bind `dictate ptt toggle`"
-            return "no X display: global hotkey off"
+            if not desktop.x11:
+                return "no X display: global hotkey off"
         try:
             from pynput import keyboard
 

@@ -1,7 +1,9 @@
 """The log a user can send us: warnings, errors and crashes, never audio and never keys.
 
 `install` adds a rotating file (`dictate.log`, 1 MB, three old files kept) to the root
-logger at WARNING, routes uncaught exceptions of every thread there, and arms
+logger at WARNING (`dictate --log-level info` adds the app's own progress lines, never the
+libraries' chatter: `bench/` and the soak test read those lines, so keep their words
+stable), routes uncaught exceptions of every thread there, and arms
 `faulthandler` on `crash.log`: a native crash (a segfault, an abort in a C extension's
 deallocator) writes every thread's Python stack there before the process dies. The next
 start moves that report into the log, so "Copy diagnostics" carries it. Secrets are
@@ -34,6 +36,8 @@ _PATTERNS = (
 _secrets: set[str] = set()
 _crash_file: IO[str] | None = None
 _handler: logging.Handler | None = None
+_app_level: int | None = None  # the app's loggers' level before `install` lowered it
+APP_LOGGER = "app"  # every module's logger is `logging.getLogger(__name__)`: under this one
 
 
 def redact(secret: str | None) -> None:
@@ -61,15 +65,20 @@ class _Redact(logging.Filter):
         return True
 
 
-def install(directory: Path) -> Path:
-    """Start writing the log under `directory`; returns the log's path."""
-    global _crash_file, _handler
+def install(directory: Path, level: int = logging.WARNING) -> Path:
+    """Start writing the log under `directory`; returns the log's path. Below WARNING,
+    `level` applies to the app's own loggers only."""
+    global _crash_file, _handler, _app_level
     uninstall()
     path = directory / LOG_NAME
     handler = RotatingFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
     )
-    handler.setLevel(logging.WARNING)
+    handler.setLevel(level)
+    app = logging.getLogger(APP_LOGGER)
+    if app.getEffectiveLevel() > level:
+        _app_level = app.level
+        app.setLevel(level)
     handler.addFilter(_Redact())
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
@@ -87,7 +96,7 @@ def install(directory: Path) -> Path:
 
 def uninstall() -> None:
     """At a clean exit: nothing crashed, so the crash report stays empty. Undoes `install`."""
-    global _crash_file, _handler
+    global _crash_file, _handler, _app_level
     if _crash_file is not None:
         faulthandler.disable()
         _crash_file.close()
@@ -96,6 +105,9 @@ def uninstall() -> None:
         logging.getLogger().removeHandler(_handler)
         _handler.close()
         _handler = None
+    if _app_level is not None:
+        logging.getLogger(APP_LOGGER).setLevel(_app_level)
+        _app_level = None
     sys.excepthook = sys.__excepthook__
     threading.excepthook = threading.__excepthook__
 

@@ -1,4 +1,5 @@
-"""One running app per user, and the channel `dictate ptt start|stop|toggle|command` uses.
+"""One running app per user, and the channel `dictate ptt start|stop|toggle|command|copy-last`
+talks through.
 
 The first instance listens on a QLocalServer (a Unix socket, or a named pipe on Windows);
 later invocations connect, send one command line, and exit. Desktop shortcut settings can
@@ -21,7 +22,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from app import paths
 
-COMMANDS = ("start", "stop", "toggle", "command", "show", "quit")
+COMMANDS = ("start", "stop", "toggle", "command", "show", "quit", "copy-last")
 
 log = logging.getLogger(__name__)
 

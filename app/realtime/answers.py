@@ -2,7 +2,11 @@
 
 The receiver thread only decodes frames. What each answer means for the transcript, for the
 confirmed audio (the uplink's ledger) and for the owner's events is decided here, and so is
-the finishing rule: every commit answered, or no answer can come. Both are pure logic with
+the finishing rule: every commit answered, or no answer can come. A server that does not name
+the answer to a commit may still be working through audio sent faster than real time (a file):
+the quiet period that ends a dictation grows with how far the audio sent is ahead of what the
+answers confirmed, so such a server is waited for, and a dead one is still left in bounded
+time (the finish cap; pings find a dead connection sooner). Both are pure logic with
 the time passed in, so they are tested without a socket (tests/unit/test_uplink.py); the
 client calls them under its lock. A fatal failure is left to the client: whether it ends the
 dictation or only this connection depends on the connection's state, which lives there.
@@ -13,6 +17,7 @@ from __future__ import annotations
 from app.core.transcript import Transcript
 from app.realtime.events import ClientEvent, SegmentCompleted, SegmentFailed, Status, TextChanged
 from app.realtime.protocol import (
+    SAMPLE_RATE,
     AudioCommitted,
     ServerEvent,
     SessionCreated,
@@ -21,6 +26,10 @@ from app.realtime.protocol import (
     TranscriptFailed,
 )
 from app.realtime.uplink import Uplink
+
+# How much faster than real time a server is assumed to work through audio it has not
+# answered: each second of that adds 1/CATCH_UP s to the quiet period that ends a dictation.
+CATCH_UP = 10.0
 
 
 class Answers:
@@ -32,9 +41,11 @@ class Answers:
         self.quiet_period_s = quiet_period_s
         self.created = False  # this connection's `session.created` came
         self.last_event_at = 0.0  # the latest answer, or commit: the quiet period counts from it
+        self.confirmed_at = 0.0  # when the confirmed audio last moved, or a connection opened
 
-    def new_connection(self) -> None:
+    def new_connection(self, now: float) -> None:
         self.created = False
+        self.confirmed_at = now  # a new connection replays what is not confirmed at once
 
     def on_event(self, event: ServerEvent, now: float) -> list[ClientEvent]:
         """Apply one answer; the events for the owner (none for a fatal failure)."""
@@ -57,7 +68,10 @@ class Answers:
     def _on_completed(self, event: TranscriptCompleted) -> list[ClientEvent]:
         """Add the text; the ledger moves the confirmed audio along."""
         self.transcript.on_completed(event.text, event.item_id)
+        confirmed = self.uplink.ledger.confirmed
         self.uplink.on_completed(event.item_id, event.start, event.duration)
+        if self.uplink.ledger.confirmed != confirmed:
+            self.confirmed_at = self.last_event_at
         out: list[ClientEvent] = [SegmentCompleted(event.text)] if event.text else []
         return [*out, TextChanged(self.transcript.live)]
 
@@ -66,18 +80,19 @@ class Answers:
     def settled(self, now: float) -> bool:
         """Every commit the uplink holds is answered, or (Together) no answer is coming."""
         ledger = self.uplink.ledger
-        if not ledger.pending:
+        if not ledger.pending and not ledger.guessed:
             return True
-        if ledger.exact:
+        if ledger.exact and ledger.pending:
             return False
         # A server that does not say which item answers a commit (Together): the completed
-        # after the commit, or a quiet period with no partial pending.
-        return (
-            ledger.all_sent
-            and self.created
-            and (ledger.completed_since_commit or self.quiet_enough(now))
-        )
+        # whose audio reaches the commit (the ledger), or a quiet period with no partial
+        # pending (also after a completed without timing, which may not be the answer).
+        return ledger.all_sent and self.created and self.quiet_enough(now)
 
     def quiet_enough(self, now: float) -> bool:
-        quiet = now - self.last_event_at >= self.quiet_period_s
+        """No answer for the quiet period, more while the server may still be catching up:
+        the audio not confirmed, less the time since the confirmed point last moved."""
+        unconfirmed_s = (self.uplink.cursor - self.uplink.ledger.confirmed) / 2 / SAMPLE_RATE
+        ahead_s = max(0.0, unconfirmed_s - (now - self.confirmed_at))
+        quiet = now - self.last_event_at >= self.quiet_period_s + ahead_s / CATCH_UP
         return bool(quiet and not self.transcript.live and self.created)

@@ -1,16 +1,15 @@
 """The realtime transcription client: one dictation over websocket-client, words never lost.
 
-Threads: the caller (the audio pipeline) only enqueues onto a bounded queue. The *sender*
-thread owns the connection: it connects (with backoff), moves queued audio into the
-dictation's buffer, sends appends of 20-250 ms and commits at their places, pings, and
-closes an idle connection. A *receiver* thread per connection decodes frames and updates
-the transcript. Events go to `on_event`; nothing here knows about Qt.
+Threads: the caller (the audio pipeline) only enqueues onto a bounded queue. The *sender* thread
+owns the connection: it connects (with backoff), moves queued audio into the dictation's
+buffer, sends appends of 20-250 ms and commits at their places, pings, and closes an idle
+connection. A *receiver* thread per connection decodes frames and updates the transcript.
+Events go to `on_event`; nothing here knows about Qt.
 
-No lost words: every byte of the dictation stays in the `Uplink`, whose `CommitLedger` knows
-how far the completed segments reach (exactly, from our engine's `start`/`duration`; for
-servers that do not say, conservatively). When a connection drops, the next one starts there:
-the unconfirmed audio is replayed at full speed and unanswered commits are sent again at their
-places, so the transcript ends the same as without the drop, with nothing doubled. The
+No lost words: the `Uplink` keeps the audio not confirmed yet (all of it for the app, which
+saves it); its `CommitLedger` knows how far the completed segments reach. After a drop the
+next connection replays from there at full speed and sends unanswered commits again at their
+places: the transcript ends the same as without the drop, with nothing doubled. The
 bookkeeping (uplink.py), answers (answers.py) and pings (liveness.py) are pure logic.
 """
 
@@ -25,7 +24,7 @@ from typing import Any
 
 import websocket
 
-from app.core.errors import ConnectionLostError, DictationError, TransientError
+from app.core.errors import DictationError, TransientError
 from app.core.transcript import Transcript
 from app.realtime import errors
 from app.realtime.answers import Answers
@@ -106,10 +105,13 @@ class RealtimeClient:
         return self._inbox.offer_audio(pcm)
 
     def commit(self) -> None:
-        """Ask for everything so far to be finalized (blocks only if the queue is full)."""
+        """Ask for everything so far to be finalized (blocks only while the queue is full and
+        the sender runs: once it has stopped, the dictation is over and the audio is kept)."""
         with self._cv:
             self._marks_queued += 1
-        self._inbox.put_commit(self.config.io_timeout_s)
+        if not self._inbox.put_commit(self._sender_gone):
+            with self._cv:
+                self._marks_queued -= 1
 
     def finish(self, timeout: float | None = None) -> DictationResult:
         """Commit, wait for the answer to that commit, close; the audio is always returned."""
@@ -129,7 +131,7 @@ class RealtimeClient:
             return DictationResult(
                 text=self.transcript.final_text,
                 segments=tuple(s for s in self.transcript.segments if s),
-                audio=bytes(self._uplink.audio),
+                audio=self._uplink.kept_audio(),
                 error=self._error,
                 reconnects=self.reconnects,
                 dropped_frames=self.dropped_frames,
@@ -144,6 +146,9 @@ class RealtimeClient:
             self._sender.join(self.config.io_timeout_s + 1)
         if not self._sender.is_alive():
             self._take_inbox(block=False)  # audio queued after a failure is kept too
+
+    def _sender_gone(self) -> bool:
+        return self._stopping or (self._sender.ident is not None and not self._sender.is_alive())
 
     def _settled(self) -> bool:
         """Under _cv: every commit is answered, or no answer can come."""
@@ -233,6 +238,7 @@ class RealtimeClient:
                     self._marks_queued -= 1
                     self._uplink.commit()
                     self._answers.last_event_at = time.monotonic()
+            self._uplink.commit_silence(self.transcript.live)
             self._cv.notify_all()
 
     def _open(self, attempts: Any) -> bool:
@@ -258,7 +264,7 @@ class RealtimeClient:
             with self._cv:
                 self._generation += 1
                 self._ws = ws
-                self._answers.new_connection()
+                self._answers.new_connection(time.monotonic())
                 self._uplink.new_connection()
                 self._liveness.opened(time.monotonic())
                 generation = self._generation
@@ -269,13 +275,7 @@ class RealtimeClient:
 
     def _give_up(self, error: DictationError) -> DictationError:
         with self._cv:
-            seconds = self._uplink.seconds
-            ever = self._generation > 0
-        what = "lost the connection and could not reconnect" if ever else "could not connect"
-        return ConnectionLostError(
-            f"{what}: {error.message}; the {seconds:.1f} s of audio are kept",
-            detail=error.detail,
-        )
+            return errors.gave_up(error, self._uplink.seconds, connected=self._generation > 0)
 
     def _send_pending(self) -> None:
         """Send unsent audio in 20-250 ms appends, and each commit at its place."""

@@ -26,6 +26,10 @@ class ClientConfig:
     # True: the server announces the item that answers each commit (our engine); None: learn
     # it from the first `input_audio_buffer.committed`; until then Together's rules apply.
     commit_ack: bool | None = None
+    # False: the caller has the audio already (a file): only the audio not yet confirmed is
+    # kept, long silence is committed so that it can be let go of, and the result's audio is
+    # empty. The app's dictation keeps it True: it saves the audio for Retry.
+    return_audio: bool = True
     min_chunk_ms: int = 60  # fewer, larger appends: a third of the CPU of 20 ms ones
     max_chunk_ms: int = 250
     queue_frames: int = 3000

@@ -10,6 +10,7 @@ import websocket
 from app.core.errors import (
     AuthError,
     ConfigError,
+    ConnectionLostError,
     DictationError,
     ServerError,
     TransientError,
@@ -97,3 +98,11 @@ def from_fatal_event(event: TranscriptFailed) -> DictationError:
     if code in _TRANSIENT_CODES or event.error_type in _TRANSIENT_TYPES:
         return TransientError(event.message, detail=detail)
     return ServerError(event.message, detail=detail)
+
+
+def gave_up(error: DictationError, seconds: float, *, connected: bool) -> ConnectionLostError:
+    """The client stops trying after `error`; the audio is kept, and it says how much."""
+    what = "lost the connection and could not reconnect" if connected else "could not connect"
+    return ConnectionLostError(
+        f"{what}: {error.message}; the {seconds:.1f} s of audio are kept", detail=error.detail
+    )

@@ -50,7 +50,8 @@ ClientEvent = Status | TextChanged | SegmentCompleted | SegmentFailed | Fatal
 
 @dataclass(frozen=True)
 class DictationResult:
-    """The outcome of `finish`: text if any, and the audio whatever happened."""
+    """The outcome of `finish`: text if any, and the audio whatever happened (empty when the
+    caller has it already: `ClientConfig.return_audio`)."""
 
     text: str
     segments: tuple[str, ...]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+from collections.abc import Callable
 
 
 class CommitMark:
@@ -38,9 +39,16 @@ class Inbox:
             return False
         return True
 
-    def put_commit(self, timeout: float) -> None:
-        """Blocks only while the queue is full (a commit must not be dropped)."""
-        self._queue.put(CommitMark(), timeout=timeout)
+    def put_commit(self, gone: Callable[[], bool]) -> bool:
+        """Blocks only while the queue is full (a commit must not be dropped) and the sender
+        is there to empty it; False, nothing queued, once `gone()` says it is not."""
+        while not gone():
+            try:
+                self._queue.put(CommitMark(), timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
 
     def wake(self) -> None:
         with contextlib.suppress(queue.Full):

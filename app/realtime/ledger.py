@@ -5,6 +5,14 @@ answered yet, `sent` those of them already sent on the current connection (a pre
 order), `items` the item ids our engine announced for them. `confirmed` is how far the
 completed segments reach: after a drop the next connection replays from there, and commits
 still pending are sent again at their places. Pure logic; the client calls it under its lock.
+
+Which `completed` answers a commit: our engine names its item (`committed`). A server that
+does not (Together; our engine behind a custom URL until its first `committed`) also sends
+VAD segments' `completed`, and one can arrive between a commit and its answer. With
+`start`/`duration` the answer is the one whose audio reaches the commit's position; without
+them nothing tells, so the first `completed` after a commit is taken as its answer but
+`confirmed` moves only as far as a VAD segment would take it, and `guessed` tells the
+finishing rule to wait for a quiet period as well.
 """
 
 from __future__ import annotations
@@ -12,6 +20,10 @@ from __future__ import annotations
 from collections import deque
 
 from app.realtime.protocol import BYTES_PER_MS, SAMPLE_RATE
+
+# A server's seconds come rounded (ours to the millisecond): an end this close to a commit's
+# position reaches it.
+REACH_TOLERANCE = 2 * BYTES_PER_MS
 
 
 class CommitLedger:
@@ -22,11 +34,10 @@ class CommitLedger:
         self.sent: deque[int] = deque()
         self.items: dict[str, int] = {}
         self.confirmed = 0
-        self.completed_since_commit = False
+        self.guessed = False  # the latest commit was answered by an untimed `completed`
 
     def commit(self, position: int) -> None:
         self.pending.append(position)
-        self.completed_since_commit = False
 
     def new_connection(self) -> int:
         """A fresh connection: nothing is sent on it yet; it starts at `confirmed`."""
@@ -68,19 +79,22 @@ class CommitLedger:
         cursor: int,
     ) -> None:  # fmt: skip
         """Move `confirmed` to where this segment's audio ends (never past what was sent)."""
-        self.completed_since_commit = True
+        # No timing from the server: its VAD needed at least min_silence of quiet after the
+        # segment, so everything sent until that long ago is covered.
+        position = cursor - self.min_silence_bytes
+        if start is not None and duration is not None:
+            position = origin + round((start + duration) * SAMPLE_RATE) * 2
         if item_id in self.items:
             position = self.items.pop(item_id)
             self._answer(position)
-        elif not self.exact and self.sent and self.pending:
-            position = self.sent[0]  # Together: the completed after the commit answers it
-            self._answer(position)
-        elif start is not None and duration is not None:
-            position = origin + round((start + duration) * SAMPLE_RATE) * 2
-        else:
-            # No timing from the server: its VAD needed at least min_silence of quiet after
-            # the segment, so everything sent until that long ago is covered.
-            position = cursor - self.min_silence_bytes
+        elif not self.exact and self.sent:
+            commit = self.sent[0]
+            if start is None or duration is None:
+                self._answer(commit)  # nothing tells: taken as the commit's answer, but
+                self.guessed = True  # `confirmed` moves only as for a VAD segment
+                position = min(position, commit)
+            elif position >= commit - REACH_TOLERANCE:
+                self._answer(commit)  # its audio reaches the commit: the commit's answer
         self.confirmed = min(max(self.confirmed, position), cursor)
 
     def on_failed_item(self, item_id: str | None) -> None:
@@ -89,6 +103,7 @@ class CommitLedger:
             self._answer(self.items.pop(item_id))
 
     def _answer(self, position: int) -> None:
+        self.guessed = False
         if position in self.pending:
             self.pending.remove(position)
         if self.sent and self.sent[0] == position:

@@ -33,10 +33,9 @@ VAD_PRESETS: dict[str, dict[str, float]] = {
 
 
 def default_profiles() -> list[dict[str, Any]]:
-    """Terminals: one verbatim line (the per-app profiles' own default, read lazily)."""
-    from app.dictation.profiles import default_tables
-
-    return default_tables()
+    """Terminals (all the ones `app.dictation.profiles` knows): one verbatim line."""
+    return [{"name": "Terminals", "apps": ["terminals"], "style": "verbatim", "language": "",
+             "vocabulary": [], "one_line": True}]  # fmt: skip
 
 
 @dataclass
@@ -62,7 +61,7 @@ class Settings:
     # deliver each settled sentence as it comes instead of the whole text at the end.
     auto_stop_s: int = 30
     continuous: bool = False
-    auto_copy: bool = True
+    auto_copy: bool = False  # the clipboard is the user's: text that reached an app is not copied
     auto_paste: bool = False
     restore_clipboard: bool = False
     delivery: str = "auto"  # auto | input method | typing | paste | wayland typing | clipboard

@@ -10,7 +10,6 @@ or the environment variable that this backend reads (named, with a plain warning
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -24,20 +23,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.backends import CUSTOM_KEY_NAME, KEY_VARIABLES, TOGETHER_KEY_NAME, TOGETHER_MODELS
+from app.backends import (
+    AUTO,
+    CHOICES,
+    CUSTOM_KEY_NAME,
+    KEY_VARIABLES,
+    TOGETHER_KEY_NAME,
+    TOGETHER_MODELS,
+)
 from app.storage.settings import Settings
 from app.ui.model_picker import ModelPicker
+from app.ui.services import Downloads
 
-if TYPE_CHECKING:
-    from app.controller.downloads import ModelDownloads
-
-BACKENDS = [
-    ("Automatic (Together with a key, else local)", "auto"),
-    ("Together AI", "together"),
-    ("Local engine (offline)", "local"),
-    ("Custom server URL", "custom"),
-]
-TOGETHER, CUSTOM, LOCAL = {"auto", "together"}, {"custom"}, {"auto", "local"}
+# Each of `app.backends.CHOICES` in words (offered in that order).
+BACKEND_LABELS = {
+    AUTO: "Automatic (Together with a key, else local)",
+    "together": "Together AI",
+    "local": "Local engine (offline)",
+    "custom": "Custom server URL",
+}
+TOGETHER, CUSTOM, LOCAL = {AUTO, "together"}, {"custom"}, {AUTO, "local"}
 KEY_STORES = [
     ("a file only you can read", "file"),
     ("the environment variable only", "environment"),
@@ -59,7 +64,7 @@ class BackendPage(QGroupBox):
         has_custom_key: bool,
         keyring: bool = True,
         key_file: str = "",
-        downloads: ModelDownloads | None = None,
+        downloads: Downloads | None = None,
         language: QWidget,
     ) -> None:
         super().__init__("Transcription")
@@ -67,9 +72,9 @@ class BackendPage(QGroupBox):
         self.form = QFormLayout(self)
         self._rows: list[tuple[int, set[str]]] = []  # (row, the backends that show it)
         self.backend = QComboBox()
-        for label, value in BACKENDS:
-            self.backend.addItem(label, value)
-        self.backend.setCurrentIndex([v for _, v in BACKENDS].index(s.backend))
+        for value in CHOICES:
+            self.backend.addItem(BACKEND_LABELS[value], value)
+        self.backend.setCurrentIndex(CHOICES.index(s.backend))
         stored = "stored in the OS keyring" if keyring else "a key is set"
         self.custom_url = QLineEdit(s.custom_url)
         self.custom_url.setPlaceholderText("ws://host:8765/v1")

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from app.backends import resolve
 from app.delivery.chain import CHOICES as DELIVERY_CHOICES
 from app.delivery.chain import HELP as DELIVERY_HELP
 from app.delivery.chain import Environment
@@ -40,11 +41,12 @@ from app.ui.key_capture import HotkeyEditor, quiet
 from app.ui.level_meter import LevelMeter
 
 PHRASE = "The quick brown fox jumps over the lazy dog"
-BACKENDS = (
-    ("local", "On this computer", "Offline and private: your voice never leaves the machine."),
-    ("together", "Together AI", "Fast and accurate on any computer; needs an API key."),
-    ("custom", "Your own server", "A Dictate server your team runs."),
-)
+# Each of `app.backends.BACKENDS` in words, in the order offered: the private one first.
+BACKEND_WORDS = {
+    "local": ("On this computer", "Offline and private: your voice never leaves the machine."),
+    "together": ("Together AI", "Fast and accurate on any computer; needs an API key."),
+    "custom": ("Your own server", "A Dictate server your team runs."),
+}
 DELIVERY_WORDS = {
     "auto": "The best way this desktop offers",
     "input method": "Input method (live words at the cursor)",
@@ -121,10 +123,8 @@ class _TranscriptionPage(QWizardPage):
         self.setSubTitle("Where your speech becomes text.")
         self.choices = QButtonGroup(self)
         layout = QVBoxLayout(self)
-        current = settings.backend
-        if current == "auto":
-            current = "together" if has_key else "local"
-        for value, title, detail in BACKENDS:
+        current = resolve(settings.backend, has_key)
+        for value, (title, detail) in BACKEND_WORDS.items():
             if value == "custom" and settings.backend != "custom":
                 continue  # offered in Settings; the setup keeps to the two simple ones
             button = QRadioButton(title)

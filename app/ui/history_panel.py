@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.bridge import Bridge
 from app.storage.history import Dictation, History, export
+from app.ui.services import Background
 
 SEARCH_DEBOUNCE_MS = 150
 FORMATS = {"Text (*.txt)": "text", "Markdown (*.md)": "markdown", "JSON (*.json)": "json"}
@@ -41,7 +41,7 @@ class HistoryPanel(QDialog):
     rerender_requested = Signal()
     edited = Signal(int, str, str)
 
-    def __init__(self, history: History, bridge: Bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, history: History, bridge: Background, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dictate — history")
         self.resize(620, 480)

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.platform import keys
+from app.platform import keys, session
 
 K = Qt.Key
 _NAMED = {
@@ -114,10 +114,7 @@ def on_wayland() -> bool:
     """A Wayland session: the desktop binds the keys. With XWayland (GNOME, KDE) `DISPLAY` is
     set too, but the hotkey would only be seen while an X11 app has the focus, so the steps
     to bind `dictate ptt` are what a user needs there as well."""
-    env = os.environ
-    return env.get("XDG_SESSION_TYPE") == "wayland" or (
-        bool(env.get("WAYLAND_DISPLAY")) and not env.get("DISPLAY")
-    )
+    return session.detect().wayland
 
 
 class KeyCapture(QWidget):

@@ -1,7 +1,7 @@
 """The local model picker: installed and downloadable models, with size, languages and the
 speed measured on this machine; download with a progress bar, cancel, delete.
 
-It only renders and asks: downloads run in `controller.downloads.ModelDownloads` (they go on
+It only renders and asks: downloads run in the app's `ui.services.Downloads` (they go on
 when the dialog closes), and the switch to the chosen model happens when the settings are
 accepted (the engine loads it in the background while the current one serves). A model that
 is not fully installed is never returned by `text()`, so it can never be chosen.
@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.downloads import ModelDownloads
 from app.models import catalog, speed, store
 from app.models.download import Progress, human_bytes
+from app.ui.services import Downloads
 
 
 def _label(name: str, installed: store.InstalledModel | None) -> str:
@@ -47,7 +47,7 @@ class ModelPicker(QWidget):
     english_only_changed = Signal(bool)
 
     def __init__(
-        self, current: str, downloads: ModelDownloads | None, parent: QWidget | None = None
+        self, current: str, downloads: Downloads | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.initial = current

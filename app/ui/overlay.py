@@ -3,11 +3,20 @@ dictation's state, the microphone level and, when they are not shown at the care
 words. It never takes the keyboard focus (a tool window that does not accept focus and is shown
 without activating), so the app the user types in keeps it and the text lands there. It fades
 out after the delivery; Settings can turn it off.
+
+Whether the live words are at the caret already (the input method shows them there) is told
+by `on_route` when a dictation starts: the overlay then shows the state only. When it
+appears and when it has faded out are logged at INFO (`bench/delivery.py` reads them).
+
+Not on Wayland: there a new window gets the keyboard focus wherever the compositor decides
+(sway focuses every new toplevel, and xdg-shell has no window that never takes the focus), so
+typing with wtype went into the overlay and was lost. There the live words show at the caret
+(input method), the state in the tray and the main window.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 import time
 
 from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer, Slot
@@ -27,6 +36,7 @@ STATES = {
     Phase.FINISHING: "Finishing…",
     Phase.ERROR: "Failed",
 }
+log = logging.getLogger(__name__)
 HOLD_MS = 1500  # the delivery's result stays this long, then fades
 FADE_MS = 400
 
@@ -72,7 +82,7 @@ class Overlay(QWidget):
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._start_fade)
-        self._report = bool(os.environ.get("DICTATE_STARTUP_REPORT"))
+        self._told = False  # that it is not shown on Wayland (logged once)
 
     # --- the controller's and the delivery's signals ---------------------------------------
 
@@ -88,6 +98,11 @@ class Overlay(QWidget):
         if phase in (Phase.LOADING, Phase.CONNECTING):
             self.words.clear()
             self.words.hide()
+
+    @Slot(str, bool)
+    def on_route(self, _method: str, at_caret: bool) -> None:
+        """A dictation starts, its live words at the caret (the input method) or not."""
+        self.at_caret = at_caret
 
     @Slot(str, str)
     def on_text(self, final: str, live: str) -> None:
@@ -118,6 +133,11 @@ class Overlay(QWidget):
     def _appear(self) -> None:
         if not self.settings.current.overlay:  # read now: Settings may have turned it off
             return
+        if QGuiApplication.platformName() == "wayland":
+            if not self._told:
+                self._told = True
+                log.info("overlay not shown: on Wayland it would take the keyboard focus")
+            return
         self._hold.stop()
         self._fade.stop()
         self.setWindowOpacity(1.0)
@@ -140,9 +160,7 @@ class Overlay(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.shown_at = time.monotonic()
-        if self._report:
-            ms = (self.shown_at - self.asked_at) * 1000
-            print(f"overlay shown in {ms:.1f} ms", flush=True)
+        log.info("overlay shown in %.1f ms", (self.shown_at - self.asked_at) * 1000)
 
     def _start_fade(self) -> None:
         self._fade.setStartValue(1.0)
@@ -152,5 +170,4 @@ class Overlay(QWidget):
     def _faded(self) -> None:
         self.hide()
         self.setWindowOpacity(1.0)
-        if self._report:
-            print("overlay hidden", flush=True)
+        log.info("overlay hidden")

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.downloads import ModelDownloads
 from app.delivery.chain import CHOICES as DELIVERY_CHOICES
 from app.delivery.chain import HELP as DELIVERY_HELP
 from app.delivery.chain import Environment
@@ -44,6 +43,7 @@ from app.ui.backend_page import CUSTOM, TOGETHER, BackendPage
 from app.ui.key_capture import HotkeyEditor, KeyCapture
 from app.ui.level_meter import LevelMeter
 from app.ui.profiles_page import ProfilesPage
+from app.ui.services import Downloads
 from app.ui.words_page import WordsPage
 
 
@@ -65,7 +65,7 @@ class SettingsDialog(QDialog):
         has_custom_key: bool = False,
         keyring: bool = True,
         key_file: str = "",
-        downloads: ModelDownloads | None = None,
+        downloads: Downloads | None = None,
         environment: Environment | None = None,
         front: Target | None = None,
     ) -> None:

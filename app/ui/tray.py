@@ -1,5 +1,5 @@
-"""The system tray icon: start/stop, show, quit, and a model download's progress in its
-tooltip. Absent when the desktop has no tray."""
+"""The system tray icon: start/stop, show, copy the last dictation, quit, and a model
+download's progress in its tooltip. Absent when the desktop has no tray."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from app.models.download import Progress, human_bytes
 
 
 class Tray(QObject):
-    """Signals: `toggle_requested`, `show_requested`, `diagnostics_requested`,
-    `setup_requested` (the first-run setup again), `quit_requested`."""
+    """Signals: `toggle_requested`, `show_requested`, `copy_last_requested`,
+    `diagnostics_requested`, `setup_requested` (the first-run setup again), `quit_requested`."""
 
     toggle_requested = Signal()
     show_requested = Signal()
+    copy_last_requested = Signal()
     diagnostics_requested = Signal()
     setup_requested = Signal()
     quit_requested = Signal()
@@ -30,6 +31,8 @@ class Tray(QObject):
         self.start_stop.triggered.connect(self.toggle_requested)
         show = QAction("Show window", self.menu)
         show.triggered.connect(self.show_requested)
+        self.copy_last = QAction("Copy last dictation", self.menu)
+        self.copy_last.triggered.connect(self.copy_last_requested)
         self.diagnostics = QAction("Copy diagnostics", self.menu)
         self.diagnostics.setToolTip("Versions, backend, microphone and the log, for a bug report")
         self.diagnostics.triggered.connect(self.diagnostics_requested)
@@ -37,7 +40,7 @@ class Tray(QObject):
         self.setup.triggered.connect(self.setup_requested)
         quit_action = QAction("Quit", self.menu)
         quit_action.triggered.connect(self.quit_requested)
-        self.menu.addActions([self.start_stop, show])
+        self.menu.addActions([self.start_stop, show, self.copy_last])
         self.menu.addSeparator()
         self.menu.addAction(self.setup)
         self.menu.addAction(self.diagnostics)

@@ -39,6 +39,26 @@ def _system_has(*modules: str) -> bool:
     )
 
 
+USER_IME = "dictate-test-ime"  # tests/delivery/user_ime.py
+
+
+def user_ime_xml(python: str) -> str:
+    """The component file of the stand-in for the user's input method (user_ime.py)."""
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<component>
+  <name>org.dictate.test.UserIme</name><description>Test IME</description>
+  <exec>{python} {HERE / "user_ime.py"} --ibus</exec>
+  <version>1.0</version><author>Dictate tests</author><license>MIT</license>
+  <homepage></homepage><textdomain></textdomain>
+  <engines><engine>
+    <name>{USER_IME}</name><longname>Test IME</longname><description>a to a-umlaut</description>
+    <language>el</language><license>MIT</license><author>Dictate tests</author>
+    <icon></icon><layout>us</layout><rank>0</rank>
+  </engine></engines>
+</component>
+"""
+
+
 needs_desktop = pytest.mark.skipif(
     not all(shutil.which(t) for t in ("Xvfb", "xdotool", "openbox", "dbus-launch")),
     reason="needs Xvfb, xdotool, openbox and dbus-launch",
@@ -62,13 +82,23 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.02):  # type:
 
 
 class Entry:
-    """A GTK 3 entry window in its own process; records what it prints."""
+    """A GTK 3 entry window in its own process (or another `program` that prints the same
+    lines, run after `prefix`, e.g. as another user); records what it prints. `im` None leaves
+    GTK_IM_MODULE as `env` has it (unset: the desktop's own choice)."""
 
-    def __init__(self, env: dict[str, str], title: str, im: str, wm_class: str = "") -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        title: str,
+        im: str | None,
+        *args: str,
+        program: Path = HERE / "entry_app.py",
+        prefix: tuple[str, ...] = (),
+    ) -> None:
         self.title = title
         self.proc = subprocess.Popen(
-            [SYSTEM_PYTHON, str(HERE / "entry_app.py"), title, *([wm_class] if wm_class else [])],
-            env=dict(env, GTK_IM_MODULE=im),
+            [*prefix, SYSTEM_PYTHON, str(program), title, *args],
+            env=env if im is None else dict(env, GTK_IM_MODULE=im),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -102,7 +132,9 @@ class Entry:
 
 
 class Desktop:
-    def __init__(self, *, ibus: bool = True, size: str = "1024x768x24") -> None:
+    def __init__(
+        self, *, ibus: bool = True, size: str = "1024x768x24", user_ime: bool = False
+    ) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="dictate-desktop-"))
         self.display, self._xvfb = start_xvfb(size)
         self.env = dict(os.environ, DISPLAY=self.display, HOME=str(self.home),
@@ -110,6 +142,11 @@ class Desktop:
         for name in ("GTK_IM_MODULE", "QT_IM_MODULE", "XMODIFIERS", "IBUS_ADDRESS"):
             self.env.pop(name, None)
         self.env["NO_AT_BRIDGE"] = "1"
+        if user_ime:  # a stand-in for the user's input method, installed as real ones are
+            components = self.home / "ibus-components"
+            components.mkdir()
+            (components / "user-ime.xml").write_text(user_ime_xml(SYSTEM_PYTHON))
+            self.env["IBUS_COMPONENT_PATH"] = f"/usr/share/ibus/component:{components}"
         self._procs: list[subprocess.Popen[bytes]] = []
         self.entries: list[Entry] = []
         self.bus_pid = 0
@@ -183,10 +220,15 @@ class Desktop:
     def focused_window(self) -> str:
         return self.xdotool("getwindowfocus") or ""
 
-    def entry(self, title: str = "EntryTest", wm_class: str = "") -> Entry:
-        """A GTK entry window (of class `wm_class` when given), mapped, activated and with
-        the keyboard focus."""
-        entry = Entry(self.env, title, "ibus" if self.ibus else "gtk-im-context-simple", wm_class)
+    def entry(
+        self, title: str = "EntryTest", *args: str, im: str = "", wm_class: str = ""
+    ) -> Entry:
+        """A GTK entry window, mapped, activated and with the keyboard focus; `im` is its
+        input module (default: IBus when it runs), `wm_class` its window class; args go to
+        entry_app.py."""
+        im = im or ("ibus" if self.ibus else "gtk-im-context-simple")
+        env = dict(self.env, ENTRY_WM_CLASS=wm_class) if wm_class else self.env
+        entry = Entry(env, title, im, *args)
         self.entries.append(entry)
         self.activate(title)
         wait_for(entry.ready, 20, f"{title!r} to have the focus")
@@ -236,10 +278,12 @@ class Desktop:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def entered(monkeypatch: pytest.MonkeyPatch, *, ibus: bool = True) -> Iterator[Desktop]:
+def entered(
+    monkeypatch: pytest.MonkeyPatch, *, ibus: bool = True, user_ime: bool = False
+) -> Iterator[Desktop]:
     """A fixture's body: a desktop whose display, home and session bus this test process
     uses too; stopped afterwards."""
-    desktop = Desktop(ibus=ibus)
+    desktop = Desktop(ibus=ibus, user_ime=user_ime)
     for key in ("DISPLAY", "HOME", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME"):
         monkeypatch.setenv(key, desktop.env[key])
     try:

@@ -1,12 +1,17 @@
 """A GTK 3 window with one text entry, run by the system python3 with GTK's IBus input module.
 
-An optional second argument names the window's class (WM_CLASS), as an app's would.
+usage: entry_app.py [TITLE [password|hidden]]: `password` declares the input purpose PASSWORD
+(as GTK 4 and Wayland password fields do); `hidden` also hides the text, as GTK 3 password
+entries do, which then do not use the input method at all. ENTRY_WM_CLASS in the environment
+names the window's class (WM_CLASS), as an app's would.
+
 It prints one JSON object a line: `ready` once its entry has the keyboard focus, `preedit` for
 each `preedit-changed` signal, `text` for each change of the entry's text; each with `t`, the
 time.monotonic() it happened at.
 """
 
 import json
+import os
 import sys
 import time
 
@@ -24,12 +29,16 @@ def say(**fields: object) -> None:
 
 def main() -> None:
     title = sys.argv[1] if len(sys.argv) > 1 else "EntryTest"
-    if len(sys.argv) > 2:  # the window's WM_CLASS (instance, and the class capitalized)
-        GLib.set_prgname(sys.argv[2])
-        Gdk.set_program_class(sys.argv[2].capitalize())
+    wm_class = os.environ.get("ENTRY_WM_CLASS", "")
+    if wm_class:  # the window's WM_CLASS (instance, and the class capitalized)
+        GLib.set_prgname(wm_class)
+        Gdk.set_program_class(wm_class.capitalize())
     window = Gtk.Window(title=title)
     window.set_default_size(400, 60)
     entry = Gtk.Entry()
+    if sys.argv[2:3] in (["password"], ["hidden"]):
+        entry.set_input_purpose(Gtk.InputPurpose.PASSWORD)
+        entry.set_visibility(sys.argv[2] != "hidden")
     window.add(entry)
     entry.connect("preedit-changed", lambda _e, text: say(preedit=text))
     entry.connect("changed", lambda e: say(text=e.get_text()))

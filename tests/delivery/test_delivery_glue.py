@@ -1,5 +1,7 @@
 """The Qt side of delivery through the input method, with a stand-in for the engine process:
-what is committed when, what the final commit is, and what is reported."""
+what is committed when, what the final commit is, and what is reported. Everything that
+talks to the engine, and the outcome judged on its `ended`, happens on the delivery thread:
+`ended` waits for it (`flush`) and then for the outcome to reach the GUI thread."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
+from app.controller.delivery import Delivery
 from app.core.phases import Phase
 from app.delivery import chain
 from app.delivery.chain import Environment, Outcome
@@ -14,7 +17,6 @@ from app.dictation.dictation import Dictation
 from app.dictation.options import DictationOptions
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
-from app.ui.delivery import Delivery
 
 
 class FakeSession:
@@ -36,10 +38,18 @@ def make(**settings: Any) -> tuple[Delivery, FakeSession, list[Outcome]]:
                       wayland_tool=None)  # fmt: skip
     delivery = Delivery(SettingsSource(Settings(auto_copy=False, **settings)), env)
     session = FakeSession()
-    delivery.session = session  # type: ignore[assignment]
+    delivery.session = session
     outcomes: list[Outcome] = []
     delivery.delivered.connect(outcomes.append)
     return delivery, session, outcomes
+
+
+def ended(qtbot: QtBot, delivery: Delivery, outcomes: list[Outcome], undelivered: str = "") -> None:
+    """The engine says it has ended the dictation; the outcome is judged and said."""
+    said = len(outcomes)
+    delivery._on_engine_event({"event": "ended", "undelivered": undelivered})
+    delivery.flush()
+    qtbot.waitUntil(lambda: len(outcomes) > said)
 
 
 def say(delivery: Delivery, settled: str = "", live: str = "") -> None:
@@ -80,7 +90,7 @@ def test_settled_words_are_committed_as_they_settle_and_the_rest_on_release(qtbo
         ("commit", " And then some."),
         ("end", ""),
     ]
-    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    ended(qtbot, delivery, outcomes)
     assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
 
 
@@ -90,11 +100,25 @@ def test_a_commit_that_found_no_text_field_is_copied_and_said_so(qtbot: QtBot) -
     delivery.on_phase(Phase.LISTENING, "")
     delivery.on_finished("Nobody heard this.", 1)
     delivery.flush()
-    delivery._on_engine_event({"event": "ended", "undelivered": "Nobody heard this."})
+    ended(qtbot, delivery, outcomes, "Nobody heard this.")
     assert outcomes == [
-        Outcome(chain.CLIPBOARD, False, "no text field had the focus: copied: press Ctrl+V")
+        Outcome(chain.CLIPBOARD, False, "no text field took the text: copied: press Ctrl+V")
     ]
     assert copied == ["Nobody heard this."]
+
+
+def test_a_password_field_refuses_and_the_text_is_kept(qtbot: QtBot) -> None:
+    delivery, _session, outcomes = make()
+    copied = capture_copies(delivery)
+    delivery.on_phase(Phase.LISTENING, "")
+    delivery.on_finished("Not for that field.", 1)
+    delivery.flush()
+    ended = {"event": "ended", "undelivered": "Not for that field.", "refused": "password"}
+    delivery._on_engine_event(ended)
+    qtbot.waitUntil(lambda: bool(outcomes))
+    message = "a password field has the focus, nothing typed: copied: press Ctrl+V"
+    assert outcomes == [Outcome(chain.CLIPBOARD, False, message)]
+    assert copied == ["Not for that field."]
 
 
 def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:
@@ -107,7 +131,7 @@ def test_escape_cancels_and_nothing_more_is_typed(qtbot: QtBot) -> None:
     say(delivery, "Do not type this.")
     delivery.on_finished("Do not type this.", 2)
     delivery.flush()
-    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    ended(qtbot, delivery, outcomes)
     assert cancels == [True]
     assert ("commit", "Do not type this.") not in session.sent
     assert outcomes == [Outcome(chain.INPUT_METHOD, False, "cancelled: nothing typed")]
@@ -132,7 +156,7 @@ def test_a_new_dictation_before_the_engine_ended_the_last_keeps_both_right(qtbot
     delivery.on_finished("First one.", 1)
     delivery.on_phase(Phase.CONNECTING, "")  # pressed again at once
     delivery.flush()
-    delivery._on_engine_event({"event": "ended", "undelivered": ""})
+    ended(qtbot, delivery, outcomes)
     assert outcomes == [Outcome(chain.INPUT_METHOD, True, "typed at the caret")]
     assert delivery.ime
     say(delivery, "Second.")

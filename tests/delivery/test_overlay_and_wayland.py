@@ -1,5 +1,6 @@
 """The overlay's window kind and its show / fade / off switch (offscreen Qt), and the Wayland
-typing tools' command lines (with a stand-in `wtype` on PATH)."""
+typing tools' command lines (with a stand-in `wtype` on PATH, in a compositor that offers the
+virtual keyboard)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.phases import Phase
-from app.delivery import chain, wayland
+from app.delivery import chain, wayland, wayland_registry
 from app.delivery.chain import Outcome
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
 from app.ui.overlay import Overlay
+from tests.fake_compositor import FakeCompositor
 
 
 def test_the_overlay_never_takes_focus_shows_the_words_and_fades(qtbot: QtBot) -> None:
@@ -32,7 +34,7 @@ def test_the_overlay_never_takes_focus_shows_the_words_and_fades(qtbot: QtBot) -
     assert overlay.isVisible() and overlay.state.text() == "Listening…"
     overlay.on_text("Hello there.", "how are")
     assert overlay.words.text() == "Hello there. how are"
-    overlay.at_caret = True  # the words are at the caret: not repeated here
+    overlay.on_route(chain.INPUT_METHOD, True)  # the words are at the caret: not repeated here
     overlay.on_text("Hello there. How are you?", "")
     assert overlay.words.text() == "Hello there. how are"
     overlay.on_delivered(Outcome(chain.INPUT_METHOD, True, "typed into Notes"))
@@ -48,6 +50,18 @@ def test_the_overlay_can_be_turned_off(qtbot: QtBot) -> None:
 
 
 def test_wayland_typing_runs_wtype_with_the_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compositor = FakeCompositor({wayland_registry.VIRTUAL_KEYBOARD: 1})  # one wtype can use
+    for key, value in compositor.env.items():
+        monkeypatch.setenv(key, value)
+    try:
+        wtype_in_a_compositor_with_the_virtual_keyboard(tmp_path, monkeypatch)
+    finally:
+        compositor.close()
+
+
+def wtype_in_a_compositor_with_the_virtual_keyboard(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = tmp_path / "args"

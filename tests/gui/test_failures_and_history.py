@@ -241,7 +241,7 @@ def test_settings_dialog_saves_and_switches_the_backend(
 def test_auto_backend_follows_the_key_and_uses_the_models_of_the_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.main import backend_for
+    from app.backends import backend_for
 
     settings = Settings(backend="auto")
     settings.models["together"] = "openai/whisper-large-v3-turbo"

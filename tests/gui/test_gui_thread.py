@@ -5,6 +5,8 @@ typing, the newest query winning. Also hands-free auto-stop and notices with a l
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 from pathlib import Path
 
@@ -85,9 +87,16 @@ def test_searching_ten_thousand_dictations_never_blocks_and_the_newest_query_win
     assert history is not None
     try:
         words = ["weather", "meeting", "invoice", "holiday", "budget"]
-        for n in range(10_000):
-            text = f"note {n} about the {words[n % 5]} number {n * 7}"
-            history.add(text, started_at=1.7e9 + n, duration_s=2.0, backend="custom", model="m")
+        rows = [
+            (1.7e9 + n, 2.0, f"note {n} about the {words[n % 5]} number {n * 7}", "custom", "m")
+            for n in range(10_000)
+        ]
+        with contextlib.closing(sqlite3.connect(history.path)) as db, db:  # one transaction
+            db.executemany(
+                "INSERT INTO dictations (started_at, duration_s, text, backend, model, status)"
+                " VALUES (?, ?, ?, ?, ?, 'ok')",
+                rows,
+            )
         parts.actions.open_history()
         panel = parts.actions.panel
         assert panel is not None

@@ -4,6 +4,7 @@ click, rows that cannot be used named and left out, and what is saved read back 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from app.delivery.xtest import Window
@@ -41,16 +42,22 @@ def test_a_terminal_in_front_gets_one_verbatim_line(qtbot: QtBot) -> None:
     assert (profile.apps, profile.style, profile.one_line) == (("xterm",), "verbatim", True)
 
 
+def cell(page: ProfilesPage, column: int) -> QTableWidgetItem:
+    item = page.table.item(0, column)
+    assert item is not None
+    return item
+
+
 def test_nothing_captured_yet_offers_no_app_and_bad_rows_are_named(qtbot: QtBot) -> None:
     page = ProfilesPage(Settings(profiles=[]), None)
     qtbot.addWidget(page)
     assert not page.add_front.isEnabled()
     page.add.click()
-    page.table.item(0, 1).setText("")  # no apps: cannot be used
+    cell(page, 1).setText("")  # no apps: cannot be used
     assert "Row(s) 1" in page.problems.text()
-    page.table.item(0, 1).setText("firefox, Navigator")
-    page.table.item(0, 3).setText("de")
-    page.table.item(0, 5).setCheckState(Qt.CheckState.Checked)
+    cell(page, 1).setText("firefox, Navigator")
+    cell(page, 3).setText("de")
+    cell(page, 5).setCheckState(Qt.CheckState.Checked)
     assert page.problems.text() == ""
     edited = Settings()
     page.apply(edited)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -12,7 +13,7 @@ from app.core.errors import AuthError, ConfigError, ConnectionLostError
 from app.realtime.backoff import Backoff
 from app.realtime.client import RealtimeClient
 from app.realtime.config import ClientConfig
-from app.realtime.events import ClientEvent, Fatal, SegmentFailed
+from app.realtime.events import ClientEvent, Fatal, SegmentFailed, Status
 from tests.scripted import FrameScript, HttpAnswer, created
 from tests.speech import silence
 
@@ -163,3 +164,29 @@ def test_a_failed_segment_is_reported_and_the_session_goes_on() -> None:
     assert result.error is None  # type: ignore[attr-defined]
     assert result.text == "still here"  # type: ignore[attr-defined]
     assert any(isinstance(e, SegmentFailed) and "decode failed" in e.message for e in events)
+
+
+def test_finish_after_the_sender_stopped_with_a_full_queue_keeps_the_audio() -> None:
+    """A refused key ends the sender; a microphone that goes on filling the queue must not
+    make `finish` raise (`queue.Full`, after 5 s): the dictation is over, the audio is kept."""
+    server = HttpAnswer(401, {"error": {"code": "invalid_api_key", "message": "bad key"}})
+    closed = threading.Event()
+
+    def on_event(event: ClientEvent) -> None:
+        if isinstance(event, Status) and event.state == "closed":
+            closed.set()  # the sender's last act
+
+    client = RealtimeClient(ClientConfig(url=server.url, model="m", queue_frames=4), on_event)
+    try:
+        client.start()
+        assert closed.wait(10)
+    finally:
+        server.close()
+    frames = [silence(0.1)[:-2] + i.to_bytes(2, "little") for i in range(10)]
+    for frame in frames:  # four fit; the rest are dropped and counted, as for a microphone
+        client.send_audio(frame)
+    started = time.monotonic()
+    result = client.finish(10)
+    assert time.monotonic() - started < 2  # nothing waited for a queue no one empties
+    assert isinstance(result.error, AuthError)
+    assert result.audio == b"".join(frames[:4]) and result.dropped_frames == 6

@@ -1,8 +1,10 @@
 """Where Together's service moved since PROTOCOL.md (docs/protocol-notes.md), both sides.
 
 Client: an overloaded service (close 4503 with no frame, or `no_healthy_workers`) is retried
-with backoff, never in a tight loop. Engine: configuration errors can come Together's way
-(`session.created`, then a fatal `failed`); session fields it does not know are ignored.
+with backoff, never in a tight loop; a server that does not acknowledge commits is waited for
+while it works through a file sent faster than real time. Engine: configuration errors can come
+Together's way (`session.created`, then a fatal `failed`); session fields it does not know are
+ignored.
 """
 
 from __future__ import annotations
@@ -13,15 +15,21 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+import websocket
 from websockets.sync.server import ServerConnection
 
+from app.audio.files import FileSource
+from app.backends import stream_source
 from app.core.errors import ConfigError, ConnectionLostError
 from app.realtime.backoff import Backoff
 from app.realtime.client import RealtimeClient
 from app.realtime.config import ClientConfig
+from app.realtime.connect import connect_websocket
 from app.realtime.events import ClientEvent, Status
+from app.realtime.protocol import COMMITTED
 from tests.conftest import Engine, start_engine
 from tests.scripted import FrameScript, created
+from tests.served import Served
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.wire import FAILED, Closed, RawSession
 
@@ -132,3 +140,62 @@ def test_unknown_session_fields_are_ignored(engine: Engine) -> None:
     _, text = s.commit_and_wait()
     assert wer(TEXTS["fox"], text) <= 0.35
     s.close()
+
+
+class WithoutCommitAcks:
+    """Our engine's socket as a client of a server that names no item for a commit sees it
+    (Together; `commit_ack=None` until the first `input_audio_buffer.committed`)."""
+
+    def __init__(self, ws: websocket.WebSocket) -> None:
+        self._ws = ws
+
+    def recv_data(self, control_frame: bool = False) -> tuple[int, bytes]:
+        while True:
+            opcode, data = self._ws.recv_data(control_frame=control_frame)
+            if opcode != websocket.ABNF.OPCODE_TEXT or json.loads(data)["type"] != COMMITTED:
+                return opcode, data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._ws, name)
+
+
+def test_a_server_without_commit_acks_is_waited_for_while_it_catches_up() -> None:
+    """A file sent as fast as the socket takes it, to `dictate serve` in its own process (in
+    ours, the client would be slowed to the engine's pace): the engine is far behind when
+    the last commit goes, and VAD segments' `completed` keep coming before the commit's own.
+    The first of them, or a pause in the answers, ended the dictation: 2 segments of 42."""
+    copies = 10
+    audio = b"".join(pcm("long") + silence(0.5) for _ in range(copies))
+    served = Served("--port", "0", "--token", "t")
+    try:
+        cfg = ClientConfig(url=served.url, model="openai/whisper-tiny.en", api_key="t",
+                           commit_ack=None, return_audio=False)  # fmt: skip
+        client = RealtimeClient(cfg, connect=lambda *a: WithoutCommitAcks(connect_websocket(*a)))
+        result = stream_source(client, FileSource(audio, realtime=False))
+    finally:
+        served.close()
+    assert result.error is None
+    assert wer(" ".join([TEXTS["long"]] * copies), result.text) <= 0.3, result.text
+
+
+def test_a_server_that_stops_answering_a_fast_file_is_left_in_bounded_time() -> None:
+    """The other side of waiting for a server that catches up: one that takes the audio and
+    then says nothing (pongs only) ends the dictation once its quiet has lasted as long as
+    a server ten times faster than real time would need, with the text it gave."""
+
+    def handler(conn: ServerConnection) -> None:
+        conn.send(created())
+        for _ in conn:  # takes every frame, answers none
+            pass
+
+    server = FrameScript(handler)
+    try:
+        cfg = ClientConfig(url=server.url, model="m", api_key="k", commit_ack=None,
+                           return_audio=False)  # fmt: skip
+        started = time.monotonic()
+        result = stream_source(RealtimeClient(cfg), FileSource(silence(60), realtime=False))
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert result.error is None and result.text == ""
+    assert 5 < elapsed < 30  # waited for it (1.2 s before), but not for the finish cap (120 s)

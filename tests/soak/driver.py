@@ -4,8 +4,10 @@ The app runs as its own process (`python -m app`) on a real X server (Xvfb), rec
 the PulseAudio virtual microphone and transcribes with the embedded engine; each dictation
 is `dictate ptt start`, a spoken phrase, `dictate ptt stop`, exactly what a desktop shortcut
 runs. After each stop the driver waits for the new history row and for the same text on the
-X clipboard (read by `xclip`, another client, as a paste would). The soak test asserts on
-what this returns; `bench/soak.py` prints it as a table.
+X clipboard (read by `xclip`, another client, as a paste would). What the app says about
+itself (engine ready, the interpreter's singletons, each delivery) is read from its log, as
+`dictate --log-level info` writes it (`tests.app_log`). The soak test asserts on what this
+returns; `bench/soak.py` prints it as a table.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
+from tests.app_log import AppLog, log_path
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
 
@@ -74,65 +78,45 @@ class SoakDriver:
             DISPLAY=display,
             QT_QPA_PLATFORM="xcb",
             DICTATE_HOME=str(self.home),
-            DICTATE_STARTUP_REPORT="1",
             TOGETHER_API_KEY="",
             XDG_RUNTIME_DIR=str(mic.runtime),
             PYTHONUNBUFFERED="1",
         )
+        self.prefix: list[str] = []  # e.g. to run the app as another user
+        self.program = [sys.executable, "-m", "app"]  # or an installed `dictate`
         self.result = SoakResult()
         self.proc: subprocess.Popen[str] | None = None
-        self._lines: list[str] = []
+        self.log = AppLog(log_path(self.home), self.alive)
         self._stderr: list[str] = []
-        self._reader: threading.Thread | None = None
-        self._seen = threading.Condition()
+        self._readers: list[threading.Thread] = []
 
     # --- the app process ---------------------------------------------------------------
 
     def start(self, timeout: float = 120) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app"],
+            [*self.prefix, *self.program, "--log-level", "info"],
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
-        self._reader.start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-        self._wait_line("engine ready", timeout)
-        self.result.singletons_start = _singletons(self._wait_line("singletons at start", 5))
+        for stream in (self.proc.stdout, self.proc.stderr):
+            reader = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+            reader.start()
+            self._readers.append(reader)
+        self.log.wait_line("engine ready", timeout)
+        self.result.singletons_start = _singletons(self.log.wait_line("singletons at start", 5))
 
-    def _read_stdout(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with self._seen:
-                self._lines.append(line.strip())
-                self._seen.notify_all()
-        with self._seen:
-            self._seen.notify_all()
-
-    def _read_stderr(self) -> None:
-        assert self.proc is not None and self.proc.stderr is not None
-        for line in self.proc.stderr:  # drained, so a chatty library never blocks the app
+    def _drain(self, stream: IO[str] | None) -> None:
+        """Kept, so that a chatty library never blocks the app on a full pipe."""
+        assert stream is not None
+        for line in stream:
             self._stderr.append(line)
-
-    def _wait_line(self, prefix: str, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        with self._seen:
-            while True:
-                found = [line for line in self._lines if line.startswith(prefix)]
-                if found:
-                    return found[-1]
-                remaining = deadline - time.monotonic()
-                ended = self._reader is not None and not self._reader.is_alive()
-                if remaining <= 0 or ended:
-                    raise AssertionError(f"the app never printed {prefix!r}: {self._lines}")
-                self._seen.wait(min(remaining, 0.5))
 
     def ptt(self, action: str) -> None:
         done = subprocess.run(
-            [sys.executable, "-m", "app", "ptt", action],
+            [*self.prefix, *self.program, "ptt", action],
             env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
         if done.returncode != 0:
@@ -150,12 +134,13 @@ class SoakDriver:
         assert self.proc is not None
         self.ptt("quit")
         self.result.exit_code = self.proc.wait(timeout)
-        if self._reader is not None:
-            self._reader.join(10)
+        for reader in self._readers:
+            reader.join(10)
+        self.log.stop()  # everything the app wrote before it exited is read
         self.result.stderr = "".join(self._stderr)
-        with contextlib.suppress(ValueError):
-            self.result.singletons_exit = _singletons(self._wait_line("singletons at exit", 5))
-        log = self.home / "state" / "dictate.log"
+        with contextlib.suppress(AssertionError):
+            self.result.singletons_exit = _singletons(self.log.wait_line("singletons at exit", 0))
+        log = log_path(self.home)
         self.result.log = log.read_text() if log.exists() else ""
 
     # --- one dictation -----------------------------------------------------------------
@@ -210,3 +195,4 @@ class SoakDriver:
             assert self.proc is not None
             self.proc.kill()
             self.proc.wait(10)
+        self.log.stop()

@@ -62,13 +62,45 @@ def test_our_engine_is_settled_when_the_commits_own_item_completes() -> None:
     assert a.settled(2.0) and a.uplink.ledger.confirmed == 2 * SECOND
 
 
-def test_together_is_settled_by_the_completed_after_the_commit() -> None:
+def test_together_is_settled_by_the_completed_that_reaches_the_commit() -> None:
+    a = answers(exact=False)
+    a.on_event(SessionCreated("s", "m"), 0.0)
+    commit_and_send(a, 2)
+    assert not a.settled(0.5)
+    a.on_event(TranscriptCompleted("vad", "Words.", 0.0, 1.0), 0.6)  # a VAD segment's
+    assert not a.settled(0.6)
+    a.on_event(TranscriptCompleted("x", "More words.", 1.0, 1.0), 0.7)
+    assert a.settled(0.7)
+
+
+def test_together_without_timings_is_settled_by_a_completed_and_then_quiet() -> None:
     a = answers(exact=False)
     a.on_event(SessionCreated("s", "m"), 0.0)
     commit_and_send(a, 1)
-    assert not a.settled(0.5)
-    a.on_event(TranscriptCompleted("x", "Words."), 0.6)
-    assert a.settled(0.6)
+    a.on_event(TranscriptCompleted("x", "Words."), 1.0)  # the answer, or a VAD segment's?
+    assert not a.settled(1.0)
+    assert a.settled(1.0 + QUIET)
+
+
+def test_a_server_still_working_through_a_file_is_waited_for() -> None:
+    """A file sent fast: the server is far behind when the last commit goes. Its answers may
+    pause for longer than the quiet period; the wait grows with the audio not confirmed."""
+    a = answers(exact=False)
+    a.new_connection(0.0)
+    a.on_event(SessionCreated("s", "m"), 0.0)
+    commit_and_send(a, 600)  # ten minutes, sent in no time
+    a.on_event(TranscriptCompleted("v1", "Words.", 0.0, 100.0), 1.0)  # 500 s still to come
+    assert not a.settled(1.0 + 10 * QUIET)
+    assert not a.quiet_enough(1.0 + 10 * QUIET)
+    # ...but not forever: a server that says nothing more is given up on in bounded time.
+    assert a.settled(1.0 + QUIET + 500 / 10)
+    # Sent in real time, the audio not confirmed is not ahead of the server.
+    live = answers(exact=False)
+    live.new_connection(0.0)
+    live.on_event(SessionCreated("s", "m"), 0.0)
+    commit_and_send(live, 60)
+    live.last_event_at = 60.0  # the commit, after a minute of silence
+    assert live.settled(60.0 + QUIET)
 
 
 def test_together_is_settled_by_a_quiet_period_without_a_partial() -> None:
@@ -87,7 +119,7 @@ def test_nothing_is_settled_by_silence_before_the_session_exists() -> None:
     commit_and_send(a, 1)
     assert not a.quiet_enough(100.0) and not a.settled(100.0)
     a.on_event(SessionCreated("s", "m"), 100.0)
-    a.new_connection()  # a drop: the next connection's session is not there yet
+    a.new_connection(100.0)  # a drop: the next connection's session is not there yet
     assert not a.created and not a.settled(200.0)
 
 

@@ -16,15 +16,15 @@ from pytestqt.qtbot import QtBot
 
 from app.backends import stream_pcm
 from app.commands.transcribe import Printer
-from app.controller.actions import Actions
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
-from app.controller.first_run import FirstRun
 from app.core.phases import Phase
 from app.core.text import raw_text
 from app.delivery.xtest import Window
 from app.dictation.finalize import finalize
 from app.dictation.target import Target
+from app.shell.actions import Actions
+from app.shell.first_run import FirstRun
 from app.storage.history import History
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource

@@ -34,15 +34,31 @@ def test_after_a_drop_unanswered_commits_are_sent_again_from_the_confirmed_point
     assert ledger.pending == [] and ledger.confirmed == 4 * SECOND
 
 
-def test_together_the_completed_after_a_commit_answers_it() -> None:
+def test_together_the_completed_whose_audio_reaches_a_commit_answers_it() -> None:
+    ledger = CommitLedger(exact=False, min_silence_ms=500)
+    ledger.commit(4 * SECOND)
+    ledger.mark_sent(4 * SECOND)
+    # A VAD segment that ends before the commit's place is not its answer.
+    ledger.on_completed("vad", 0.5, 2.5, origin=0, cursor=4 * SECOND)
+    assert ledger.pending == [4 * SECOND] and ledger.confirmed == 3 * SECOND
+    # Seconds come rounded: an end a millisecond short still reaches the commit.
+    ledger.on_completed("answer", 3.0, 0.999, origin=0, cursor=4 * SECOND)
+    assert ledger.pending == [] and not ledger.guessed
+    assert ledger.confirmed == 4 * SECOND - SECOND // 1000
+
+
+def test_together_without_timings_a_commits_answer_is_a_guess() -> None:
     ledger = CommitLedger(exact=False, min_silence_ms=500)
     ledger.on_completed("x", None, None, origin=0, cursor=3 * SECOND)
     assert ledger.confirmed == 3 * SECOND - SECOND // 2  # conservative: min_silence back
     ledger.commit(4 * SECOND)
     ledger.mark_sent(4 * SECOND)
-    assert ledger.all_sent and not ledger.completed_since_commit
+    assert ledger.all_sent and not ledger.guessed
+    # A VAD segment's or the commit's? Taken as the answer, said to be a guess, and the
+    # audio confirmed only as a VAD segment's would be.
     ledger.on_completed("y", None, None, origin=0, cursor=4 * SECOND)
-    assert ledger.pending == [] and ledger.completed_since_commit
+    assert ledger.pending == [] and ledger.guessed
+    assert ledger.confirmed == 4 * SECOND - SECOND // 2
 
 
 def test_a_failed_segment_that_answers_a_commit_answers_it() -> None:

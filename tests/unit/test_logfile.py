@@ -127,3 +127,21 @@ def test_dictate_diagnostics_prints_the_report_in_a_terminal(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Dictate ") and "Backend: auto (settings)" in done.stdout
     assert "refused: Bearer ***" in done.stdout and "abc123" not in done.stdout
+
+
+def test_the_apps_progress_is_written_when_asked_and_the_level_comes_back(
+    tmp_path: Path,
+) -> None:
+    app = logging.getLogger("app")
+    before = app.level
+    path = logfile.install(tmp_path, logging.INFO)
+    try:
+        logging.getLogger("app.main").info("engine ready")
+        logging.getLogger("app.test").debug("a debug line stays out")
+        logging.getLogger("faster_whisper").info("a library's chatter stays out")
+    finally:
+        logfile.uninstall()
+    text = path.read_text()
+    assert " INFO MainThread app.main: engine ready" in text
+    assert "debug line" not in text and "chatter" not in text
+    assert app.level == before

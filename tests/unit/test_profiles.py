@@ -9,7 +9,14 @@ from app.core.words import Words
 from app.delivery.xtest import Window
 from app.dictation.dictation import Dictation
 from app.dictation.options import DictationOptions
-from app.dictation.profiles import TERMINAL, Profile, Profiles, app_names, profiles_from
+from app.dictation.profiles import (
+    TERMINAL,
+    Profile,
+    Profiles,
+    app_names,
+    default_tables,
+    profiles_from,
+)
 from app.dictation.target import UNKNOWN, Target, TargetCapture
 from app.storage.settings import Settings
 
@@ -43,6 +50,14 @@ def test_the_profile_changes_the_options_taken_at_press() -> None:
     assert options.for_target(UNKNOWN) is options
     dictation = Dictation.start(1, options, TargetCapture.known(MAIL))
     assert dictation.options_at_target(0) == mail
+
+
+def test_a_new_settings_file_starts_with_the_terminals_profile() -> None:
+    assert Settings().profiles == default_tables()
+    assert profiles_from(Settings().profiles).rules == (TERMINAL,)
+    for name in ("xterm", "gnome-terminal-server", "konsole", "Alacritty", "kitty"):
+        shell = Target(Window("0x9", "~", f"{name}.{name.capitalize()}", 1), name.lower())
+        assert TERMINAL.matches(shell), name
 
 
 def test_one_line_turns_line_breaks_into_spaces() -> None:

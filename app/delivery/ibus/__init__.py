@@ -4,6 +4,11 @@ The engine runs under the system python3 (which has `gi`; the app's own interpre
 virtual environment or a frozen bundle without it) and talks JSON lines over its stdin and
 stdout. Qt-free: events arrive on a reader thread and are handed to `on_event`, which the
 caller marshals to its own thread.
+
+The user's engine is left as it was: the engine puts it back when it exits (`restored`); when
+the engine process ended without saying so (killed, crashed), the session runs `engine.py
+--restore NAME` itself. The user's engine is remembered in the state folder, so a start that
+finds no engine or Dictate's own active (both processes were killed) puts it back too.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from app import paths
+
 ENGINE = Path(__file__).resolve().parent / "engine.py"
+NAME = "dictate"  # the engine's name (engine.NAME; that module needs gi)
 
 
 def system_python() -> str | None:
@@ -47,11 +55,18 @@ def daemon_running(env: dict[str, str] | None = None) -> bool:
 class IBusSession:
     """One engine process for the app's lifetime. `on_event(dict)` runs on a reader thread."""
 
-    def __init__(self, on_event: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, on_event: Callable[[dict[str, Any]], None], memory: Path | None = None
+    ) -> None:
         self.on_event = on_event
+        # Where the user's engine is remembered: the state folder, beside the log.
+        self.memory = memory if memory is not None else paths.state_dir() / "ibus-engine"
         self.proc: subprocess.Popen[str] | None = None
         self.ready = threading.Event()
         self.problem = ""
+        self.user = ""  # the user's engine, as last seen
+        self.restored = threading.Event()  # the engine put the user's engine back at its exit
+        self._env: dict[str, str] | None = None
         self._lock = threading.Lock()
 
     def start(self, timeout: float = 10, env: dict[str, str] | None = None) -> str | None:
@@ -59,6 +74,7 @@ class IBusSession:
         python = system_python()
         if python is None:
             return "no system python3 to run the input method engine"
+        self._env = env
         self.proc = subprocess.Popen(
             [python, str(ENGINE)],
             env=env,
@@ -85,13 +101,57 @@ class IBusSession:
                 event = json.loads(line)
             except ValueError:
                 continue
-            if event.get("event") == "ready":
+            name = event.get("event")
+            if name == "ready":
+                self._users_engine(str(event.get("previous", "")), at_start=True)
                 self.ready.set()
-            elif event.get("event") == "unavailable":
+            elif name == "begun":
+                self._users_engine(str(event.get("previous", "")))
+            elif name == "restored" and event.get("ok") and event.get("at") != "start":
+                self.restored.set()
+            elif name == "unavailable":
                 self.problem = str(event.get("why", "the input method is unavailable"))
             self.on_event(event)
+        was_ready = self.ready.is_set()
         self.ready.clear()
+        if was_ready and not self.restored.is_set():
+            self.restore()
         self.on_event({"event": "exited"})
+
+    def _users_engine(self, name: str, *, at_start: bool = False) -> None:
+        """Remembers the user's engine; at start, when none (or Dictate's) is active, the one
+        remembered is put back (the engine does it: `user`)."""
+        if name and name != NAME:
+            self.user = name
+            if self._remembered() != name:
+                with contextlib.suppress(OSError):
+                    self.memory.parent.mkdir(parents=True, exist_ok=True)
+                    self.memory.write_text(name + "\n")
+        elif at_start:
+            self.user = self._remembered()
+            if self.user:
+                self.send("user", self.user)
+
+    def _remembered(self) -> str:
+        try:
+            return self.memory.read_text().strip()
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def restore(self) -> bool:
+        """Puts the user's engine back after the engine process died without doing it."""
+        python = system_python()
+        if not self.user or python is None:
+            return False
+        try:
+            command = [python, str(ENGINE), "--restore", self.user]
+            done = subprocess.run(command, env=self._env, capture_output=True, text=True,
+                                  timeout=15, check=False)  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if done.returncode == 0:
+            self.restored.set()
+        return done.returncode == 0
 
     def send(self, op: str, text: str = "") -> bool:
         """Sends one command; False when the engine is gone."""
@@ -113,7 +173,7 @@ class IBusSession:
         with contextlib.suppress(OSError):
             if proc.stdin is not None:
                 proc.stdin.close()
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 6
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)  # pacing: the engine puts the user's engine back, then exits
         if proc.poll() is None:

@@ -19,10 +19,23 @@ focus 3 ms p50, 6 ms p95; the user's engine back 6 ms). Not measured on a GNOME 
 was available here, so how GNOME Shell's input-source indicator reacts is not known yet.
 When no engine was active before, Dictate's stays active afterwards and passes every key.
 
-Commands in (stdin): begin, preedit {text}, commit {text}, end, quit.
-Events out (stdout): ready {previous}, unavailable {why}, begun {previous}, focus {in},
-committed {text, focused}, pending {text} (a commit with no focused field to take it yet),
-escape, ended {undelivered}.
+Leaving: at its exit the engine puts the user's engine back (`leave.py` says why that is not
+the daemon's doing); after a crash the app runs `engine.py --restore NAME`.
+
+Where the text goes: the daemon attaches the active engine to its internal input context named
+"fake" when no window's input context has the focus (an app that does not use the input
+method, no text field focused). The engine asks for focus ids (`has-focus-id`, IBus >= 1.5.27),
+so it hears the client's name with each focus, and text for the fake context is held back and
+reported undelivered, not claimed. A field whose input purpose is password or PIN refuses
+dictation (`refused`). The first words of a dictation are fitted to the text before the caret
+when the app offers it (surrounding text, `caret.fit`): a space or not, a capital after a
+sentence end and not mid-sentence.
+
+Commands in (stdin): begin, preedit {text}, commit {text}, end, user {text} (the user's engine,
+when the app knows it better), quit.
+Events out (stdout): ready {previous}, unavailable {why}, begun {previous}, focus {in, field,
+client}, committed {text, focused}, pending {text} (a commit with no field to take it yet),
+refused {why}, escape, ended {undelivered, refused}, restored {engine, ok}.
 """
 
 from __future__ import annotations
@@ -32,52 +45,25 @@ import sys
 import threading
 from collections.abc import Callable
 
+import caret  # this directory: the engine runs as a script, outside the app's package
 import gi
+import leave  # this directory: the engine runs as a script, outside the app's package
+from engine_object import CARET_WAIT_MS, DictateEngine, ask_for_caret, create_engine
 
 gi.require_version("IBus", "1.0")
-from gi.repository import Gio, GLib, GObject, IBus  # noqa: E402
+from gi.repository import Gio, GLib, IBus  # noqa: E402
 
 NAME = "dictate"
 
 
 def emit(event: str, **fields: object) -> None:
-    sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
-    sys.stdout.flush()
-
-
-class DictateEngine(IBus.Engine):  # type: ignore[misc]
-    __gtype_name__ = "DictateEngine"
-
-    focused: DictateEngine | None = None  # the instance attached to the focused field
-    host: Host | None = None
-
-    def do_process_key_event(self, keyval: int, keycode: int, state: int) -> bool:
-        host = DictateEngine.host
-        released = bool(state & IBus.ModifierType.RELEASE_MASK)
-        if keyval == IBus.KEY_Escape and host is not None and host.dictating:
-            if not released:
-                host.on_escape()
-            return True  # the Escape belongs to Dictate while it dictates
-        return False  # every other key goes to the app unchanged
-
-    def do_focus_in(self) -> None:
-        DictateEngine.focused = self
-        if DictateEngine.host is not None:
-            DictateEngine.host.on_focus(self)
-
-    def do_focus_out(self) -> None:
-        if DictateEngine.focused is self:
-            DictateEngine.focused = None
-            if DictateEngine.host is not None:
-                DictateEngine.host.on_focus(None)
-
-    def do_disable(self) -> None:
-        self.do_focus_out()
-
-    def do_destroy(self) -> None:
-        if DictateEngine.focused is self:
-            DictateEngine.focused = None
-        IBus.Engine.do_destroy(self)
+    """One event to the app; nothing when the app is gone (killed: its end of the pipe is
+    closed), so the engine still puts the user's engine back and exits."""
+    try:
+        sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
 
 
 class Host:
@@ -87,9 +73,15 @@ class Host:
         self.loop = GLib.MainLoop()
         self.bus = IBus.Bus()
         self.dictating = False
-        self.previous = ""
+        self.closing = False
+        self.previous = ""  # the user's engine, put back after each dictation and at exit
         self.preedit = ""
-        self.pending: list[str] = []  # commits waiting for a focused field
+        self.pending: list[str] = []  # commits waiting for a field to take them
+        self.fitted = False  # this dictation's first words went in, fitted to the caret
+        self.refused = ""  # "password" / "PIN": this dictation met a field that refuses it
+        self.held: list[str] = []  # the first words, waiting for the text before the caret
+        self.timer = 0
+        self.ending = False  # `end` came while words were held
 
     def start(self) -> bool:
         if not self.bus.is_connected():
@@ -104,11 +96,12 @@ class Host:
         )
         component.add_engine(desc)
         self.factory = IBus.Factory.new(self.bus.get_connection())
-        self.factory.add_engine(NAME, GObject.type_from_name("DictateEngine"))
+        self.factory.connect("create-engine", create_engine)
         if not self.bus.register_component(component):
             emit("unavailable", why="the IBus daemon refused the engine")
             return False
         DictateEngine.host = self
+        self.previous = self._current() if self._current() != NAME else ""
         emit("ready", previous=self._current())
         return True
 
@@ -133,14 +126,21 @@ class Host:
             self.commit(text)
         elif op == "end":
             self.end()
+        elif op == "user" and text and text != NAME:
+            self.previous = text  # the app remembers the user's engine from an earlier run
+            if not self.dictating and self._current() in ("", NAME):
+                self._switch(text, lambda ok: emit("restored", engine=text, ok=ok, at="start"))
         elif op == "quit":
             self.quit()
         return False
 
     def begin(self) -> None:
+        if self.held:  # the last dictation's first words still wait: they go in, it ends
+            self._release()
         current = self._current()
-        self.previous = current if current != NAME else self.previous
+        self.previous = current if current not in ("", NAME) else self.previous
         self.dictating, self.preedit, self.pending = True, "", []
+        self.fitted, self.refused, self.held, self.ending = False, "", [], False
         if current == NAME:
             emit("begun", previous=self.previous)
             return
@@ -148,26 +148,86 @@ class Host:
         # Asynchronously: the daemon calls back into this process to create the engine.
         self._switch(NAME, lambda ok: emit("begun", previous=self.previous, switched=ok))
 
+    def _target(self) -> DictateEngine | None:
+        """The focused field that takes this dictation's text, if any."""
+        engine = DictateEngine.focused
+        if engine is None or not engine.field:
+            return None
+        secret = engine.secret()
+        if secret:
+            if not self.refused:
+                self.refused = secret
+                emit("refused", why=f"a {secret} field has the focus")
+            return None
+        return engine
+
+    def _fit(self, engine: DictateEngine, text: str) -> str:
+        """The dictation's first words as they go in after the text before the caret."""
+        if self.fitted:
+            return text
+        before = engine.before_caret()
+        return text if before is None else caret.fit(before, text)
+
     def set_preedit(self, text: str) -> None:
         self.preedit = text
-        engine = DictateEngine.focused
+        engine = self._target()
         if engine is not None:
             self._show(engine)
 
     def commit(self, text: str) -> None:
         if not text:
             return
-        engine = DictateEngine.focused
+        engine = self._target()
         if engine is None:
             self.pending.append(text)
             emit("pending", text=text)
             return
-        engine.hide_preedit_text()
-        engine.commit_text(IBus.Text.new_from_string(text))
+        if self.held or (engine.wants_caret() and not self.fitted):
+            self._hold(engine, text)
+            return
+        self._commit(engine, text)
         self._show(engine)
+
+    def _hold(self, engine: DictateEngine, text: str) -> None:
+        """The first words wait (at most CARET_WAIT_MS) for the text before the caret: the
+        client sends it when it shows a preedit, so one is shown if none is."""
+        self.held.append(text)
+        if self.timer:
+            return
+        ask_for_caret(engine)
+        self.timer = GLib.timeout_add(CARET_WAIT_MS, self._waited)
+
+    def _waited(self) -> bool:
+        self.timer = 0  # this source ends with this call
+        return self._release()
+
+    def _release(self) -> bool:
+        if self.timer:
+            GLib.source_remove(self.timer)
+            self.timer = 0
+        held, self.held = "".join(self.held), []
+        target = self._target()
+        if held and target is not None:
+            self._commit(target, held)  # fitted if the text before the caret came
+            self._show(target)
+        elif held:
+            self.pending.append(held)
+            emit("pending", text=held)
+        if self.ending:
+            self.end()
+        return False
+
+    def _commit(self, engine: DictateEngine, text: str) -> None:
+        engine.hide_preedit_text()
+        engine.commit_text(IBus.Text.new_from_string(self._fit(engine, text)))
+        self.fitted = True
         emit("committed", text=text, focused=True)
 
     def end(self) -> None:
+        if self.held:  # after the first words, once they went in
+            self.ending = True
+            return
+        self.ending = False
         engine = DictateEngine.focused
         if engine is not None:
             engine.hide_preedit_text()
@@ -175,10 +235,15 @@ class Host:
         undelivered = "".join(self.pending)
         self.pending = []
         self.dictating = False
+        refused = self.refused if undelivered else ""
+
+        def ended(_ok: bool = True) -> None:
+            emit("ended", undelivered=undelivered, refused=refused)
+
         if self.previous and self._current() == NAME:
-            self._switch(self.previous, lambda ok: emit("ended", undelivered=undelivered))
+            self._switch(self.previous, ended)
         else:
-            emit("ended", undelivered=undelivered)
+            ended()
 
     def _switch(self, name: str, then: Callable[[bool], None]) -> None:
         def done(bus: IBus.Bus, result: Gio.AsyncResult) -> None:
@@ -192,40 +257,70 @@ class Host:
 
     def _show(self, engine: DictateEngine) -> None:
         if self.preedit:
-            text = IBus.Text.new_from_string(self.preedit)
+            shown = self._fit(engine, self.preedit)
+            text = IBus.Text.new_from_string(shown)
             text.append_attribute(IBus.AttrType.UNDERLINE, IBus.AttrUnderline.SINGLE, 0,
-                                  len(self.preedit))  # fmt: skip
-            engine.update_preedit_text(text, len(self.preedit), True)
+                                  len(shown))  # fmt: skip
+            engine.update_preedit_text(text, len(shown), True)
         else:
             engine.hide_preedit_text()
 
     # --- events from the engine ----------------------------------------------------------
 
     def on_focus(self, engine: DictateEngine | None) -> None:
-        emit("focus", **{"in": engine is not None})
+        field = engine is not None and engine.field
+        client = engine.client if engine is not None else ""
+        emit("focus", **{"in": engine is not None, "field": field, "client": client})
         if engine is None or not self.dictating:
             return
-        for text in self.pending:
-            engine.commit_text(IBus.Text.new_from_string(text))
-            emit("committed", text=text, focused=True)
-        self.pending = []
-        self._show(engine)
+        target = self._target()
+        if target is None:
+            return
+        pending, self.pending = "".join(self.pending), []
+        if target.wants_caret():
+            ask_for_caret(target)
+        self._show(target)
+        if pending:
+            self.commit(pending)
+
+    def on_surrounding(self, engine: DictateEngine) -> None:
+        """The text before the caret arrived: the first words go in fitted to it."""
+        if self.held:
+            self._release()
+        elif self.dictating and not self.fitted and self.preedit and self._target() is engine:
+            self._show(engine)
 
     def on_escape(self) -> None:
         emit("escape")
 
     def quit(self) -> bool:
-        if self.dictating:  # the app went away mid-dictation: the user's engine back, now
-            self.dictating = False
-            if DictateEngine.focused is not None:
-                DictateEngine.focused.hide_preedit_text()
-            if self.previous and self._current() == NAME:
-                self.bus.set_global_engine(self.previous)
-        self.loop.quit()
+        """Leaves the daemon with the user's engine active (see the module's docstring)."""
+        if self.closing:
+            return False
+        self.closing = True
+        if self.dictating and DictateEngine.focused is not None:
+            DictateEngine.focused.hide_preedit_text()  # the app went away mid-dictation
+        current = self._current()
+        user = current if current not in ("", NAME) else self.previous
+        ok = False
+        try:
+            plain = leave.plain_connection()
+            ours = self.bus.get_connection()
+            if ours is not None and not ours.is_closed():
+                ours.close_sync(None)  # the daemon destroys our component
+            ok = leave.restore(plain, user)
+            plain.close_sync(None)
+        except GLib.Error:
+            pass  # no daemon (it went away): nothing to put back
+        finally:
+            self.loop.quit()
+        emit("restored", engine=user, ok=ok)
         return False  # as a GLib idle callback: once
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--restore"]:
+        return int(leave.restore_main(sys.argv[2] if len(sys.argv) > 2 else ""))
     IBus.init()
     host = Host()
     if not host.start():

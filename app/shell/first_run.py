@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Slot
 
-from app.controller.actions import Actions, Machine, look_up_machine
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
-from app.controller.level_test import MicrophoneTest
+from app.controller.level_probe import MicrophoneTest
 from app.core.notices import MICROPHONE_STALLED, Notice
 from app.dictation.options import DictationOptions
 from app.dictation.run import retry
+from app.shell.actions import Actions, Machine, look_up_machine
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
 from app.ui.first_run import FirstRunDialog

@@ -34,7 +34,7 @@ from app.backends import (
 from app.controller.bridge import Bridge
 from app.controller.dictation import DictationController
 from app.controller.downloads import ModelDownloads
-from app.controller.level_test import MicrophoneTest
+from app.controller.level_probe import MicrophoneTest
 from app.core.errors import AudioInputError, Fix
 from app.core.phases import Phase, recording
 from app.core.words import rules_from_pairs

@@ -1,0 +1,123 @@
+"""The user's input method is left as it was when Dictate's engine goes away: after a normal
+exit, with or without a dictation, and after the engine process is killed mid-dictation.
+
+The user's engine is a stand-in installed the way real input methods are (a component file the
+daemon runs, tests/delivery/user_ime.py), so the daemon's own fallback cannot hide a failure;
+that it is really active again is seen by typing through it ("a" becomes "ä").
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.delivery.ibus import IBusSession
+from tests.delivery.desktop import USER_IME, Desktop, entered, needs_desktop, needs_ibus, wait_for
+
+pytestmark = [needs_desktop, needs_ibus]
+
+
+@pytest.fixture
+def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
+    yield from entered(monkeypatch, user_ime=True)
+
+
+class Engine:
+    """Dictate's engine process as the app runs it, with the events it sent."""
+
+    def __init__(self, memory: Path) -> None:
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        self.session = IBusSession(self.events.put, memory)
+        assert self.session.start() is None
+
+    def wait(self, name: str) -> dict[str, Any]:
+        def got() -> dict[str, Any] | None:
+            while not self.events.empty():
+                self.seen.append(self.events.get())
+            return next((e for e in self.seen if e["event"] == name), None)
+
+        found: dict[str, Any] = wait_for(got, 15, f"the engine's {name!r}")
+        self.seen.remove(found)
+        return found
+
+
+def users_engine_works(desktop: Desktop, title: str) -> None:
+    assert desktop.ibus_cmd("engine") == USER_IME
+    entry = desktop.entry(title)
+    desktop.type("a")
+    wait_for(lambda: entry.text == "ä", 10, "the key 'a' through the user's input method")
+    entry.close()
+
+
+def test_the_users_input_method_comes_back_after_exit_and_after_a_kill(
+    desktop: Desktop, tmp_path: Path
+) -> None:
+    memory = tmp_path / "ibus-engine"
+    desktop.ibus_cmd("engine", USER_IME)
+    wait_for(lambda: desktop.ibus_cmd("engine") == USER_IME, 10, "the user's engine")
+
+    # Started and stopped with no dictation.
+    engine = Engine(memory)
+    engine.session.stop()
+    assert engine.wait("restored")["ok"]
+    users_engine_works(desktop, "AfterQuit")
+    assert memory.read_text().strip() == USER_IME
+
+    # A dictation, then a normal exit.
+    engine = Engine(memory)
+    entry = desktop.entry("Dictated")
+    engine.session.send("begin")
+    assert engine.wait("begun")["previous"] == USER_IME
+    engine.session.send("commit", "Hello.")
+    engine.wait("committed")
+    engine.session.send("end")
+    engine.wait("ended")
+    wait_for(lambda: entry.text == "Hello.", 10, "the dictation")
+    assert desktop.ibus_cmd("engine") == USER_IME
+    engine.session.stop()
+    engine.wait("exited")
+    entry.close()
+    users_engine_works(desktop, "AfterDictation")
+
+    # The engine process killed in the middle of a dictation (its engine active): the app's
+    # side puts the user's engine back.
+    engine = Engine(memory)
+    engine.session.send("begin")
+    engine.wait("begun")
+    wait_for(lambda: desktop.ibus_cmd("engine") == "dictate", 10, "Dictate's engine active")
+    assert engine.session.proc is not None
+    engine.session.proc.send_signal(signal.SIGKILL)
+    engine.wait("exited")
+    assert engine.session.restored.is_set()
+    users_engine_works(desktop, "AfterKill")
+    engine.session.stop()
+
+
+def test_a_start_after_both_processes_died_puts_the_remembered_engine_back(
+    desktop: Desktop, tmp_path: Path
+) -> None:
+    memory = tmp_path / "ibus-engine"
+    desktop.ibus_cmd("engine", USER_IME)
+    wait_for(lambda: desktop.ibus_cmd("engine") == USER_IME, 10, "the user's engine")
+    engine = Engine(memory)  # remembers the user's engine
+    engine.session.send("begin")
+    engine.wait("begun")
+    assert engine.session.proc is not None
+    # Killed with no chance to restore (as when app and engine die together): the daemon is
+    # left with no engine.
+    engine.session.restored.set()  # keep the app's side from repairing it
+    engine.session.proc.send_signal(signal.SIGKILL)
+    engine.wait("exited")
+    wait_for(lambda: desktop.ibus_cmd("engine") == "", 10, "no engine set")
+
+    assert memory.read_text().strip() == USER_IME
+    engine = Engine(memory)  # the next start
+    assert engine.wait("restored")["engine"] == USER_IME
+    users_engine_works(desktop, "NextStart")
+    engine.session.stop()

@@ -1,0 +1,101 @@
+"""The real app on a real GNOME Shell on Wayland (headless, IBus as gnome-shell drives it):
+dictations through Dictate's IBus engine into native Wayland GTK 3 and GTK 4 windows and an
+XWayland window, with nothing set for the input method (GNOME's default); and the delivery
+chain's probe finding no virtual keyboard, so no wtype. One shell for the module, one
+dictation per target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.delivery import chain, wayland_registry
+from app.delivery.chain import Environment
+from app.storage.settings import Settings
+from app.ui.first_run import FirstRunDialog
+from app.ui.settings_dialog import SettingsDialog
+from tests.desktops import gnome as desktop
+from tests.desktops.dictation import dictate
+from tests.desktops.gnome import USERS_ENGINE, Gnome
+from tests.virtual_mic import VirtualMic
+
+pytestmark = [
+    pytest.mark.desktop,
+    pytest.mark.skipif(bool(desktop.missing()), reason=desktop.missing() or "-"),
+    pytest.mark.timeout(300),
+]
+
+
+@pytest.fixture(scope="module")
+def gnome() -> Iterator[Gnome]:
+    running = Gnome()
+    yield running
+    running.stop()
+
+
+def test_mutter_has_no_virtual_keyboard_so_the_chain_offers_no_wtype(gnome: Gnome) -> None:
+    offered = wayland_registry.globals_of(gnome.env)
+    assert "wl_compositor" in offered and "zwp_text_input_manager_v3" in offered
+    assert wayland_registry.VIRTUAL_KEYBOARD not in offered
+    here = Environment.detect(gnome.env)
+    assert here.wayland and here.ibus and here.wayland_tool is None
+    assert "no virtual keyboard for wtype" in here.wayland_note
+    assert chain.choose(chain.AUTO, here) == chain.INPUT_METHOD
+    # The engine's component (as the .deb installs it) is known to gnome-shell's IBus.
+    assert "dictate - Dictate" in gnome.ibus("list-engine")
+    without_ibus = Environment(**{**here.__dict__, "ibus": False})
+    assert chain.usable(without_ibus) == [chain.CLIPBOARD]
+    described = chain.describe(chain.WAYLAND, without_ibus)
+    assert described.startswith("wayland typing is not available here: clipboard is used (")
+    assert "no virtual keyboard for wtype" in described
+
+
+def test_settings_and_the_first_run_say_what_works_on_gnome(gnome: Gnome, qtbot: QtBot) -> None:
+    here = Environment.detect(gnome.env)  # the real answer: asked of this shell and its IBus
+    dialog = SettingsDialog(Settings(delivery=chain.WAYLAND), [], False, environment=here)
+    qtbot.addWidget(dialog)
+    said = "wayland typing is not available here: input method is used"
+    assert dialog.delivery_now.text() == said
+    without_ibus = Environment(**{**here.__dict__, "ibus": False})
+    wizard = FirstRunDialog(Settings(), environment=without_ibus)
+    qtbot.addWidget(wizard)
+    assert wizard.delivery.here.text().startswith("Here: clipboard on this desktop (")
+    assert "no virtual keyboard for wtype" in wizard.delivery.here.text()
+
+
+def test_dictations_at_the_caret_of_wayland_and_xwayland_windows(
+    gnome: Gnome, voice: VirtualMic
+) -> None:
+    app = gnome.app(voice, "wayland", auto_copy=False)
+    try:
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
+        targets = (
+            ("Gtk3Wayland", 3, {"GDK_BACKEND": "wayland"}, "five"),
+            ("Gtk4Wayland", 4, {"GDK_BACKEND": "wayland"}, "weather"),
+            ("Gtk3XWayland", 3, {"GDK_BACKEND": "x11", **gnome.x11}, "meeting"),
+        )
+        for title, gtk, env, phrase in targets:
+            entry = gnome.entry(title, gtk, **env)
+            done = dictate(app, voice, entry, phrase)
+            assert done.said.split("@")[0].strip() == "delivered: True input method", done.said
+            assert any(p for p in entry.preedits), f"no live words at the caret of {title}"
+            assert entry.preedits[-1] == "", "the preedit was left at the caret"
+            assert gnome.ibus("engine") == USERS_ENGINE  # the user's engine is back
+            entry.close()
+        app.quit()
+        assert app.result.exit_code == 0, app.result.stderr[-3000:]
+    finally:
+        app.cleanup()
+
+
+def test_a_shell_that_hangs_at_start_is_replaced_by_a_fresh_one() -> None:
+    hung = Gnome(hang_first=True)
+    try:
+        assert hung.starts == 2
+        assert hung.ibus("engine") == USERS_ENGINE  # the second shell's IBus is up
+        assert hung.run("gdbus", "introspect", "--session", "--dest", "org.gnome.Shell",
+                        "--object-path", "/org/gnome/Shell")  # fmt: skip
+    finally:
+        hung.stop()

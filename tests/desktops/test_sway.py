@@ -1,0 +1,81 @@
+"""The real app on a real sway (headless, wlroots): dictations typed with wtype into native
+Wayland GTK 3 and GTK 4 windows, and through Dictate's IBus engine into apps that use IBus
+(GTK_IM_MODULE=ibus, as sway users set it); and the delivery chain's probe seeing sway's
+virtual keyboard. One sway for the module, one dictation per target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from app.delivery import chain, wayland, wayland_registry
+from app.delivery.chain import Environment
+from tests.desktops import sway as desktop
+from tests.desktops.dictation import dictate
+from tests.desktops.sway import Sway
+from tests.virtual_mic import VirtualMic
+
+pytestmark = [
+    pytest.mark.desktop,
+    pytest.mark.skipif(bool(desktop.missing()), reason=desktop.missing() or "-"),
+    pytest.mark.timeout(240),
+]
+
+
+@pytest.fixture(scope="module")
+def sway() -> Iterator[Sway]:
+    running = Sway()
+    yield running
+    running.stop()
+
+
+def test_sway_offers_the_virtual_keyboard_so_the_chain_types_with_wtype(sway: Sway) -> None:
+    assert wayland_registry.VIRTUAL_KEYBOARD in wayland_registry.globals_of(sway.env)
+    here = Environment.detect(sway.env)
+    assert here.wayland and not here.x11
+    assert here.wayland_tool == "wtype" and here.wayland_note == ""
+    without_ibus = Environment(**{**here.__dict__, "ibus": False})
+    assert chain.choose(chain.AUTO, without_ibus) == chain.WAYLAND
+    assert chain.describe(chain.AUTO, without_ibus) == "wayland typing on this desktop"
+
+
+def test_dictations_typed_with_wtype_into_gtk3_and_gtk4(sway: Sway, voice: VirtualMic) -> None:
+    app = sway.app(voice, "wayland", delivery=chain.WAYLAND, auto_copy=False)
+    try:
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: wayland typing"
+        for gtk, phrase in ((3, "weather"), (4, "meeting")):
+            entry = sway.entry(f"Gtk{gtk}Wtype", gtk, GDK_BACKEND="wayland")
+            done = dictate(app, voice, entry, phrase)
+            assert done.said.endswith("typed with wtype"), done.said
+            entry.close()
+        app.quit()
+        assert app.result.exit_code == 0, app.result.stderr[-3000:]
+    finally:
+        app.cleanup()
+
+
+def test_dictations_through_the_input_method_into_apps_that_use_ibus(
+    sway: Sway, voice: VirtualMic
+) -> None:
+    sway.start_ibus()
+    app = sway.app(voice, "wayland", auto_copy=False)
+    try:
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
+        for gtk, phrase in ((3, "five"), (4, "thanks")):
+            entry = sway.entry(f"Gtk{gtk}IBus", gtk, "ibus", GDK_BACKEND="wayland")
+            done = dictate(app, voice, entry, phrase)
+            assert done.said.split("@")[0].strip() == "delivered: True input method", done.said
+            assert any(p for p in entry.preedits), "no live words at the caret"
+            assert entry.preedits[-1] == "", "the preedit was left at the caret"
+            assert sway.ibus("engine") == "xkb:us::eng"  # the user's engine is back
+            entry.close()
+        app.quit()
+        assert app.result.exit_code == 0, app.result.stderr[-3000:]
+    finally:
+        app.cleanup()
+
+
+def test_typing_tools_are_offered_only_where_they_can_type(sway: Sway) -> None:
+    assert wayland.tool(sway.env) == "wtype"
+    assert wayland.uinput_writable("/nonexistent/uinput") is False
