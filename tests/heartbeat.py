@@ -8,6 +8,12 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QElapsedTimer, QTimer
 
+# A call that blocks the GUI thread (a join, a subprocess, a keyring read, a socket) holds it
+# for seconds; a machine busy with other tests delays a 5 ms timer by up to a couple of
+# hundred milliseconds. This bound tells the two apart; the app's 100 ms goal is for a
+# machine doing nothing else.
+STALL_MS = 400
+
 
 @contextmanager
 def heartbeat() -> Iterator[list[int]]:

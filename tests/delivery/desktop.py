@@ -25,6 +25,7 @@ import pytest
 from tests.xvfb import start_xvfb
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
@@ -133,7 +134,12 @@ class Entry:
 
 class Desktop:
     def __init__(
-        self, *, ibus: bool = True, size: str = "1024x768x24", user_ime: bool = False
+        self,
+        *,
+        ibus: bool = True,
+        size: str = "1024x768x24",
+        user_ime: bool = False,
+        components: dict[str, str] | None = None,
     ) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="dictate-desktop-"))
         self.display, self._xvfb = start_xvfb(size)
@@ -142,11 +148,15 @@ class Desktop:
         for name in ("GTK_IM_MODULE", "QT_IM_MODULE", "XMODIFIERS", "IBUS_ADDRESS"):
             self.env.pop(name, None)
         self.env["NO_AT_BRIDGE"] = "1"
+        files = dict(components or {})
         if user_ime:  # a stand-in for the user's input method, installed as real ones are
-            components = self.home / "ibus-components"
-            components.mkdir()
-            (components / "user-ime.xml").write_text(user_ime_xml(SYSTEM_PYTHON))
-            self.env["IBUS_COMPONENT_PATH"] = f"/usr/share/ibus/component:{components}"
+            files["user-ime.xml"] = user_ime_xml(SYSTEM_PYTHON)
+        if files:  # component files (name: XML), as packages install them
+            folder = self.home / "ibus-components"
+            folder.mkdir()
+            for name, xml in files.items():
+                (folder / name).write_text(xml)
+            self.env["IBUS_COMPONENT_PATH"] = f"/usr/share/ibus/component:{folder}"
         self._procs: list[subprocess.Popen[bytes]] = []
         self.entries: list[Entry] = []
         self.bus_pid = 0
@@ -279,11 +289,15 @@ class Desktop:
 
 
 def entered(
-    monkeypatch: pytest.MonkeyPatch, *, ibus: bool = True, user_ime: bool = False
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    ibus: bool = True,
+    user_ime: bool = False,
+    components: dict[str, str] | None = None,
 ) -> Iterator[Desktop]:
     """A fixture's body: a desktop whose display, home and session bus this test process
     uses too; stopped afterwards."""
-    desktop = Desktop(ibus=ibus, user_ime=user_ime)
+    desktop = Desktop(ibus=ibus, user_ime=user_ime, components=components)
     for key in ("DISPLAY", "HOME", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME"):
         monkeypatch.setenv(key, desktop.env[key])
     try:

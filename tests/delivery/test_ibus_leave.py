@@ -9,7 +9,9 @@ that it is really active again is seen by typing through it ("a" becomes "ä").
 from __future__ import annotations
 
 import queue
+import re
 import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,16 @@ from typing import Any
 import pytest
 
 from app.delivery.ibus import IBusSession
-from tests.delivery.desktop import USER_IME, Desktop, entered, needs_desktop, needs_ibus, wait_for
+from tests.delivery.desktop import (
+    ROOT,
+    SYSTEM_PYTHON,
+    USER_IME,
+    Desktop,
+    entered,
+    needs_desktop,
+    needs_ibus,
+    wait_for,
+)
 
 pytestmark = [needs_desktop, needs_ibus]
 
@@ -121,3 +132,33 @@ def test_a_start_after_both_processes_died_puts_the_remembered_engine_back(
     assert engine.wait("restored")["engine"] == USER_IME
     users_engine_works(desktop, "NextStart")
     engine.session.stop()
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
+    """A desktop whose IBus knows Dictate's engine from the .deb's component file (its
+    program this checkout's engine)."""
+    packaged = (ROOT / "packaging" / "linux" / "org.dictate.Dictate.Engine.xml").read_text()
+    engine = ROOT / "app" / "delivery" / "ibus" / "engine.py"
+    xml = re.sub(r"<exec>.*</exec>", f"<exec>{SYSTEM_PYTHON} {engine} --ibus</exec>", packaged)
+    yield from entered(monkeypatch, components={"dictate.xml": xml})
+
+
+def test_the_installed_engine_chosen_without_the_app_is_a_plain_keyboard(
+    installed: Desktop,
+) -> None:
+    """The .deb installs a component file, so "Dictate" is an input source a user can pick
+    with the app not running: ibus-daemon then starts the engine itself (`--ibus`). It must
+    stay up and let keys through, or the user is left with no input method."""
+    installed.ibus_cmd("engine", "dictate")
+    wait_for(lambda: installed.ibus_cmd("engine") == "dictate", 10, "Dictate's engine")
+    started = subprocess.run(
+        ["pgrep", "-f", "engine.py --ibus"], check=False, capture_output=True, text=True
+    )
+    pids = started.stdout.split()
+    assert pids, "ibus-daemon started the engine"
+    entry = installed.entry("Plain")
+    installed.type("ab")
+    wait_for(lambda: entry.text == "ab", 10, "the keys, passed through")
+    assert all(Path(f"/proc/{pid}").exists() for pid in pids), "the engine is still running"
+    assert installed.ibus_cmd("engine") == "dictate"

@@ -23,7 +23,7 @@ from app.dictation.run import BackendReady, Source
 from app.main import Parts, build
 from app.storage.settings import Settings
 from tests.conftest import Engine
-from tests.heartbeat import heartbeat
+from tests.heartbeat import STALL_MS, heartbeat
 from tests.speech import TEXTS, pcm, silence, wer
 
 
@@ -93,7 +93,8 @@ def test_hold_speak_release_gives_text_in_pane_clipboard_and_history(
     assert wer(TEXTS["five"], text) <= 0.3
     assert window.transcript.all_text().strip() == text
     assert not window.transcript.isReadOnly()
-    assert QGuiApplication.clipboard().text() == text
+    # No app took the text here (no desktop): it is copied, and said so.
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == text, timeout=10000)
     assert app_parts.history is not None
     rows = app_parts.history.search()
     assert len(rows) == 1 and rows[0].text == text and rows[0].status == "ok"
@@ -114,7 +115,7 @@ def test_dictate_ptt_commands_drive_the_running_app(qtbot: QtBot, app_parts: Par
 
     text = dictate_once(qtbot, app_parts, lambda: ptt("start"), lambda: ptt("stop"))
     assert wer(TEXTS["five"], text) <= 0.3
-    assert QGuiApplication.clipboard().text() == text
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == text, timeout=10000)
 
 
 def test_the_gui_thread_never_stalls_during_a_dictation(qtbot: QtBot, app_parts: Parts) -> None:
@@ -125,7 +126,7 @@ def test_the_gui_thread_never_stalls_during_a_dictation(qtbot: QtBot, app_parts:
     print(f"longest gap {max(gaps)} ms")
     # Work done on the GUI thread (a join, a device query, a keyring read, xdotool) shows as
     # a gap; all of it runs on workers now, so 100 ms is the bound, as for the other actions.
-    assert max(gaps) < 100, f"the GUI thread stalled for {max(gaps)} ms"
+    assert max(gaps) < STALL_MS, f"the GUI thread stalled for {max(gaps)} ms"
 
 
 def test_a_wrong_key_offers_the_key_action_and_keeps_the_audio(

@@ -30,7 +30,10 @@ from tests.app_log import AppLog, log_path
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
 
-PHRASES = ("fox", "weather", "meeting")
+# Phrases tiny.en hears the same way through the virtual microphone every time: the soak is
+# about the app staying up and delivering, not about the model ("fox" comes back as "round-
+# fark stump" or "silver-valazy dog" depending on a few milliseconds of the recording).
+PHRASES = ("thanks", "weather", "meeting")
 ROOT = Path(__file__).resolve().parents[2]
 
 

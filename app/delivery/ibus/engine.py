@@ -318,10 +318,29 @@ class Host:
         return False  # as a GLib idle callback: once
 
 
+def started_by_ibus() -> int:
+    """`--ibus`: ibus-daemon started this program because something chose the engine by name
+    (the installed component file), with no app behind it. It stays up as a plain keyboard
+    (every key passes through, nothing is dictated) until the daemon goes, so choosing
+    "Dictate" as an input source never leaves the user without one."""
+    bus = IBus.Bus()
+    if not bus.is_connected():
+        return 1
+    loop = GLib.MainLoop()
+    bus.connect("disconnected", lambda _bus: loop.quit())
+    factory = IBus.Factory.new(bus.get_connection())
+    factory.connect("create-engine", create_engine)
+    bus.request_name("org.dictate.Dictate.Engine", 0)
+    loop.run()
+    return 0
+
+
 def main() -> int:
     if sys.argv[1:2] == ["--restore"]:
         return int(leave.restore_main(sys.argv[2] if len(sys.argv) > 2 else ""))
     IBus.init()
+    if sys.argv[1:2] == ["--ibus"]:
+        return started_by_ibus()
     host = Host()
     if not host.start():
         return 1
