@@ -250,7 +250,7 @@ def copy_diagnostics(p: Parts) -> None:
 
 
 def remember_last(p: Parts, text: str) -> None:
-    if text:
+    if text and not p.controller.dictation.options.command:  # an instruction is no dictation
         p.last_text = text
 
 
