@@ -125,20 +125,21 @@ def _match(words: list[re.Match[str]], i: int, entries: list[str]) -> tuple[str,
                     return entry, count  # the entry in another case
                 if count == size:
                     return None  # the entry itself
-            elif count == size and size > 1:
-                parts = zip(run, entry.split(), strict=True)
-                if all(_same_or_near(_letters(w.group(0)), _letters(e)) for w, e in parts):
-                    score = similarity(said, target)
-                    if best is None or score > best[0]:
-                        best = (score, entry, count)
-            elif near(said, target, split=count > size):
+            elif _close(run, entry, said, split=count > size):
                 score = similarity(said, target)
                 if best is None or score > best[0]:
                     best = (score, entry, count)
     return (best[1], best[2]) if best else None
 
 
-def _same_or_near(heard: str, entry: str) -> bool:
-    """A word of a multi-word entry: each word must be right or nearly ("dictate we" is no
-    "Dictate AI")."""
-    return heard.lower() == entry.lower() or near(heard, entry)
+def _close(run: list[re.Match[str]], entry: str, said: str, *, split: bool) -> bool:
+    """Whether a run of words nearly is the entry: a multi-word entry word by word (each
+    right or nearly: "dictate we" is no "Dictate AI"), else the letters as one name."""
+    parts = entry.split()
+    if len(parts) > 1 and len(run) == len(parts):
+        return all(
+            _letters(w.group(0)).lower() == _letters(e).lower()
+            or near(_letters(w.group(0)), _letters(e))
+            for w, e in zip(run, parts, strict=True)
+        )
+    return near(said, _letters(entry), split=split)
