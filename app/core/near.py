@@ -66,11 +66,14 @@ def similarity(a: str, b: str) -> float:
     return 1.0 - levenshtein(a, b) / longest if longest else 1.0
 
 
+@functools.lru_cache(maxsize=65536)
 def near(heard: str, entry: str, split: bool = False) -> bool:
     """Whether `heard` (letters only) is a near-miss of `entry` by sound and spelling;
     `split`: it was heard as more words than the entry has."""
     if min(len(heard), len(entry)) < MIN_LETTERS or heard.lower() == entry.lower():
         return False
+    if abs(len(heard) - len(entry)) > (1 - SPELLING_SPLIT) * max(len(heard), len(entry)):
+        return False  # too different in length for any bar below: no edit distance needed
     spelling = similarity(heard, entry)
     keys = sound_key(heard), sound_key(entry)
     if keys[0] == keys[1]:
@@ -82,9 +85,11 @@ def _letters(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text)
 
 
+@functools.lru_cache(maxsize=4096)
 def correct_vocabulary(text: str, vocabulary: tuple[str, ...]) -> str:
     """`text` with runs of words that are near-misses (or other-case spellings) of a
-    vocabulary entry written as the entry; everything else as it was."""
+    vocabulary entry written as the entry; everything else as it was. Cached: a dictation
+    renders its settled sentences again at every partial."""
     entries = [e for e in vocabulary if _letters(e)]
     if not entries or not text:
         return text
