@@ -133,11 +133,12 @@ def main() -> None:
         right = sum(name_right(n, t) for (n, _s, _p), t in zip(clips, texts, strict=True))
         # The vocabulary after recognition (core.near), as the app renders every final.
         fixed = [correct_vocabulary(t, tuple(NAMES)) for t in texts]
-        after = sum(name_right(n, t) for (n, _s, _p), t in zip(clips, fixed, strict=True))
+        corrected = sum(name_right(n, t) for (n, _s, _p), t in zip(clips, fixed, strict=True))
         pairs = zip(clips, texts, strict=True)
         sentence_wer = statistics.mean(wer(s, t) for (_n, s, _p), t in pairs)
         changed = sum(a != b for a, b in zip(texts, fixed, strict=True))
-        rows.append([label, f"{right}/{len(NAMES)}", f"{after}/{len(NAMES)} ({changed} changed)",
+        rows.append([label, f"{right}/{len(NAMES)}",
+                     f"{corrected}/{len(NAMES)} ({changed} changed)",
                      f"{1 - right / len(NAMES):.2f}", f"{sentence_wer:.3f}",
                      f"{elapsed:.1f}"])  # fmt: skip
     print("Names (tiny.en, int8 CPU, espeak-ng en-us 160 wpm, one session per sentence)")

@@ -69,7 +69,8 @@ class DictationOptions:
 
     def for_target(self, target: Target) -> DictationOptions:
         """These options with the profile of the app captured at press applied (its style,
-        language, vocabulary, one line); the same options when no profile matches."""
+        language, vocabulary, one line, delivery method); the same options when no profile
+        matches."""
         chosen = self.profiles.choose(target)
         if chosen is None or self.profile:
             return self
@@ -77,7 +78,8 @@ class DictationOptions:
         words = replace(self.words, vocabulary=vocabulary,
                         one_line=self.words.one_line or chosen.one_line)  # fmt: skip
         return replace(self, style=chosen.style, language=chosen.language or self.language,
-                       words=words, profile=chosen.name)  # fmt: skip
+                       words=words, profile=chosen.name,
+                       delivery=chosen.delivery or self.delivery)  # fmt: skip
 
     @property
     def restore(self) -> bool:

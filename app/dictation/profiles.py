@@ -4,10 +4,10 @@ A terminal wants one line of exactly what was said (a line break there runs a co
 rewrite of `git push` by a language model is a hazard); a mail client wants clean sentences;
 a German chat wants German. A profile names the apps it is for (X11 window class parts or
 process names, any case) and what it changes: the style the cleanup step reads ("clean",
-"verbatim", ...), the language, extra vocabulary, and one-line delivery. The first profile
-whose rule matches the target wins; with none, the settings apply as they are. Profiles are
-stored in the settings file as plain tables (`profiles_from` reads them back, skipping what
-it cannot read), so the Settings page and the tests write the same thing.
+"verbatim", ...), the language, extra vocabulary, one-line text and the delivery method. The
+first profile whose rule matches the target wins; with none, the settings apply as they are.
+Profiles are stored in the settings file as plain tables (`profiles_from` reads them back,
+skipping what it cannot read), so the Settings page and the tests write the same thing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.delivery import xtest
+from app.delivery import chain, xtest
 from app.dictation.target import Target
 
 DEFAULT_STYLE = "clean"
@@ -36,6 +36,7 @@ class Profile:
     language: str = ""  # "" keeps the language in Settings
     vocabulary: tuple[str, ...] = ()  # added to the vocabulary in Settings
     one_line: bool = False  # line breaks become spaces; nothing sends Enter
+    delivery: str = ""  # a delivery method (`chain.CHOICES`); "" keeps the one in Settings
 
     def matches(self, target: Target) -> bool:
         names = {part.lower() for part in target.wm_class.split(".") if part}
@@ -49,7 +50,7 @@ class Profile:
     def to_table(self) -> dict[str, Any]:
         return {"name": self.name, "apps": list(self.apps), "style": self.style,
                 "language": self.language, "vocabulary": list(self.vocabulary),
-                "one_line": self.one_line}  # fmt: skip
+                "one_line": self.one_line, "delivery": self.delivery}  # fmt: skip
 
 
 ANY_TERMINAL = "terminals"  # in a profile's apps: every terminal in TERMINALS
@@ -89,7 +90,7 @@ def profile_from(table: object) -> Profile | None:
     name, apps = table.get("name"), _strings(table.get("apps"))
     if not isinstance(name, str) or not name.strip() or not apps:
         return None
-    style, language = table.get("style"), table.get("language")
+    style, language, delivery = table.get("style"), table.get("language"), table.get("delivery")
     return Profile(
         name.strip(),
         apps,
@@ -97,6 +98,7 @@ def profile_from(table: object) -> Profile | None:
         language=language.strip() if isinstance(language, str) else "",
         vocabulary=_strings(table.get("vocabulary")),
         one_line=table.get("one_line") is True,
+        delivery=delivery if delivery in chain.CHOICES else "",
     )
 
 

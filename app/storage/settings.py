@@ -35,7 +35,7 @@ VAD_PRESETS: dict[str, dict[str, float]] = {
 def default_profiles() -> list[dict[str, Any]]:
     """Terminals (all the ones `app.dictation.profiles` knows): one verbatim line."""
     return [{"name": "Terminals", "apps": ["terminals"], "style": "verbatim", "language": "",
-             "vocabulary": [], "one_line": True}]  # fmt: skip
+             "vocabulary": [], "one_line": True, "delivery": ""}]  # fmt: skip
 
 
 @dataclass

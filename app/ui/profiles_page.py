@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.delivery.chain import CHOICES
 from app.dictation.profiles import VERBATIM, Profile, app_names, profile_from
 from app.dictation.target import Target
 from app.storage.settings import Settings
 
 COLUMNS = ("Name", "Apps (window class or process)", "Style", "Language", "Vocabulary",
-           "One line")  # fmt: skip
-ONE_LINE = 5
+           "Delivery", "One line")  # fmt: skip
+DELIVERY, ONE_LINE = 5, 6
 
 
 class ProfilesPage(QGroupBox):
@@ -40,8 +41,8 @@ class ProfilesPage(QGroupBox):
         intro = QLabel(
             "The app you dictate into (found when you press the key) picks the first "
             "profile that names it. Style is what the cleanup does (clean, verbatim, "
-            "message, email, notes, or your own); an empty language keeps the one above; "
-            "one line turns line breaks into spaces (terminals)."
+            "message, email, notes, or your own); an empty language or delivery keeps the "
+            "one in Settings; one line turns line breaks into spaces (terminals)."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -77,7 +78,7 @@ class ProfilesPage(QGroupBox):
         index = self.table.rowCount()
         self.table.insertRow(index)
         texts = (profile.name, ", ".join(profile.apps), profile.style, profile.language,
-                 ", ".join(profile.vocabulary))  # fmt: skip
+                 ", ".join(profile.vocabulary), profile.delivery)  # fmt: skip
         for column, text in enumerate(texts):
             self.table.setItem(index, column, QTableWidgetItem(text))
         check = QTableWidgetItem("")
@@ -115,13 +116,14 @@ class ProfilesPage(QGroupBox):
         bad: list[int] = []
         for row in range(self.table.rowCount()):
             one_line = self.table.item(row, ONE_LINE)
+            delivery = self._text(row, DELIVERY).strip()
             table = {"name": self._text(row, 0), "apps": self._text(row, 1),
                      "style": self._text(row, 2), "language": self._text(row, 3),
-                     "vocabulary": self._text(row, 4),
+                     "vocabulary": self._text(row, 4), "delivery": delivery,
                      "one_line": one_line is not None
                      and one_line.checkState() == Qt.CheckState.Checked}  # fmt: skip
             profile = profile_from(table)
-            if profile is None:
+            if profile is None or (delivery and delivery not in CHOICES):
                 bad.append(row + 1)
             else:
                 kept.append(profile.to_table())
@@ -131,8 +133,8 @@ class ProfilesPage(QGroupBox):
     def _check(self, *_args: object) -> None:
         _kept, bad = self.tables()
         self.problems.setText(
-            f"Row(s) {', '.join(map(str, bad))} need a name and at least one app: "
-            "they are left out when saving"
+            f"Row(s) {', '.join(map(str, bad))} need a name, at least one app and a delivery "
+            f"that is empty or one of {', '.join(CHOICES)}: they are left out when saving"
             if bad
             else ""
         )

@@ -11,7 +11,7 @@ from app.delivery.xtest import Window
 from app.dictation.profiles import profiles_from
 from app.dictation.target import Target
 from app.storage.settings import Settings
-from app.ui.profiles_page import ProfilesPage
+from app.ui.profiles_page import DELIVERY, ONE_LINE, ProfilesPage
 from app.ui.settings_dialog import SettingsDialog
 
 MAIL = Target(Window("0x1", "Inbox - Mail", "geary.Geary", 4242), "geary")
@@ -57,13 +57,16 @@ def test_nothing_captured_yet_offers_no_app_and_bad_rows_are_named(qtbot: QtBot)
     assert "Row(s) 1" in page.problems.text()
     cell(page, 1).setText("firefox, Navigator")
     cell(page, 3).setText("de")
-    cell(page, 5).setCheckState(Qt.CheckState.Checked)
+    cell(page, ONE_LINE).setCheckState(Qt.CheckState.Checked)
+    cell(page, DELIVERY).setText("teleport")  # no such method: named, left out
+    assert "Row(s) 1" in page.problems.text()
+    cell(page, DELIVERY).setText("paste")
     assert page.problems.text() == ""
     edited = Settings()
     page.apply(edited)
     (profile,) = profiles_from(edited.profiles).rules
     assert profile.apps == ("firefox", "Navigator") and profile.language == "de"
-    assert profile.one_line
+    assert profile.one_line and profile.delivery == "paste"
 
 
 def test_the_settings_dialog_saves_profiles_and_the_command_hotkey(qtbot: QtBot) -> None:

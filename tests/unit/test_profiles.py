@@ -24,7 +24,7 @@ MAIL = Target(Window("0x1", "Inbox", "geary.Geary", 4242), "geary")
 KITTY = Target(Window("0x2", "~", "kitty.kitty", 4343), "kitty")
 BY_PROCESS = Target(Window("0x3", "notes", "", 4444), "mousepad")
 GERMAN = Profile("Mail", ("Geary", "mousepad"), style="email", language="de",
-                 vocabulary=("Siobhan",))  # fmt: skip
+                 vocabulary=("Siobhan",), delivery="paste")  # fmt: skip
 
 
 def test_a_profile_matches_a_class_part_or_the_process_in_any_case() -> None:
@@ -44,6 +44,7 @@ def test_the_profile_changes_the_options_taken_at_press() -> None:
     mail = options.for_target(MAIL)
     assert (mail.profile, mail.style, mail.language) == ("Mail", "email", "de")
     assert mail.words.vocabulary == ("Nguyen", "Siobhan")  # no entry twice
+    assert mail.delivery == "paste" and options.delivery == "auto"
     assert mail.for_target(KITTY) is mail  # applied once, at press
     shell = options.for_target(KITTY)
     assert (shell.style, shell.language, shell.words.one_line) == ("verbatim", "en", True)
@@ -67,7 +68,13 @@ def test_one_line_turns_line_breaks_into_spaces() -> None:
 
 
 def test_stored_profiles_that_cannot_be_read_are_skipped() -> None:
-    chat = {"name": " Chat ", "apps": "slack; discord", "one_line": "yes", "style": 3}
+    chat = {
+        "name": " Chat ",
+        "apps": "slack; discord",
+        "one_line": "yes",
+        "style": 3,
+        "delivery": "teleport",
+    }
     tables = [GERMAN.to_table(), {"name": "", "apps": ["x"]}, {"name": "No apps"}, "junk", chat]
     rules = profiles_from(tables).rules
     assert rules[0] == GERMAN
