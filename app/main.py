@@ -220,6 +220,7 @@ def apply_tray(p: Parts, s: Settings) -> None:
 def wire_delivery(c: DictationController, d: Delivery, window: MainWindow) -> None:
     c.find_target = d.find_target  # at press, off the GUI thread
     c.started.connect(d.on_started)
+    c.profile_chosen.connect(d.on_profile)
     c.phase_changed.connect(d.on_phase)
     c.text_changed.connect(d.on_text)
     c.finished.connect(d.on_finished)

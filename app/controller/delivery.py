@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -176,6 +177,19 @@ class Delivery(QObject):
                                        prefer_paste=options.prefer_paste)  # fmt: skip
         self.worker.begin(session if self.ime else None, dictation.target)
         self.routed.emit(self.method, self.ime)
+
+    @Slot(object)
+    def on_profile(self, options: DictationOptions) -> None:
+        """The app in front chose a per-app profile (before any text): its options from now
+        on, and its delivery method, unless the input method already holds the dictation."""
+        if not self.active or self._instruction:
+            return
+        self.dictation = replace(self.dictation, options=options)
+        if not self.ime and options.delivery != chain.AUTO:
+            without = Environment(**{**self.env.__dict__, "ibus": False})
+            self.method = chain.choose(options.delivery, without,
+                                       prefer_paste=options.prefer_paste)  # fmt: skip
+            self.routed.emit(self.method, self.ime)
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until the delivery thread has done what was asked so far (tests, benchmarks)."""

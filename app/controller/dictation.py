@@ -24,6 +24,8 @@ Signals:
 - `retried(int row, str text, str error)`
 - `auto_stopped(float seconds)`: a hands-free dictation stopped itself after silence.
 - `history_changed()`: saved dictations were rendered again.
+- `profile_chosen(DictationOptions)`: the app captured at press chose a per-app profile
+  (before any text): these options apply to the current dictation from now on.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class DictationController(QObject):
     retried = Signal(int, str, str)
     auto_stopped = Signal(float)
     history_changed = Signal()
+    profile_chosen = Signal(object)
 
     def __init__(
         self,
@@ -305,6 +308,7 @@ class DictationController(QObject):
         elif isinstance(event, ProfileChosen):  # before any text: the client comes after
             self.dictation = replace(self.dictation, options=event.options)
             self.dictation.live.words = event.options.words
+            self.profile_chosen.emit(event.options)
         elif isinstance(event, SegmentCompleted):
             self.dictation.live.settle(event.text)
             self._heard()

@@ -17,12 +17,12 @@ from app.main import Parts
 from app.storage.settings import Settings
 from tests.app_parts import local_app
 from tests.conftest import Engine
-from tests.delivery.desktop import Desktop, entered, needs_desktop
+from tests.delivery.desktop import Desktop, entered, needs_desktop, wait_for
 from tests.words_speech import RULES, dictation
 
 pytestmark = needs_desktop
 
-LETTERS = Profile("Letters", ("lettersapp",), vocabulary=("Nguyen",)).to_table()
+LETTERS = Profile("Letters", ("lettersapp",), vocabulary=("Nguyen",), delivery="typing").to_table()
 
 
 @pytest.fixture
@@ -64,15 +64,19 @@ def test_the_window_in_front_at_press_chooses_the_profile(
     parts = local_app(qtbot, engine, settings, name="profiles",
                       source=lambda: FileSource(speech, frame_ms=20, realtime=False))  # fmt: skip
     try:
-        desktop.entry("Letter", wm_class="lettersapp")
-        desktop.entry("Shell", wm_class="xterm")
+        letters = desktop.entry("Letter", wm_class="lettersapp")
+        terminal = desktop.entry("Shell", wm_class="xterm")
         desktop.activate("Letter")
         profile, letter = dictate(qtbot, parts)
         assert profile == "Letters"
         assert "Nguyen" in letter and "\n\n" in letter  # its vocabulary; the paragraph
+        parts.delivery.flush()  # typed, as its profile says (the settings say clipboard)
+        wait_for(lambda: "Nguyen" in letters.text, 30, f"the text typed ({letters.text!r})")
         desktop.activate("Shell")
         profile, shell = dictate(qtbot, parts)
         assert profile == "Terminals"
         assert "\n" not in shell and "Best regards, Jane" in shell  # one line, rules still
+        parts.delivery.flush()
+        assert terminal.text == ""  # the settings' clipboard: nothing typed here
     finally:
         parts.shutdown()
