@@ -25,6 +25,7 @@ class Controller(QObject):
     """The dictation controller's signals that delivery and the overlay follow."""
 
     started = Signal(object)  # app.dictation.Dictation
+    profile_chosen = Signal(object)  # app.dictation.options.DictationOptions
     phase_changed = Signal(object, str)
     text_changed = Signal(str, str)
     level_changed = Signal(float)
