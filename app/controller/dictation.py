@@ -144,7 +144,7 @@ class DictationController(QObject):
             self.notice.emit(Notice(note))
         self._run = DictationRun(self._number, self.backend, self.source_factory,
                                  self._run_event, self.history, options,
-                                 connect=self.open_client)  # fmt: skip
+                                 connect=self.open_client, target=target)  # fmt: skip
         self.started.emit(self.dictation)
         self.text_changed.emit("", "")
         ready = self.backend.engine is None or bool(self.backend.url)

@@ -200,6 +200,9 @@ class Delivery(QObject):
             if self._continuous():
                 self._deliver_settled()
             return
+        if self.dictation.options.hold_commits:  # cleanup: all preedit, one commit at the end
+            self._serial.submit(self._ime_text, "", " ".join(f"{final} {live}".split()))
+            return
         self._serial.submit(self._ime_text, self.dictation.live.take_new(), live)
 
     def _ime_text(self, new: str, live: str) -> None:
@@ -218,7 +221,9 @@ class Delivery(QObject):
         session.send("preedit", live)
 
     def _continuous(self) -> bool:
-        return self.dictation.options.continuous and self.method in (chain.TYPING, chain.PASTE)
+        options = self.dictation.options
+        return (options.continuous and not options.hold_commits
+                and self.method in (chain.TYPING, chain.PASTE))  # fmt: skip
 
     def _deliver_settled(self) -> None:
         """Continuous mode: each newly settled piece goes out now, after the ones before it."""
