@@ -1,5 +1,9 @@
 """The history: search, copy, delete, export and Retry of saved dictations.
 
+A dictation cleaned by a language model shows which text was delivered (cleaned or as
+heard, with the reason cleanup was not used); *Use the other* copies the other text and
+marks it the delivered one.
+
 Reads and writes run on background threads through the bridge; the panel only renders rows
 it is handed. Search waits for a pause in typing (`SEARCH_DEBOUNCE_MS`, as qutebrowser's
 throttle does) and only the newest query's rows are shown, so a slow, older answer never
@@ -63,6 +67,8 @@ class HistoryPanel(QDialog):
         self.delete = QPushButton("Delete")
         self.retry = QPushButton("Retry")
         self.retry.setToolTip("Transcribe the saved audio again with the current backend")
+        self.other = QPushButton("Use the other")
+        self.other.setToolTip("Copy the text that was not delivered (cleaned, or as heard)")
         self.export_button = QPushButton("Export…")
         self.rerender = QPushButton("Apply my words")
         self.rerender.setToolTip("Render every dictation again with today's vocabulary and rules")
@@ -72,6 +78,7 @@ class HistoryPanel(QDialog):
             (self.copy, self._copy),
             (self.delete, self._delete),
             (self.retry, self._retry),
+            (self.other, self._use_other),
             (self.export_button, self._export),
         ):
             button.clicked.connect(slot)
@@ -108,6 +115,8 @@ class HistoryPanel(QDialog):
         self.list.clear()
         for d in rows:
             mark = "  ⚠ failed" if d.status != "ok" else ""
+            if d.cleaned or d.note:
+                mark += f" · {d.delivered}" + (f" ({d.note})" if d.note else "")
             text = d.text or "(no text)"
             item = QListWidgetItem(f"{d.when} · {d.duration_s:.1f} s · {d.backend}{mark}\n{text}")
             item.setData(Qt.ItemDataRole.UserRole, d.id)
@@ -126,6 +135,17 @@ class HistoryPanel(QDialog):
         for button in (self.copy, self.delete):
             button.setEnabled(chosen is not None)
         self.retry.setEnabled(chosen is not None and chosen.has_audio)
+        self.other.setEnabled(chosen is not None and bool(chosen.other))
+
+    @Slot()
+    def _use_other(self) -> None:
+        chosen = self.selected()
+        if chosen is not None and chosen.other:
+            QGuiApplication.clipboard().setText(chosen.other)
+            history, row = self.history, chosen.id
+            which = "rendered" if chosen.delivered == "cleaned" else "cleaned"
+            self.bridge.run(lambda: history.set_delivered(row, which), self._written,
+                            self._write_failed, name="history-other")  # fmt: skip
 
     @Slot()
     def _copy(self) -> None:

@@ -12,19 +12,19 @@ from pathlib import Path
 import pytest
 
 from app.core.words import Words
+from app.delivery.xtest import Window
 from app.dictation.cleanup import Cleanup, CleanupOptions
-from app.dictation.finalize import finalize
+from app.dictation.finalize import Final, finalize
 from app.dictation.options import DictationOptions
 from app.dictation.run import DictationRun
 from app.dictation.target import Target, TargetCapture
-from app.delivery.xtest import Window
 from app.storage.history import History
 from tests.llm_server import LLMServer
 from tests.scripted_recognizer import ScriptedRecognizer, backend
 from tests.speech import silence
 
 SAID = ["um so I I think we should move the meeting to Friday afternoon"]
-RENDERED = "so I think we should move the meeting to Friday afternoon"  # fillers out: no capital, no "."
+RENDERED = "so I think we should move the meeting to Friday afternoon"  # no capital, no "."
 CLEANED = "So I think we should move the meeting to Friday afternoon."
 
 
@@ -34,10 +34,13 @@ def server() -> Iterator[LLMServer]:
         yield running
 
 
-def clean(server: LLMServer, model: str, *, stream: bool = True, timeout: float = 4.0,
-          one_line: bool = False) -> tuple[object, float]:  # fmt: skip
-    step = Cleanup(CleanupOptions(provider="custom", url=server.url, model=model, stream=stream,
-                                  timeout_s=timeout, api_key="sk-test"), one_line=one_line)  # fmt: skip
+def clean(
+    server: LLMServer, model: str, *, stream: bool = True, timeout: float = 4.0,
+    one_line: bool = False,
+) -> tuple[Final, float]:  # fmt: skip
+    options = CleanupOptions(provider="custom", url=server.url, model=model, stream=stream,
+                             timeout_s=timeout, api_key="sk-test")  # fmt: skip
+    step = Cleanup(options, one_line=one_line)
     started = time.monotonic()
     final = finalize(SAID, Words(), [step])
     return final, time.monotonic() - started
@@ -75,7 +78,8 @@ def test_a_bad_answer_falls_back_to_the_rendered_text_with_its_reason(
 ) -> None:
     final, took = clean(server, model, stream=stream)
     assert final.text == RENDERED and final.cleaned == "" and final.delivered == "rendered"
-    assert final.note.startswith("cleanup not used: ") and any(why in final.note for why in BAD[model])
+    assert final.note.startswith("cleanup not used: ")
+    assert any(why in final.note for why in BAD[model])
     assert "\n" not in final.note and RENDERED not in final.note  # one line, not the text
     assert took < 4.0
 
@@ -127,7 +131,7 @@ def run_once(server: LLMServer, history: History, model: str, wm_class: str = "g
     options = DictationOptions(cleanup=CleanupOptions(provider="custom", url=server.url,
                                                       model=model))  # fmt: skip
     window = Window(id="1", name="a window", wm_class=wm_class, pid=0)
-    run = DictationRun(1, backend(), lambda: Held(), lambda _e: None, history, options,
+    run = DictationRun(1, backend(), Held, lambda _e: None, history, options,
                        connect=ScriptedRecognizer(SAID).open_client,
                        target=TargetCapture.known(Target(window)))  # fmt: skip
     run.open()

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from app.dictation.cleanup import messages, strip_think
-from app.dictation.guard import judge
+from app.dictation.guard import Verdict, judge
 from tests.speech import DATA
 
 CORPUS = json.loads((DATA / "cleanup_corpus.json").read_text(encoding="utf-8"))["pairs"]
 
 
-def verdicts(kind: str) -> list[tuple[dict[str, object], bool]]:
-    return [
-        (pair, judge(pair["transcript"], pair["answer"], style=pair["style"],
-                     one_line=pair.get("one_line", False)).ok)  # fmt: skip
-        for pair in CORPUS
-        if pair["kind"] == kind
-    ]
+def verdicts(kind: str) -> list[tuple[dict[str, Any], bool]]:
+    return [(pair, verdict(pair).ok) for pair in CORPUS if pair["kind"] == kind]
+
+
+def verdict(pair: dict[str, Any]) -> Verdict:
+    return judge(pair["transcript"], pair["answer"], style=pair["style"],
+                 one_line=pair.get("one_line", False))  # fmt: skip
 
 
 def test_the_corpus_is_big_enough_and_has_both_kinds() -> None:
@@ -41,16 +42,16 @@ def test_at_most_one_good_cleanup_in_twenty_is_rejected() -> None:
 
 def test_every_rejection_says_why_in_one_line() -> None:
     for pair in CORPUS:
-        verdict = judge(pair["transcript"], pair["answer"], style=pair["style"],
-                        one_line=pair.get("one_line", False))  # fmt: skip
-        if not verdict.ok:
-            assert verdict.reason and "\n" not in verdict.reason and verdict.text == ""
+        said = verdict(pair)
+        if not said.ok:
+            assert said.reason and "\n" not in said.reason and said.text == ""
 
 
 def test_what_a_model_wraps_the_text_in_is_dropped() -> None:
     said = "send the report to anna"
-    for answer in ('"Send the report to Anna."', "<transcript>Send the report to Anna.</transcript>",
-                   "Here is the cleaned text:\n\nSend the report to Anna."):  # fmt: skip
+    wrapped = ('"Send the report to Anna."', "<transcript>Send the report to Anna.</transcript>",
+               "Here is the cleaned text:\n\nSend the report to Anna.")  # fmt: skip
+    for answer in wrapped:
         assert judge(said, answer).text == "Send the report to Anna."
     assert strip_think("<think>fix it\nthen</think>Send it.") == "Send it."
     assert strip_think("<think>never closed, all reasoning") == ""
