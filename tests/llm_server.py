@@ -5,7 +5,7 @@ stream (`data: {chunk}` lines, then `data: [DONE]`), with the error bodies the r
 The request's `model` picks the behaviour, so one server serves every case:
 
 - `clean`: a real (rule-based) cleanup of the transcript: fillers and stutters out, a
-  capital, a full stop;
+  capital, a full stop; `ampersand`: the same with "and" written "&" (a change always seen);
 - `think`: the same after a `<think>...</think>` block; `preamble`: after "Here is...:";
 - `answer`: answers the request instead of writing it down; `refuse`: refuses;
   `summary`: a few words about it; `empty`: nothing; `lines`: the text on several lines;
@@ -60,6 +60,7 @@ def answer_for(model: str, transcript: str) -> str:
     cleaned = tidy(transcript)
     return {
         "clean": cleaned,
+        "ampersand": cleaned.replace(" and ", " & "),  # a visible change the guard accepts
         "think": f"<think>The user wants a cleanup. Let me fix the punctuation.</think>{cleaned}",
         "preamble": f"Here is the cleaned text:\n\n{cleaned}",
         "answer": (

@@ -27,7 +27,7 @@ from app.core.notices import Notice
 from app.core.text import prepare
 from app.core.words import Words, vocabulary_prompt
 from app.dictation import cleanup
-from app.dictation.finalize import Final, PostProcessor, finalize
+from app.dictation.finalize import Final, PostProcessor, finalize, finalize_text
 from app.dictation.options import DictationOptions
 from app.dictation.target import TargetCapture
 from app.realtime.client import RealtimeClient
@@ -239,3 +239,15 @@ def retry(
     client = connect(backend.client_config(language=language, prompt=prompt), None)
     result = stream_pcm(client, audio, realtime=False)
     return Retried(result, finalize(result.segments, words, post or ()))
+
+
+def clean_again(history: History, row: int, options: cleanup.CleanupOptions) -> Final:
+    """History's *Clean again*: the row's rendered text through the cleanup once more; the
+    new cleaned text (or why not) is kept beside it and becomes the row's text when used.
+    Blocking (the network): call it off the GUI thread."""
+    found = history.get(row)
+    if found is None:
+        raise HistoryError("that dictation is no longer in the history")
+    final = finalize_text(found.raw, found.rendered or found.text, cleanup.steps(options))
+    history.set_cleaned(row, final.cleaned, final.note, deliver=bool(final.cleaned))
+    return final

@@ -50,8 +50,9 @@ def test_the_cleaned_text_is_printed_and_a_bad_answer_prints_the_text_as_heard(
     assert server.requests[-1]["auth"] == "Bearer sk-flag"
     assert server.requests[-1]["messages"][-1]["content"] == f"<transcript>\n{heard}\n</transcript>"
 
+    env = {"DICTATE_LLM_API_KEY": "sk-env"}
     refused = transcribe(engine, tmp_path, "--cleanup", "email", "--llm-url", server.url,
-                         "--llm-model", "refuse", env={"DICTATE_LLM_API_KEY": "sk-env"})  # fmt: skip
+                         "--llm-model", "refuse", env=env)  # fmt: skip
     assert refused.returncode == 0 and refused.stdout.strip() == heard
     assert "cleanup not used: the model refused" in refused.stderr
     assert server.requests[-1]["auth"] == "Bearer sk-env"

@@ -16,7 +16,7 @@ from app.delivery.xtest import Window
 from app.dictation.cleanup import Cleanup, CleanupOptions
 from app.dictation.finalize import Final, finalize
 from app.dictation.options import DictationOptions
-from app.dictation.run import DictationRun
+from app.dictation.run import DictationRun, clean_again
 from app.dictation.target import Target, TargetCapture
 from app.storage.history import History
 from tests.llm_server import LLMServer
@@ -166,3 +166,17 @@ def test_history_keeps_the_raw_the_rendered_and_the_cleaned_text(
 def test_a_terminal_target_asks_for_one_line(server: LLMServer, history: History) -> None:
     row = history.get(run_once(server, history, "lines", wm_class="xterm"))
     assert row is not None and row.text == RENDERED and "one line" in row.note
+
+
+def test_clean_again_from_the_history_keeps_both_texts(server: LLMServer, history: History) -> None:
+    row = run_once(server, history, "refuse")
+    failed = clean_again(history, row, CleanupOptions(provider="custom", url=server.url,
+                                                      model="500"))  # fmt: skip
+    kept = history.get(row)
+    assert kept is not None and kept.text == RENDERED and "HTTP 500" in kept.note
+    assert failed.note == kept.note
+
+    clean_again(history, row, CleanupOptions(provider="custom", url=server.url, model="clean"))
+    again = history.get(row)
+    assert again is not None and (again.text, again.cleaned, again.note) == (CLEANED, CLEANED, "")
+    assert (again.raw, again.rendered, again.other) == (SAID[0], RENDERED, RENDERED)
