@@ -192,6 +192,12 @@ class Cleanup:
         return verdict.text
 
 
+def prepare() -> None:
+    """Import the client now (about a second the first time), while the user speaks, so
+    the release does not pay for it."""
+    import openai  # noqa: F401
+
+
 def steps(options: CleanupOptions | None, *, one_line: bool = False) -> list[Cleanup]:
     """The post-processors for these options: none when cleanup is off."""
     return [Cleanup(options, one_line=one_line)] if options and options.active else []

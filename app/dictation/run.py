@@ -126,6 +126,8 @@ class DictationRun:
             self.source.start(self._route)
             self._tell(MicOpened(getattr(getattr(self.source, "device", None), "name", "")))
             prepare(self.words)
+            if self.options.cleanup is not None:
+                cleanup.prepare()
             self.backend.wait_ready()
             config = self.backend.client_config(
                 language=self.options.language,
