@@ -16,6 +16,7 @@ and is only judged on length, form and refusals.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -117,8 +118,9 @@ def tidy(answer: str, source: str) -> str:
     """The answer without what a model wraps a text in: a preamble line, quotes, tags."""
     text = answer.strip()
     text = re.sub(r"</?transcript>", "", text).strip()
-    if not _PREAMBLE.match(source):
-        text = _PREAMBLE.sub("", text, count=1).strip()
+    preamble = _PREAMBLE.match(text)
+    if preamble and not set(content_words(preamble.group(0))) <= set(content_words(source)):
+        text = text[preamble.end() :].strip()  # the model's words, not the speaker's
     for left, right in ('""', "“”", "''"):
         if (
             len(text) > 1
@@ -172,8 +174,10 @@ def _answered_question(source: str, text: str, style: str) -> bool:
     words = [w.removesuffix("'s") for w in _TOKEN.findall(source.lower())]
     if style not in ("clean", "message") or not words or words[0] not in QUESTION_WORDS:
         return False
-    first = _TOKEN.findall(text.lower())[:1]
-    return "?" not in text and first != words[:1]
+    first = [w.removesuffix("'s") for w in _TOKEN.findall(text.lower())[:1]]
+    if "?" in text:  # the question, then an answer after it
+        return len(text.rsplit("?", 1)[1].split()) > 2
+    return first != words[:1]
 
 
 def _overlap(said: list[str], got: list[str], margins: Margins) -> str:
@@ -181,9 +185,11 @@ def _overlap(said: list[str], got: list[str], margins: Margins) -> str:
     if not said_set:
         return ""
     kept = len(said_set & got_set) / len(said_set)
-    new = [w for w in got_set if w not in said_set]
+    dropped = said_set - got_set
+    # A new word that looks like one it replaced is a fix ("fold" -> "hold"), not news.
+    new = [w for w in got_set - said_set if not any(_alike(w, d) for d in dropped)]
     if len(said_set) <= SHORT:  # a false start may drop two of four ("friday, no wait")
-        if len(said_set & got_set) < (len(said_set) + 1) // 2 or len(new) > 2:
+        if len(said_set & got_set) < (len(said_set) + 1) // 2 or new:
             return "the model's text does not say what was said"
         return ""
     if kept < margins.min_kept:
@@ -191,3 +197,7 @@ def _overlap(said: list[str], got: list[str], margins: Margins) -> str:
     if len(new) / max(len(got_set), 1) > margins.max_new:
         return "the model's text says things that were not said"
     return ""
+
+
+def _alike(a: str, b: str) -> bool:
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.6
