@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,8 @@ import pytest
 
 from tests.conftest import Engine
 from tests.llm_server import LLMServer, tidy
-from tests.speech import DATA
+from tests.speech import DATA, pcm, seconds, silence
+from tests.virtual_mic import VirtualMic
 
 
 @pytest.fixture
@@ -69,3 +71,30 @@ def test_json_gives_every_stage_and_a_dead_server_the_reason(
     assert final["event"] == "Final" and final["text"] == final["rendered"] != ""
     assert final["cleaned"] == "" and "no cleanup server answers at" in final["note"]
     assert "no cleanup server answers at http://127.0.0.1:9/v1" in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs PulseAudio")
+def test_listen_cleans_the_same_way(
+    mic: VirtualMic, engine: Engine, server: LLMServer, tmp_path: Path
+) -> None:
+    audio = pcm("five")  # "...close to the river and the train station..."
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "listen", "--seconds", f"{seconds(audio) + 2:.1f}",
+         "--url", engine.url, "--api-key", engine.token, "--json", "--cleanup",
+         "--llm-url", server.url, "--llm-model", "ampersand"],
+        env=dict(os.environ, HF_HUB_OFFLINE="1", DICTATE_HOME=str(tmp_path)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:  # speak once it says it is listening
+        if line.startswith("listening on"):
+            break
+    mic.play(audio + silence(0.5))
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, err
+    final = json.loads(out.splitlines()[-1])
+    assert final["rendered"] and final["note"] == ""
+    cleaned = tidy(final["rendered"]).replace(" and ", " & ")
+    assert final["text"] == cleaned and final["cleaned"] == (cleaned if cleaned != final[
+        "rendered"] else "")  # fmt: skip
+    assert len(server.requests) == 1
