@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core.words import Words
+from app.dictation.cleanup import CleanupOptions
 from app.realtime.protocol import TurnDetection
 from app.storage.settings import Settings
 from app.storage.settings_source import SettingsSource
@@ -31,6 +32,7 @@ class DictationOptions:
     auto_copy: bool = True  # the final text is put on the clipboard
     restore_clipboard: bool = False  # a paste puts the clipboard back afterwards
     keep_audio: bool = True  # the history keeps the audio of a dictation that worked
+    cleanup: CleanupOptions | None = None  # a language model's cleanup; None: off
 
     @classmethod
     def of(cls, settings: Settings) -> DictationOptions:
@@ -48,6 +50,7 @@ class DictationOptions:
             auto_copy=settings.auto_copy,
             restore_clipboard=settings.restore_clipboard,
             keep_audio=settings.history_audio,
+            cleanup=cleanup_of(settings),
         )
 
     @classmethod
@@ -56,7 +59,31 @@ class DictationOptions:
         return cls.of(source.current)
 
     @property
+    def hold_commits(self) -> bool:
+        """The final text will be cleaned: nothing goes out before it. The input method keeps
+        the live words as preedit and commits the cleaned text once; typing and paste
+        deliver only the final (continuous mode waits too)."""
+        return self.cleanup is not None and self.cleanup.active
+
+    @property
     def restore(self) -> bool:
         """A paste or a typed piece leaves the clipboard as it found it: asked for, or the
         text is not meant to stay there."""
         return self.restore_clipboard or not self.auto_copy
+
+
+def cleanup_of(settings: Settings) -> CleanupOptions | None:
+    """The cleanup the settings ask for, or None when it is off (the key is read later,
+    off the GUI thread)."""
+    if not settings.cleanup:
+        return None
+    provider = settings.cleanup_provider
+    options = CleanupOptions(
+        provider=provider,
+        url=settings.cleanup_urls.get(provider, ""),
+        model=settings.cleanup_models.get(provider, ""),
+        timeout_s=settings.cleanup_timeout_s,
+        style=settings.cleanup_style,
+        instructions=settings.cleanup_instructions,
+    )
+    return options if options.active else None

@@ -38,6 +38,7 @@ from app.delivery.chain import describe as describe_delivery
 from app.models.catalog import WHISPER_LANGUAGES
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.backend_page import CUSTOM, TOGETHER, BackendPage
+from app.ui.cleanup_page import CleanupPage
 from app.ui.key_capture import HotkeyEditor
 from app.ui.level_meter import LevelMeter
 from app.ui.services import Downloads
@@ -180,6 +181,8 @@ class SettingsDialog(QDialog):
         self._add_page(behaviour)
         self.words_page = WordsPage(s)
         self._add_page(self.words_page)
+        self.cleanup_page = CleanupPage(s)
+        self._add_page(self.cleanup_page)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -272,6 +275,7 @@ class SettingsDialog(QDialog):
             setattr(s, name, box.isChecked())
         s.history_audio_days = self.retention.value()
         self.words_page.apply(s)
+        self.cleanup_page.apply(s)
         return s
 
 
