@@ -5,6 +5,8 @@ fillers) exactly as in the app, with the app's settings unless flags override th
 terminal the live text rewrites one line while it streams; the final text is printed at the
 end (a "scratch that" may still remove what came before, so nothing is printed early).
 `--json` prints every event as a JSON line instead, and a last `Final` event with the text.
+`--cleanup [STYLE]` cleans the final text with a language model (`commands.cleanup_args`);
+when the cleanup cannot be used the text as heard is printed and the reason goes to stderr.
 Errors print one clear sentence and exit non-zero (codes in `app.core.errors`; 2 for a
 file that cannot be read, 8 when a recording read to its end holds no speech). The file is
 decoded while it is sent, a block at a time, and the client keeps only the audio not yet
@@ -21,7 +23,9 @@ import threading
 from typing import TYPE_CHECKING, TextIO
 
 from app.backends import BACKENDS
+from app.commands import cleanup_args
 from app.core.words import RulesError, Words, parse_rules, parse_vocabulary, vocabulary_prompt
+from app.dictation import cleanup
 from app.dictation.finalize import finalize
 from app.dictation.live import LiveText
 from app.realtime.events import (
@@ -86,6 +90,7 @@ def add_backend_arguments(p: argparse.ArgumentParser) -> None:
     )
     words.add_argument("--no-commands", action="store_true", help="no spoken commands")
     words.add_argument("--keep-fillers", action="store_true", help="keep um, uh and stutters")
+    cleanup_args.add_arguments(p)
 
 
 def words_from(args: argparse.Namespace, command: str) -> Words | int:
@@ -116,8 +121,17 @@ class Printer:
     dictation's `LiveText`, the final text from `finalize()`, as in the app. `on_fatal` is
     called when the client gives up (a file stops sending then, instead of waiting on it)."""
 
-    def __init__(self, out: TextIO, *, as_json: bool, live: bool, words: Words) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        as_json: bool,
+        live: bool,
+        words: Words,
+        cleaning: cleanup.CleanupOptions | None = None,
+    ) -> None:
         self.out, self.as_json, self.live, self.words = out, as_json, live, words
+        self.cleaning = cleaning
         self.on_fatal: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
         self._partial_shown = False
@@ -159,12 +173,16 @@ class Printer:
 
     def finish(self, result: DictationResult) -> str:
         """Print the final text (after the user's words) and return it."""
-        final = finalize(result.segments, self.words)
+        final = finalize(result.segments, self.words, cleanup.steps(self.cleaning))
         text = final.text
+        if final.note:
+            note(f"warning: {final.note}; the text as heard is printed")
         with self._lock:
             self._clear_partial()
             if self.as_json:
-                data = {"event": "Final", "text": text, "raw": final.raw}
+                data = {"event": "Final", "text": text, "raw": final.raw,
+                        "rendered": final.rendered, "cleaned": final.cleaned,
+                        "note": final.note}  # fmt: skip
                 self.out.write(json.dumps(data) + "\n")
             elif text:
                 self.out.write(text + "\n")
@@ -204,7 +222,8 @@ def open_client(
         note(f"dictate {command}: {exc}")
         return 6
     note(f"backend: {backend.describe()}")
-    printer = Printer(sys.stdout, as_json=args.json, live=sys.stdout.isatty(), words=words)
+    printer = Printer(sys.stdout, as_json=args.json, live=sys.stdout.isatty(), words=words,
+                      cleaning=cleanup_args.cleanup_from(args))  # fmt: skip
     return backend, realtime_client(config, printer), printer
 
 

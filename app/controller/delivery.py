@@ -200,12 +200,17 @@ class Delivery(QObject):
         if not self.active or self.cancelled:
             return
         if self.ime:
-            self.worker.ime_text(self.dictation.live.take_new(), live)
+            if self.dictation.options.hold_commits:  # cleanup: all preedit, one commit at the end
+                self.worker.ime_text("", " ".join(f"{final} {live}".split()))
+            else:
+                self.worker.ime_text(self.dictation.live.take_new(), live)
         elif self._continuous():
             self._deliver_settled()
 
     def _continuous(self) -> bool:
-        return self.dictation.options.continuous and self.method in (chain.TYPING, chain.PASTE)
+        options = self.dictation.options
+        return (options.continuous and not options.hold_commits
+                and self.method in (chain.TYPING, chain.PASTE))  # fmt: skip
 
     def _deliver_settled(self) -> None:
         """Continuous mode: each newly settled piece goes out now, after the ones before it."""

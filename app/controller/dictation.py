@@ -51,9 +51,10 @@ from app.core.notices import (
 )
 from app.core.phases import Phase, allowed, recording
 from app.core.words import vocabulary_prompt
+from app.dictation.cleanup import steps
 from app.dictation.dictation import Dictation
-from app.dictation.finalize import finalize_raw
-from app.dictation.options import DictationOptions
+from app.dictation.finalize import Final, finalize_raw
+from app.dictation.options import DictationOptions, cleanup_of
 from app.dictation.run import (
     BackendReady,
     Connect,
@@ -63,6 +64,7 @@ from app.dictation.run import (
     RunEvent,
     RunFinished,
     Source,
+    clean_again,
     retry,
 )
 from app.dictation.target import Target, TargetCapture
@@ -210,15 +212,36 @@ class DictationController(QObject):
             audio = history.audio(row)
             if not audio:
                 return row, None, ""
-            done = retry(backend, audio, options.language, options.words, connect=connect)
+            done = retry(backend, audio, options.language, options.words, connect=connect,
+                         post=list(steps(options.cleanup)))  # fmt: skip
             if done.result.error is None:
-                history.update(row, done.final.text, backend=backend.name,
-                               model=backend.model, raw=done.final.raw)  # fmt: skip
+                final = done.final
+                history.update(row, final.text, backend=backend.name, model=backend.model,
+                               raw=final.raw, rendered=final.rendered, cleaned=final.cleaned,
+                               note=final.note)  # fmt: skip
             return row, done.result, done.final.text
 
         self.bridge.run(
             work, self._on_retried, lambda exc: self.retried.emit(row, "", str(exc)), name="retry"
         )
+
+    @Slot(int)
+    def clean_again(self, row: int) -> None:
+        """History's *Clean again*, with the cleanup set in Settings (even while it is off)."""
+        if self.history is None:
+            return
+        history, options = self.history, cleanup_of(replace(self.settings, cleanup=True))
+        if options is None:
+            self.notice.emit(Notice("choose a cleanup style other than verbatim first"))
+            return
+
+        def done(final: Final) -> None:
+            self.notice.emit(Notice(final.note or "cleaned again: the cleaned text is in use"))
+            self.history_changed.emit()
+
+        self.bridge.run(lambda: clean_again(history, row, options), done,
+                        lambda exc: self.notice.emit(Notice(f"could not clean again: {exc}")),
+                        name="clean-again")  # fmt: skip
 
     @Slot()
     def rerender_history(self) -> None:

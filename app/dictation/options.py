@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from app.core.words import Words
+from app.dictation.cleanup import CleanupOptions
 from app.dictation.profiles import DEFAULT_STYLE, Profiles, profiles_from
 from app.dictation.target import Target
 from app.realtime.protocol import TurnDetection
@@ -38,10 +39,11 @@ class DictationOptions:
     auto_copy: bool = True  # the final text is put on the clipboard
     restore_clipboard: bool = False  # a paste puts the clipboard back afterwards
     keep_audio: bool = True  # the history keeps the audio of a dictation that worked
-    style: str = DEFAULT_STYLE  # the cleanup's style a profile chose ("verbatim": none)
+    style: str = DEFAULT_STYLE  # the cleanup's style, a profile's when one was chosen
     profiles: Profiles = field(default_factory=Profiles)  # the per-app rules at press
     profile: str = ""  # the name of the profile applied (`for_target`), "" for none
     command: bool = False  # command mode: the text is an instruction for the selection
+    cleanup: CleanupOptions | None = None  # a language model's cleanup; None: off
 
     @classmethod
     def of(cls, settings: Settings) -> DictationOptions:
@@ -59,7 +61,9 @@ class DictationOptions:
             auto_copy=settings.auto_copy,
             restore_clipboard=settings.restore_clipboard,
             keep_audio=settings.history_audio,
+            style=settings.cleanup_style or DEFAULT_STYLE,
             profiles=profiles_from(settings.profiles),
+            cleanup=cleanup_of(settings),
         )
 
     @classmethod
@@ -70,19 +74,46 @@ class DictationOptions:
     def for_target(self, target: Target) -> DictationOptions:
         """These options with the profile of the app captured at press applied (its style,
         language, vocabulary, one line, delivery method); the same options when no profile
-        matches."""
+        matches. The style is the cleanup's when cleanup is on ("verbatim": no cleanup); a
+        profile never turns on a cleanup that Settings has off."""
         chosen = self.profiles.choose(target)
         if chosen is None or self.profile:
             return self
         vocabulary = tuple(dict.fromkeys((*self.words.vocabulary, *chosen.vocabulary)))
         words = replace(self.words, vocabulary=vocabulary,
                         one_line=self.words.one_line or chosen.one_line)  # fmt: skip
+        cleanup = self.cleanup and replace(self.cleanup, style=chosen.style)
         return replace(self, style=chosen.style, language=chosen.language or self.language,
                        words=words, profile=chosen.name,
-                       delivery=chosen.delivery or self.delivery)  # fmt: skip
+                       delivery=chosen.delivery or self.delivery,
+                       cleanup=cleanup if cleanup and cleanup.active else None)  # fmt: skip
+
+    @property
+    def hold_commits(self) -> bool:
+        """The final text will be cleaned: nothing goes out before it. The input method keeps
+        the live words as preedit and commits the cleaned text once; typing and paste
+        deliver only the final (continuous mode waits too)."""
+        return self.cleanup is not None and self.cleanup.active
 
     @property
     def restore(self) -> bool:
         """A paste or a typed piece leaves the clipboard as it found it: asked for, or the
         text is not meant to stay there."""
         return self.restore_clipboard or not self.auto_copy
+
+
+def cleanup_of(settings: Settings) -> CleanupOptions | None:
+    """The cleanup the settings ask for, or None when it is off (the key is read later,
+    off the GUI thread)."""
+    if not settings.cleanup:
+        return None
+    provider = settings.cleanup_provider
+    options = CleanupOptions(
+        provider=provider,
+        url=settings.cleanup_urls.get(provider, ""),
+        model=settings.cleanup_models.get(provider, ""),
+        timeout_s=settings.cleanup_timeout_s,
+        style=settings.cleanup_style,
+        instructions=settings.cleanup_instructions,
+    )
+    return options if options.active else None

@@ -8,6 +8,9 @@ until the user stops, and its frames are held again, after the client's: nothing
 lost. `finish` always ends with a saved history row: the text when there is one, else all
 the audio marked failed with the reason, ready for Retry. The run uses the options taken at
 press (`DictationOptions`), and its text is the one `finalize()` makes; so does `retry`.
+With cleanup on, `finalize()` runs the language model's cleanup after the user's words
+(bounded by its timeout; a terminal target asks for one line), and the history keeps the
+raw, the rendered and the cleaned text, and which one was delivered.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from app.core.errors import AudioInputError, DictationError
 from app.core.notices import Notice
 from app.core.text import prepare
 from app.core.words import Words, vocabulary_prompt
-from app.dictation.finalize import Final, finalize
+from app.dictation import cleanup
+from app.dictation.finalize import Final, PostProcessor, finalize, finalize_text
 from app.dictation.options import DictationOptions
 from app.dictation.target import TargetCapture
 from app.realtime.client import RealtimeClient
@@ -133,6 +137,8 @@ class DictationRun:
             self._tell(MicOpened(getattr(getattr(self.source, "device", None), "name", "")))
             self._choose_profile()
             prepare(self.words)
+            if self.options.cleanup is not None:
+                cleanup.prepare()
             self.backend.wait_ready()
             config = self.backend.client_config(
                 language=self.options.language,
@@ -195,9 +201,17 @@ class DictationRun:
                 result.text, result.segments, result.audio + held, error,
                 result.reconnects, result.dropped_frames,
             )  # fmt: skip
-        final = finalize(result.segments, self.words)
+        final = finalize(result.segments, self.words, self.post_processors())
         row, save_error = self._save(result, final)
         return RunFinished(self.number, result, row, save_error, self.backend.describe(), final)
+
+    def post_processors(self) -> list[PostProcessor]:
+        """After the user's words: the cleanup, when on (and not turned off by the app's
+        profile; one line for a terminal or a one-line profile)."""
+        if self.options.cleanup is None:
+            return []
+        one_line = self.options.words.one_line or self.target.result(2).terminal
+        return list(cleanup.steps(self.options.cleanup, one_line=one_line))
 
     def _save(self, result: DictationResult, final: Final) -> tuple[int, str]:
         if self.history is None or (not result.text and not result.audio):
@@ -208,6 +222,9 @@ class DictationRun:
             row = self.history.add(
                 final.text,
                 raw=final.raw,
+                rendered=final.rendered,
+                cleaned=final.cleaned,
+                note=final.note,
                 started_at=self.started_at,
                 duration_s=len(result.audio) / 32000,
                 backend=self.backend.name,
@@ -236,6 +253,7 @@ def retry(
     words: Words,
     *,
     connect: Connect = realtime_client,
+    post: list[PostProcessor] | None = None,
 ) -> Retried:
     """Transcribe saved audio again (fast, not paced), with the user's vocabulary; the text
     is `finalize()`'s, as a dictation's. Blocking: call it off the GUI thread."""
@@ -245,4 +263,16 @@ def retry(
     config = backend.client_config(language=language, prompt=prompt, return_audio=False)
     client = connect(config, None)
     result = stream_pcm(client, audio, realtime=False)
-    return Retried(result, finalize(result.segments, words))
+    return Retried(result, finalize(result.segments, words, post or ()))
+
+
+def clean_again(history: History, row: int, options: cleanup.CleanupOptions) -> Final:
+    """History's *Clean again*: the row's rendered text through the cleanup once more; the
+    new cleaned text (or why not) is kept beside it and becomes the row's text when used.
+    Blocking (the network): call it off the GUI thread."""
+    found = history.get(row)
+    if found is None:
+        raise HistoryError("that dictation is no longer in the history")
+    final = finalize_text(found.raw, found.rendered or found.text, cleanup.steps(options))
+    history.set_cleaned(row, final.cleaned, final.note, deliver=bool(final.cleaned))
+    return final

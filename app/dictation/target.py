@@ -45,6 +45,11 @@ class Target:
         """The window delivery types into: none when it was Dictate's own."""
         return None if self.own else self.window
 
+    @property
+    def terminal(self) -> bool:
+        """A terminal emulator: what is typed there is one line (a newline runs it)."""
+        return self.window is not None and self.window.terminal
+
 
 UNKNOWN = Target()
 

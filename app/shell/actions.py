@@ -124,6 +124,7 @@ class Actions(QObject):
             self.panel.retry_requested.connect(self.controller.retry)
             self.panel.rerender_requested.connect(self.controller.rerender_history)
             self.panel.edited.connect(self.learn)
+            self.panel.clean_requested.connect(self.controller.clean_again)
             self.controller.retried.connect(self.panel.on_retried)
             self.controller.history_changed.connect(self.panel.refresh)
         self.panel.refresh()

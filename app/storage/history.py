@@ -1,12 +1,13 @@
 """Every dictation, saved the moment its final text is known: SQLite in WAL mode.
 
-A row holds the text (after the user's words: replacements, commands...) and the raw
-recognizer text it came from (one segment a line, so a rule change or Retry can render it
-again), when, how long, which backend and model, and whether it failed; the
-audio (16 kHz mono s16le) sits in its own table so listing stays fast, and is pruned after
-`audio_days`. A failed dictation keeps its audio so it can be retried. Commits are durable
-(`synchronous=FULL`), so a crash right after a dictation loses nothing. One connection,
-guarded by a lock, serves whichever background thread writes.
+A row holds the text that was delivered, the raw recognizer text it came from (one segment
+a line, so a rule change or Retry can render it again), the rendered text (after the user's
+words: replacements, commands...), the language model's cleaned text when there was one
+(and `note`: why cleanup was not used), when, how long, which backend and model, and
+whether it failed; the audio (16 kHz mono s16le) sits in its own table so listing stays
+fast, and is pruned after `audio_days`. A failed dictation keeps its audio so it can be
+retried. Commits are durable (`synchronous=FULL`), so a crash right after a dictation loses
+nothing. One connection, guarded by a lock, serves whichever background thread writes.
 
 A history that cannot be written (a read-only or full disk, a folder that is not one) is
 still opened, read-only, so the old dictations show; `problem` says why, with the folder.
@@ -16,17 +17,18 @@ the next `add` or `write_pending` that finds the history writable again.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from app.storage.history_rows import Dictation, export
+
+__all__ = ["Dictation", "History", "HistoryError", "HistoryKept", "export"]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,10 @@ CREATE TABLE IF NOT EXISTS dictations (
     model TEXT NOT NULL,
     status TEXT NOT NULL,
     error TEXT NOT NULL DEFAULT '',
-    raw TEXT NOT NULL DEFAULT ''
+    raw TEXT NOT NULL DEFAULT '',
+    rendered TEXT NOT NULL DEFAULT '',
+    cleaned TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS audio (
     dictation_id INTEGER PRIMARY KEY REFERENCES dictations(id) ON DELETE CASCADE,
@@ -50,8 +55,9 @@ CREATE INDEX IF NOT EXISTS dictations_started ON dictations(started_at);
 """
 
 
-# Schema versions (PRAGMA user_version): 0 had no `raw` column; 1 has it.
-SCHEMA_VERSION = 1
+# Schema versions (PRAGMA user_version): 0 had no `raw` column; 1 has it; 2 adds
+# `rendered`, `cleaned` and `note` (cleanup by a language model).
+SCHEMA_VERSION = 2
 
 
 class HistoryError(RuntimeError):
@@ -60,24 +66,6 @@ class HistoryError(RuntimeError):
 
 class HistoryKept(HistoryError):
     """The dictation could not be written now: it is kept in memory and written later."""
-
-
-@dataclass(frozen=True)
-class Dictation:
-    id: int
-    started_at: float
-    duration_s: float
-    text: str
-    backend: str
-    model: str
-    status: str  # "ok" or "failed"
-    error: str
-    has_audio: bool
-    raw: str = ""  # the recognizer's segments, one a line; "" in rows from before it was kept
-
-    @property
-    def when(self) -> str:
-        return datetime.fromtimestamp(self.started_at).strftime("%Y-%m-%d %H:%M")
 
 
 class History:
@@ -197,11 +185,15 @@ class History:
         error: str = "",
         audio: bytes | None = None,
         raw: str = "",
+        rendered: str = "",
+        cleaned: str = "",
+        note: str = "",
     ) -> int:
         """The new row's id; raises `HistoryKept` when it could not be written now."""
         row = {"text": text, "started_at": started_at, "duration_s": duration_s,
                "backend": backend, "model": model, "status": status, "error": error,
-               "audio": audio, "raw": raw}  # fmt: skip
+               "audio": audio, "raw": raw, "rendered": rendered or text,
+               "cleaned": cleaned, "note": note}  # fmt: skip
         with self._lock:
             self._write_pending()
             if not self.problem:
@@ -222,8 +214,9 @@ class History:
             self._db.execute("BEGIN")
             cursor = self._db.execute(
                 "INSERT INTO dictations (started_at, duration_s, text, backend, model, "
-                "status, error, raw) VALUES (:started_at, :duration_s, :text, :backend, "
-                ":model, :status, :error, :raw)",
+                "status, error, raw, rendered, cleaned, note) VALUES (:started_at, "
+                ":duration_s, :text, :backend, :model, :status, :error, :raw, :rendered, "
+                ":cleaned, :note)",
                 row,
             )
             number = int(cursor.lastrowid or 0)
@@ -246,22 +239,47 @@ class History:
         status: str = "ok",
         error: str = "",
         raw: str | None = None,
+        rendered: str | None = None,
+        cleaned: str | None = None,
+        note: str | None = None,
     ) -> None:
         self._write(
             "UPDATE dictations SET text=?, backend=?, model=?, status=?, error=?, "
-            "raw=COALESCE(?, raw) WHERE id=?",
-            (text, backend, model, status, error, raw, row),
+            "raw=COALESCE(?, raw), rendered=COALESCE(?, rendered), "
+            "cleaned=COALESCE(?, cleaned), note=COALESCE(?, note) WHERE id=?",
+            (text, backend, model, status, error, raw, rendered, cleaned, note, row),
         )
+
+    def set_cleaned(self, row: int, cleaned: str, note: str, *, deliver: bool) -> None:
+        """A new cleanup of a row (history's *Clean again*): kept beside the rendered text;
+        `deliver` makes it the row's text as well."""
+        self._write(
+            "UPDATE dictations SET cleaned=?, note=?, "
+            "text=CASE WHEN ? AND ? != '' THEN ? ELSE text END WHERE id=?",
+            (cleaned, note, deliver, cleaned, cleaned, row),
+        )
+
+    def set_delivered(self, row: int, which: str) -> None:
+        """Which of the row's texts was delivered: "rendered" or "cleaned"."""
+        column = {"rendered": "rendered", "cleaned": "cleaned"}[which]
+        self._write(f"UPDATE dictations SET text={column} WHERE id=? AND {column} != ''", (row,))
 
     def rerender(self, render: Callable[[str], str]) -> int:
         """Render every row that kept its raw text again (after a rule change); returns
-        how many rows changed. Rows from before raw text was kept are left as they are."""
+        how many rows changed. Rows from before raw text was kept are left as they are; a
+        row whose cleaned text was delivered keeps it, and its rendered text is renewed."""
         with self._lock:
-            rows = self._db.execute("SELECT id, raw, text FROM dictations WHERE raw != ''")
-            changed = [(render(raw), row) for row, raw, text in rows.fetchall()
-                       if render(raw) != text]  # fmt: skip
-        for text, row in changed:
-            self._write("UPDATE dictations SET text=? WHERE id=?", (text, row))
+            rows = self._db.execute(
+                "SELECT id, raw, text, rendered, cleaned FROM dictations WHERE raw != ''"
+            ).fetchall()
+        changed = []
+        for row, raw, text, rendered, cleaned in rows:
+            new = render(raw)
+            kept_cleaned = bool(cleaned) and text == cleaned
+            if new != (rendered if kept_cleaned else text):
+                changed.append((new, cleaned if kept_cleaned else new, row))
+        for new, text, row in changed:
+            self._write("UPDATE dictations SET rendered=?, text=? WHERE id=?", (new, text, row))
         return len(changed)
 
     def delete(self, row: int) -> None:
@@ -287,7 +305,8 @@ class History:
     def _select(self, tail: str, args: tuple[object, ...]) -> list[Dictation]:
         sql = (
             "SELECT d.id, d.started_at, d.duration_s, d.text, d.backend, d.model, d.status, "
-            "d.error, a.dictation_id IS NOT NULL, d.raw FROM dictations d "
+            f"d.error, a.dictation_id IS NOT NULL, d.raw, {self._cleanup_columns()} "
+            "FROM dictations d "
             f"LEFT JOIN audio a ON a.dictation_id = d.id {tail}"
         )
         with self._lock:
@@ -304,9 +323,20 @@ class History:
                 error=row[7],
                 has_audio=bool(row[8]),
                 raw=row[9],
+                rendered=row[10] or row[3],
+                cleaned=row[11],
+                note=row[12],
             )
             for row in rows
         ]
+
+    def _cleanup_columns(self) -> str:
+        """The columns of cleanup, or empty ones in an old history opened read-only."""
+        with self._lock:
+            names = {row[1] for row in self._db.execute("PRAGMA table_info(dictations)")}
+        if {"rendered", "cleaned", "note"} <= names:
+            return "d.rendered, d.cleaned, d.note"
+        return "'', '', ''"
 
     def prune_audio(self, now: float | None = None) -> int:
         """Drop audio older than the retention limit (failed dictations keep theirs)."""
@@ -328,8 +358,9 @@ def _migrate(db: sqlite3.Connection) -> None:
     if version >= SCHEMA_VERSION:
         return
     columns = {row[1] for row in db.execute("PRAGMA table_info(dictations)")}
-    if "raw" not in columns:
-        db.execute("ALTER TABLE dictations ADD COLUMN raw TEXT NOT NULL DEFAULT ''")
+    for column in ("raw", "rendered", "cleaned", "note"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE dictations ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
@@ -356,19 +387,3 @@ def _unwritable(path: Path) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def export(items: list[Dictation], fmt: str) -> str:
-    """`text`, `markdown` or `json`, oldest first."""
-    ordered = sorted(items, key=lambda d: d.started_at)
-    if fmt == "json":
-        return json.dumps([asdict(d) for d in ordered], indent=2)
-    if fmt == "markdown":
-        parts = ["# Dictations", ""]
-        for d in ordered:
-            mark = " (failed)" if d.status != "ok" else ""
-            parts += [f"## {d.when}{mark}", "", d.text or "_no text_", ""]
-        return "\n".join(parts)
-    if fmt == "text":
-        return "\n\n".join(d.text for d in ordered if d.text) + "\n"
-    raise ValueError(f"unknown export format {fmt!r}")

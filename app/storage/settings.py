@@ -85,6 +85,15 @@ class Settings:
     profiles: list[dict[str, Any]] = field(default_factory=default_profiles)
     # Command mode: a second hotkey; the selection is rewritten by the spoken instruction.
     command_hotkey: str = "<ctrl>+<alt>+e"
+    # Cleanup by a language model (dictation.cleanup): off unless turned on. URL and model
+    # per provider ("" is the provider's own); the key is in the keyring, never here.
+    cleanup: bool = False
+    cleanup_provider: str = "together"
+    cleanup_urls: dict[str, str] = field(default_factory=dict)
+    cleanup_models: dict[str, str] = field(default_factory=dict)
+    cleanup_timeout_s: float = 4.0
+    cleanup_style: str = "clean"
+    cleanup_instructions: str = ""
 
     def model_for(self, backend: str) -> str:
         return self.models.get(backend, "")
@@ -108,6 +117,8 @@ def settings_path(config_dir: Path) -> Path:
 CHOICES: dict[str, tuple[str, ...]] = {
     "backend": ("auto", "together", "local", "custom"),
     "hotkey_mode": ("hold", "toggle"),
+    "cleanup_provider": ("together", "openai", "ollama", "llama.cpp", "lm studio", "custom"),
+    "cleanup_style": ("verbatim", "clean", "message", "email", "notes", "own"),
 }
 
 

@@ -1,12 +1,17 @@
 """The history: search, copy, delete, export and Retry of saved dictations.
 
+A dictation cleaned by a language model shows which text was delivered (cleaned or as
+heard, with the reason cleanup was not used); *Use the other* copies the other text and
+marks it the delivered one; *Clean again* asks the cleanup set in Settings once more.
+
 Reads and writes run on background threads through the bridge; the panel only renders rows
 it is handed. Search waits for a pause in typing (`SEARCH_DEBOUNCE_MS`, as qutebrowser's
 throttle does) and only the newest query's rows are shown, so a slow, older answer never
 overwrites a newer one. Signals: `retry_requested(int row)`, `rerender_requested()` (render every
-dictation again from its raw text with today's words, after a rule change), `edited(int row,
-str before, str after)` (the user corrected a dictation's text: corrections are learned from
-it, `app.dictation.corrections`).
+dictation again from its raw text with today's words, after a rule change),
+`clean_requested(int row)` (clean the row's text again), `edited(int row, str before, str
+after)` (the user corrected a dictation's text: corrections are learned from it,
+`app.dictation.corrections`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class HistoryPanel(QDialog):
     retry_requested = Signal(int)
     rerender_requested = Signal()
     edited = Signal(int, str, str)
+    clean_requested = Signal(int)
 
     def __init__(self, history: History, bridge: Background, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +75,10 @@ class HistoryPanel(QDialog):
         self.edit.setToolTip("Correct the text; a fix you make twice becomes a rule")
         self.retry = QPushButton("Retry")
         self.retry.setToolTip("Transcribe the saved audio again with the current backend")
+        self.clean = QPushButton("Clean again")
+        self.clean.setToolTip("Clean this dictation's text with the cleanup set in Settings")
+        self.other = QPushButton("Use the other")
+        self.other.setToolTip("Copy the text that was not delivered (cleaned, or as heard)")
         self.export_button = QPushButton("Export…")
         self.rerender = QPushButton("Apply my words")
         self.rerender.setToolTip("Render every dictation again with today's vocabulary and rules")
@@ -79,6 +89,8 @@ class HistoryPanel(QDialog):
             (self.edit, self._edit),
             (self.delete, self._delete),
             (self.retry, self._retry),
+            (self.clean, self._clean_again),
+            (self.other, self._use_other),
             (self.export_button, self._export),
         ):
             button.clicked.connect(slot)
@@ -115,6 +127,8 @@ class HistoryPanel(QDialog):
         self.list.clear()
         for d in rows:
             mark = "  ⚠ failed" if d.status != "ok" else ""
+            if d.cleaned or d.note:
+                mark += f" · {d.delivered}" + (f" ({d.note})" if d.note else "")
             text = d.text or "(no text)"
             item = QListWidgetItem(f"{d.when} · {d.duration_s:.1f} s · {d.backend}{mark}\n{text}")
             item.setData(Qt.ItemDataRole.UserRole, d.id)
@@ -133,6 +147,25 @@ class HistoryPanel(QDialog):
         for button in (self.copy, self.delete, self.edit):
             button.setEnabled(chosen is not None)
         self.retry.setEnabled(chosen is not None and chosen.has_audio)
+        self.other.setEnabled(chosen is not None and bool(chosen.other))
+        self.clean.setEnabled(chosen is not None and bool(chosen.text))
+
+    @Slot()
+    def _clean_again(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.info.setText("cleaning again…")
+            self.clean_requested.emit(chosen.id)
+
+    @Slot()
+    def _use_other(self) -> None:
+        chosen = self.selected()
+        if chosen is not None and chosen.other:
+            QGuiApplication.clipboard().setText(chosen.other)
+            history, row = self.history, chosen.id
+            which = "rendered" if chosen.delivered == "cleaned" else "cleaned"
+            self.bridge.run(lambda: history.set_delivered(row, which), self._written,
+                            self._write_failed, name="history-other")  # fmt: skip
 
     @Slot()
     def _copy(self) -> None:

@@ -40,6 +40,7 @@ from app.dictation.target import Target
 from app.models.catalog import WHISPER_LANGUAGES
 from app.storage.settings import VAD_PRESETS, Settings
 from app.ui.backend_page import CUSTOM, TOGETHER, BackendPage
+from app.ui.cleanup_page import CleanupPage
 from app.ui.key_capture import HotkeyEditor, KeyCapture
 from app.ui.level_meter import LevelMeter
 from app.ui.profiles_page import ProfilesPage
@@ -189,6 +190,8 @@ class SettingsDialog(QDialog):
         self._add_page(behaviour)
         self.words_page = WordsPage(s)
         self._add_page(self.words_page)
+        self.cleanup_page = CleanupPage(s)
+        self._add_page(self.cleanup_page)
         self.profiles_page = ProfilesPage(s, front)
         self._add_page(self.profiles_page)
 
@@ -283,6 +286,7 @@ class SettingsDialog(QDialog):
             setattr(s, name, box.isChecked())
         s.history_audio_days = self.retention.value()
         self.words_page.apply(s)
+        self.cleanup_page.apply(s)
         s.command_hotkey = self.command_hotkey.combo()
         self.profiles_page.apply(s)
         return s

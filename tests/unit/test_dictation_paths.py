@@ -128,7 +128,8 @@ def test_the_same_segments_give_the_same_text_on_every_path(qtbot: QtBot, histor
         last = out.getvalue().rstrip("\n").rsplit("\n", 1)[-1] if as_json else out.getvalue()
         if as_json:
             assert json.loads(last) == {"event": "Final", "text": EXPECTED,
-                                        "raw": raw_text(SEGMENTS)}  # fmt: skip
+                                        "raw": raw_text(SEGMENTS), "rendered": EXPECTED,
+                                        "cleaned": "", "note": ""}  # fmt: skip
         else:
             assert last == EXPECTED + "\n"
 

@@ -45,5 +45,7 @@ def test_an_old_database_opens_and_gains_the_raw_column(tmp_path: Path) -> None:
     assert again.text == "I use Dictate, the app. New paragraph. Wrong. Scratch that."
     assert export(reopened.search(), "text").startswith("an old dictation\n\nI use Dictate,")
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2  # raw; then cleanup's
+        columns = {row[1] for row in db.execute("PRAGMA table_info(dictations)")}
+        assert {"raw", "rendered", "cleaned", "note"} <= columns
     reopened.close()

@@ -89,3 +89,16 @@ def test_a_new_profile_names_the_window_class_or_the_process() -> None:
     assert app_names(Target(Window("0x5", "x", "lettersapp.Entry_app.py", 1), "")) == (
         "lettersapp",
     )  # a dot in the class: the instance
+
+
+def test_a_profile_sets_the_cleanups_style_and_verbatim_turns_it_off() -> None:
+    settings = Settings(cleanup=True, cleanup_style="clean")
+    settings.profiles = [GERMAN.to_table(), *settings.profiles]
+    options = DictationOptions.of(settings)
+    assert options.cleanup is not None and options.style == "clean"
+    mail = options.for_target(MAIL)
+    assert mail.cleanup is not None and mail.cleanup.style == "email" and mail.style == "email"
+    shell = options.for_target(KITTY)
+    assert shell.cleanup is None and not shell.hold_commits  # terminals: verbatim
+    off = DictationOptions.of(Settings(cleanup=False, profiles=[GERMAN.to_table()]))
+    assert off.for_target(MAIL).cleanup is None  # a profile never turns cleanup on
