@@ -2,7 +2,8 @@
 
 For the cleanup's tests and benchmark: `POST /v1/chat/completions`, as JSON or as an SSE
 stream (`data: {chunk}` lines, then `data: [DONE]`), with the error bodies the real APIs send.
-The request's `model` picks the behaviour, so one server serves every case:
+The request's `model` picks the behaviour, so one server serves every case (the text worked
+on is the one between <transcript> tags, or command mode's <selection> tags):
 
 - `clean`: a real (rule-based) cleanup of the transcript: fillers and stutters out, a
   capital, a full stop; `ampersand`: the same with "and" written "&" (a change always seen);
@@ -36,8 +37,8 @@ ERRORS = {
 
 def transcript_of(messages: list[dict[str, Any]]) -> str:
     text = str(messages[-1].get("content", ""))
-    found = re.search(r"<transcript>\s*(.*?)\s*</transcript>", text, re.DOTALL)
-    return found.group(1) if found else text
+    found = re.search(r"<(transcript|selection)>\s*(.*?)\s*</\1>", text, re.DOTALL)
+    return found.group(2) if found else text
 
 
 def tidy(text: str) -> str:

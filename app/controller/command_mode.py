@@ -7,7 +7,8 @@ dictation's target, captured at press); at the end it hands the instruction and 
 selection to the editor (`app.dictation.commands_mode`), off the GUI thread, and types a
 good answer over the selection. The history keeps the original beside the result, so a
 replacement can be undone by hand; a bad answer leaves the selection alone and says why.
-Without an editor (no language model set up) it says so and touches nothing.
+The editor is the language model of *Settings → Cleanup* (`command_editor`); without one
+it says so and touches nothing.
 
 Signals: `edited(Edited)` when a command ended, applied or not.
 """
@@ -20,6 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from app.controller.bridge import Bridge
 from app.core.notices import Notice
+from app.dictation.command_editor import editor_for
 from app.dictation.commands_mode import (
     Edited,
     Editor,
@@ -33,7 +35,7 @@ from app.dictation.commands_mode import (
 from app.dictation.dictation import Dictation
 from app.storage.history import History, HistoryError
 
-NO_EDITOR = "command mode needs a language model: set one up in Settings → Cleanup"
+NO_EDITOR = "command mode needs a language model: turn on Settings → Cleanup"
 BACKEND = "command mode"
 
 
@@ -44,7 +46,7 @@ class CommandMode(QObject):
     def __init__(self, bridge: Bridge, history: History | None, x11: bool) -> None:
         super().__init__()
         self.bridge, self.history, self.x11 = bridge, history, x11
-        self.editor: Editor | None = None  # the language model's chat client, when set up
+        self.editor: Editor | None = None  # else the language model of Settings → Cleanup
         self.guard: Guard = basic_guard
         self._current: tuple[Dictation, SelectionCapture] | None = None
 
@@ -62,7 +64,8 @@ class CommandMode(QObject):
         if self._current is None:
             return
         (dictation, selection), self._current = self._current, None
-        editor, guard, history = self.editor, self.guard, self.history
+        editor = self.editor or editor_for(dictation.options.cleanup)
+        guard, history = self.guard, self.history
         if editor is None:
             self._report(Edited(text, "", "", False, NO_EDITOR))
             return

@@ -208,8 +208,8 @@ class DictationRun:
     def post_processors(self) -> list[PostProcessor]:
         """After the user's words: the cleanup, when on (and not turned off by the app's
         profile; one line for a terminal or a one-line profile)."""
-        if self.options.cleanup is None:
-            return []
+        if self.options.cleanup is None or self.options.command:
+            return []  # off; or command mode's instruction, which the editor reads as said
         one_line = self.options.words.one_line or self.target.result(2).terminal
         return list(cleanup.steps(self.options.cleanup, one_line=one_line))
 

@@ -1,7 +1,8 @@
 """Command mode in the real app: text selected in a GTK entry under openbox, the command
 started the way `dictate ptt command` starts it, an instruction spoken (espeak-ng) to the
 local engine; the selection is replaced by the editor's answer, the instruction itself is
-never typed, and the history keeps the original beside the result."""
+never typed, and the history keeps the original beside the result; with *Settings → Cleanup*
+on, its language model (a loopback OpenAI-compatible server) is the editor."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.app_parts import local_app
 from tests.conftest import Engine
 from tests.delivery.desktop import Desktop, entered, needs_desktop, wait_for
 from tests.delivery.test_command_mode import BEFORE, selected
+from tests.llm_server import LLMServer
 from tests.speech import silence, wer
 from tests.synth import spoken
 
@@ -98,3 +100,33 @@ def test_without_an_editor_the_selection_stays_and_the_reason_is_said(
         assert entry.text == BEFORE
     finally:
         parts.shutdown()
+
+
+def test_the_language_model_of_the_cleanup_settings_edits_the_selection(
+    qtbot: QtBot, home: Path, engine: Engine, desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DICTATE_LLM_API_KEY", "sk-test")
+    entry, _selection = selected(desktop, "Reply")
+    speech = silence(0.3) + spoken(INSTRUCTION) + silence(30)
+    with LLMServer() as server:
+        settings = Settings(sounds=False, overlay=False, delivery="typing", cleanup=True,
+                            cleanup_provider="custom", cleanup_urls={"custom": server.url},
+                            cleanup_models={"custom": "clean"})  # fmt: skip
+        parts = local_app(qtbot, engine, settings, source=lambda: FileSource(speech),
+                          name="command-llm")  # fmt: skip
+        c = parts.controller
+        assert parts.command_mode is not None and parts.command_mode.editor is None
+        try:
+            finals: list[str] = []
+            c.text_changed.connect(lambda final, _live: finals.append(final))
+            parts.instance.command.emit("command")
+            qtbot.waitUntil(lambda: any(finals), timeout=60000)
+            with qtbot.waitSignal(parts.command_mode.edited, timeout=60000) as got:
+                parts.instance.command.emit("command")
+            assert got.args[0].applied, got.args[0]
+            edited = "Hey can u send me the report."  # the server's edit: a capital, a stop
+            wait_for(lambda: entry.text == edited, 20, f"the model's edit ({entry.text!r})")
+            (asked,) = server.requests  # the edit only: the instruction is not cleaned
+            assert "<selection>" in str(asked["messages"]) and asked["auth"] == "Bearer sk-test"
+        finally:
+            parts.shutdown()
