@@ -132,7 +132,7 @@ def build(
         source, history, backend, bridge, controller, window, instance, tray, actions,
         Delivery(source), Overlay(source), first_run, microphones,
     )  # fmt: skip
-    parts.command_mode = CommandMode(bridge, history, parts.delivery.env.x11)
+    parts.command_mode = CommandMode(controller, bridge, history, parts.delivery.env.x11)
     wire(parts)
     if history is None:
         window.say("the history could not be opened: dictations will not be saved")
@@ -167,8 +167,9 @@ def wire(p: Parts) -> None:
     w.setup_requested.connect(p.first_run.open)
     c.finished.connect(lambda text, _row: remember_last(p, text))
     commands = {"start": c.press, "stop": c.release, "toggle": c.toggle,
-                "command": c.toggle_command, "copy-last": lambda: copy_last(p)}  # fmt: skip
+                "copy-last": lambda: copy_last(p)}  # fmt: skip
     if p.command_mode is not None:
+        commands["command"] = p.command_mode.toggle
         c.started.connect(p.command_mode.on_started)
         c.finished.connect(p.command_mode.on_finished)
         p.command_mode.notice.connect(w.on_notice)
@@ -273,10 +274,9 @@ def start_hotkey(p: Parts) -> None:
     """The global hotkeys: dictation (hold-to-talk or toggle, as the settings say) and
     command mode's (the same way), when set."""
     s = p.settings.current
-    if s.command_hotkey:
-        c = p.controller
-        p.command_hotkey = listen(p, s.command_hotkey, s.hotkey_mode, c.press_command,
-                                  c.toggle_command)  # fmt: skip
+    if s.command_hotkey and p.command_mode is not None:
+        mode = p.command_mode
+        p.command_hotkey = listen(p, s.command_hotkey, s.hotkey_mode, mode.press, mode.toggle)
     if s.hotkey:
         p.hotkey = listen(p, s.hotkey, s.hotkey_mode, p.controller.press, p.controller.toggle)
 

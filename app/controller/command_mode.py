@@ -1,16 +1,17 @@
 """Command mode in the app: a dictation whose text is an instruction for the selected text.
 
-The controller starts it (`press_command`, the command hotkey, `dictate ptt command`) like
-any dictation, with `options.command` set: delivery leaves it alone, and this object takes
-over. At press it reads the X primary selection on its own thread (the window is the
-dictation's target, captured at press); at the end it hands the instruction and the
-selection to the editor (`app.dictation.commands_mode`), off the GUI thread, and types a
-good answer over the selection. The history keeps the original beside the result, so a
+This object starts it (`press`, `toggle`: the command hotkey, `dictate ptt command`) as the
+controller starts any dictation, with `options.command` set: delivery leaves it alone, and
+this object takes over. At press it reads the X primary selection on its own thread (the
+window is the dictation's target, captured at press); at the end it hands the instruction
+and the selection to the editor (`app.dictation.commands_mode`), off the GUI thread, and
+types a good answer over the selection. The history keeps the original beside the result, so a
 replacement can be undone by hand; a bad answer leaves the selection alone and says why.
 The editor is the language model of *Settings → Cleanup* (`command_editor`); without one
 it says so and touches nothing.
 
-Signals: `edited(Edited)` when a command ended, applied or not.
+Signals: `edited(Edited)` when a command ended, applied or not; `notice(Notice)`, what it
+did in one line, for the window.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import time
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.controller.bridge import Bridge
+from app.controller.dictation import DictationController
 from app.core.notices import Notice
+from app.core.phases import recording
 from app.dictation.command_editor import editor_for
 from app.dictation.commands_mode import (
     Edited,
@@ -43,12 +46,27 @@ class CommandMode(QObject):
     edited = Signal(object)
     notice = Signal(object)
 
-    def __init__(self, bridge: Bridge, history: History | None, x11: bool) -> None:
+    def __init__(
+        self, controller: DictationController, bridge: Bridge, history: History | None, x11: bool
+    ) -> None:
         super().__init__()
+        self.controller = controller
         self.bridge, self.history, self.x11 = bridge, history, x11
         self.editor: Editor | None = None  # else the language model of Settings → Cleanup
         self.guard: Guard = basic_guard
         self._current: tuple[Dictation, SelectionCapture] | None = None
+
+    @Slot()
+    def press(self) -> None:
+        """Hold: what is said until the release is an instruction for the selected text."""
+        self.controller.start(hands_free=False, command=True)
+
+    @Slot()
+    def toggle(self) -> None:
+        if recording(self.controller.phase):
+            self.controller.release()
+        else:
+            self.controller.start(hands_free=True, command=True)
 
     @Slot(object)
     def on_started(self, dictation: Dictation) -> None:

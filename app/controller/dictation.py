@@ -24,8 +24,7 @@ Signals:
 - `retried(int row, str text, str error)`
 - `auto_stopped(float seconds)`: a hands-free dictation stopped itself after silence.
 - `history_changed()`: saved dictations were rendered again.
-- `profile_chosen(DictationOptions)`: the app captured at press chose a per-app profile
-  (before any text): these options apply to the current dictation from now on.
+- `profile_chosen(DictationOptions)`: the app at press chose a profile; its options apply.
 """
 
 from __future__ import annotations
@@ -135,27 +134,14 @@ class DictationController(QObject):
 
     @Slot()
     def press(self) -> None:
-        self._start(hands_free=False)
+        self.start(hands_free=False)
 
-    @Slot()
-    def press_command(self) -> None:
-        """Command mode: what is said now is an instruction for the selected text."""
-        self._start(hands_free=False, command=True)
-
-    @Slot()
-    def toggle_command(self) -> None:
-        if recording(self.phase):
-            self.release()
-        else:
-            self._start(hands_free=True, command=True)
-
-    def _start(self, *, hands_free: bool, command: bool = False) -> None:
+    def start(self, *, hands_free: bool, command: bool = False) -> None:
+        """A dictation (hands-free: it may stop itself); `command`: command mode's."""
         if recording(self.phase) or self.phase == Phase.FINISHING:
             return
         self._number += 1
-        options = DictationOptions.snapshot(self.source)
-        if command:
-            options = replace(options, command=True, continuous=False)
+        options = DictationOptions.snapshot(self.source).for_command(command)
         target = TargetCapture(self.find_target) if self.find_target else TargetCapture()
         self.dictation = Dictation.start(self._number, options, target)
         self._hands_free = hands_free
@@ -193,7 +179,7 @@ class DictationController(QObject):
         if recording(self.phase):
             self.release()
         else:
-            self._start(hands_free=True)
+            self.start(hands_free=True)
 
     def wait_finished(self, timeout: float) -> None:
         """At shutdown: let a dictation that is finishing save its text and audio."""
@@ -329,8 +315,7 @@ class DictationController(QObject):
             else:
                 self.notice_ended.emit(MICROPHONE_FALLBACK)
         elif isinstance(event, ProfileChosen):  # before any text: the client comes after
-            self.dictation = replace(self.dictation, options=event.options)
-            self.dictation.live.words = event.options.words
+            self.dictation = self.dictation.with_options(event.options)
             self.profile_chosen.emit(event.options)
         elif isinstance(event, SegmentCompleted):
             self.dictation.live.settle(event.text)

@@ -7,7 +7,7 @@ no part reads the settings again or asks X11 again mid-dictation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.dictation.live import LiveText
 from app.dictation.options import DictationOptions
@@ -26,6 +26,12 @@ class Dictation:
         cls, number: int, options: DictationOptions, target: TargetCapture | None = None
     ) -> Dictation:
         return cls(number, options, target or TargetCapture(), LiveText(options.words))
+
+    def with_options(self, options: DictationOptions) -> Dictation:
+        """The same dictation with the options of its app's profile: its live text renders
+        with the profile's words from now on (before any text: the profile comes first)."""
+        self.live.words = options.words
+        return replace(self, options=options)
 
     def options_at_target(self, timeout: float = 2.0) -> DictationOptions:
         """The options with the profile of the app captured at press applied; waits for

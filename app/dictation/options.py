@@ -88,6 +88,11 @@ class DictationOptions:
                        delivery=chosen.delivery or self.delivery,
                        cleanup=cleanup if cleanup and cleanup.active else None)  # fmt: skip
 
+    def for_command(self, command: bool = True) -> DictationOptions:
+        """Command mode's (when `command`): the text is an instruction, kept whole (never
+        delivered)."""
+        return replace(self, command=True, continuous=False) if command else self
+
     @property
     def hold_commits(self) -> bool:
         """The final text will be cleaned: nothing goes out before it. The input method keeps

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.audio.files import FileSource
 from app.controller.command_mode import BACKEND, NO_EDITOR
 from app.dictation.commands_mode import Edited
+from app.main import start_hotkey
 from app.storage.settings import Settings
 from tests.app_parts import local_app
 from tests.conftest import Engine
@@ -91,7 +92,7 @@ def test_without_an_editor_the_selection_stays_and_the_reason_is_said(
     c = parts.controller
     try:
         assert parts.command_mode is not None and parts.command_mode.editor is None
-        c.press_command()
+        parts.command_mode.press()
         qtbot.waitUntil(lambda: c.phase.value == "listening", timeout=60000)
         with qtbot.waitSignal(parts.command_mode.edited, timeout=60000) as got:
             c.release()
@@ -130,3 +131,25 @@ def test_the_language_model_of_the_cleanup_settings_edits_the_selection(
             assert "<selection>" in str(asked["messages"]) and asked["auth"] == "Bearer sk-test"
         finally:
             parts.shutdown()
+
+
+def test_the_command_hotkey_is_held_like_the_dictation_hotkey(
+    qtbot: QtBot, home: Path, engine: Engine, desktop: Desktop
+) -> None:
+    speech = silence(0.3) + spoken(INSTRUCTION) + silence(30)
+    settings = Settings(sounds=False, overlay=False, command_hotkey="<ctrl>+<alt>+j")
+    parts = local_app(qtbot, engine, settings, source=lambda: FileSource(speech),
+                      name="command-key")  # fmt: skip
+    start_hotkey(parts)
+    c = parts.controller
+    try:
+        assert parts.command_hotkey is not None and parts.command_mode is not None
+        desktop.xdotool("keydown", "ctrl+alt+j")
+        qtbot.waitUntil(lambda: c.phase.value == "listening", timeout=30000)
+        assert c.dictation.options.command  # the command hotkey: command mode
+        with qtbot.waitSignal(parts.command_mode.edited, timeout=60000) as got:
+            desktop.xdotool("keyup", "ctrl+alt+j")
+        assert got.args[0].reason == NO_EDITOR  # no cleanup set up: said, nothing touched
+    finally:
+        parts.shutdown()
+        desktop.xdotool("key", "shift")  # pynput's listener ends at its next X event
