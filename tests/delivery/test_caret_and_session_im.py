@@ -24,6 +24,7 @@ from app.delivery.ibus.caret import fit, secret_field
         ("Hello", ", world.", ", world."),
         ("so", "I think so.", " I think so."),
         ("we use", "NASA data.", " NASA data."),
+        ("see you on", "Friday at ten.", " Friday at ten."),
         ('said "Stop."', "then", " Then"),
     ],
 )

@@ -32,14 +32,43 @@ def secret_field(purpose: int) -> str:
     return SECRET_PURPOSES.get(purpose, "")
 
 
+# Names English always capitalises: a dictation that starts with one mid-sentence keeps it
+# ("see you on" + "Friday at ten." -> "see you on Friday at ten.").
+_PROPER = frozenset(
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "English",
+    ]
+)
+
+
 def _lower_first_word(text: str) -> str:
     """'The plan' -> 'the plan'; words that are capitalised for themselves stay ('I', 'NASA',
-    'iPhone' and anything with more than its first letter in upper case)."""
+    'iPhone', anything with more than its first letter in upper case, weekdays, months)."""
     match = re.match(r"([^\W\d_][\w'\u2019-]*)", text)
     if match is None:
         return text
     word = match.group(1)
     if word == "I" or word.startswith(("I'", "I\u2019")) or not word[:1].isupper():
+        return text
+    if word in _PROPER:
         return text
     if any(c.isupper() for c in word[1:]):
         return text
