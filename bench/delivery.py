@@ -17,12 +17,14 @@ from __future__ import annotations
 import re
 import sys
 import time
+from functools import partial
 
 from bench.common import pct, table
-from tests.delivery.desktop import Desktop, Entry, wait_for
+from tests.delivery.desktop import Desktop, Entry
 from tests.soak.driver import SoakDriver
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
+from tests.waiting import wait_until
 
 PHRASES = ("fox", "weather", "meeting")
 
@@ -43,6 +45,11 @@ def ok(ms: float) -> str:
 def overlay_hidden(lines: list[str]) -> bool:
     shown = sum(x.startswith("overlay shown") for x in lines)
     return shown == sum(x == "overlay hidden" for x in lines)
+
+
+def delivered_since(app: SoakDriver, since: int) -> bool:
+    """The app logged a delivery after its first `since` lines."""
+    return any(x.startswith("delivered:") for x in app.log.lines[since:])
 
 
 def preedit_at(entry: Entry, word: str) -> float | None:
@@ -75,7 +82,7 @@ def switch_costs(desktop: Desktop, entry: Entry, rounds: int = 20) -> dict[str, 
             word = f"word{i}"
             t1 = time.monotonic()
             session.send("preedit", word)
-            seen = wait_for(lambda w=word: preedit_at(entry, w), 10, word)
+            seen = wait_until(partial(preedit_at, entry, word), 10, word)
             costs["preedit"].append((seen - t1) * 1000)
             t2 = time.monotonic()
             session.send("end")
@@ -118,11 +125,10 @@ def main() -> None:
             speech += silence(1.4) + pcm(PHRASES[2]) + silence(0.3)  # the last one on release
             driver.ptt("start")
             mic.play(speech)
-            wait_for(lambda: mic.idle, 60, "the speech to be played")
+            wait_until(lambda: mic.idle, 60, "the speech to be played")
             stop = time.monotonic()
             driver.ptt("stop")
-            wait_for(lambda n=lines: any(x.startswith("delivered:") for x in driver.log.lines[n:]),
-                     20, "the delivery")  # fmt: skip
+            wait_until(partial(delivered_since, driver, lines), 20, "the delivery")
             new = driver.log.lines[lines:]
             for t in stamps(new, "segment committed"):
                 seen = first_text_after(entry, t)
@@ -137,7 +143,7 @@ def main() -> None:
             arrival_ms.append((final - stop) * 1000)
             release_ms.append((last - stop) * 1000)
             entry.events.clear()
-            wait_for(lambda: overlay_hidden(driver.log.lines), 10, "the overlay to fade")
+            wait_until(lambda: overlay_hidden(driver.log.lines), 10, "the overlay to fade")
         overlay = [float(m.group(1)) for x in driver.log.lines
                    if (m := re.match(r"overlay shown in ([\d.]+) ms", x))]  # fmt: skip
         driver.quit()

@@ -21,15 +21,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from bench.common import ROOT, grid, pct
-from tests.delivery.desktop import Desktop, Entry, wait_for
+from tests.delivery.desktop import Desktop, Entry
 from tests.desktops.gnome import Gnome
 from tests.desktops.session import PREFIX, Session
 from tests.desktops.sway import Sway
 from tests.soak.driver import SoakDriver
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
+from tests.waiting import wait_until
 
 PHRASE = "weather"
 ROUNDS = 20
@@ -53,17 +55,22 @@ def release_to_last_word(app: SoakDriver, mic: VirtualMic, entry: Entry, n: int)
         entry.events.clear()
         app.ptt("start")
         mic.play(silence(0.6) + pcm(PHRASE) + silence(0.3))
-        wait_for(lambda: mic.idle, 60, "the speech to be played")
+        wait_until(lambda: mic.idle, 60, "the speech to be played")
         stop = time.monotonic()
         app.ptt("stop")
-        wait_for(lambda n=lines: any(x.startswith("delivered:") for x in app.log.lines[n:]), 30,
-                 f"the delivery: {app.log.lines[lines:]}")  # fmt: skip
+        wait_until(partial(delivered_since, app, lines), 30,
+                   f"the delivery: {app.log.lines[lines:]}")  # fmt: skip
         said = next(x for x in app.log.lines[lines:] if x.startswith("delivered:"))
         assert said.startswith("delivered: True"), said
-        wait_for(lambda: any("text" in e for e in entry.events), 10, "the text")
+        wait_until(lambda: any("text" in e for e in entry.events), 10, "the text")
         texts = [e for e in entry.events if "text" in e]
         times.append((float(str(texts[-1]["t"])) - stop) * 1000)
     return times
+
+
+def delivered_since(app: SoakDriver, since: int) -> bool:
+    """The app logged a delivery after its first `since` lines."""
+    return any(x.startswith("delivered:") for x in app.log.lines[since:])
 
 
 def preedit_at(entry: Entry, word: str) -> float | None:
@@ -85,7 +92,7 @@ def engine_costs(place: Place, entry: Entry) -> dict[str, list[float]]:
             costs["back"].append(said["back_ms"])
         elif "preedit" in said:
             word, sent = said["preedit"], said["t"]
-            seen = wait_for(lambda w=word: preedit_at(entry, w), 10, word)
+            seen = wait_until(partial(preedit_at, entry, word), 10, word)
             costs["preedit"].append((seen - sent) * 1000)
             probe.stdin.write("seen\n")
             probe.stdin.flush()

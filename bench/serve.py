@@ -18,8 +18,9 @@ from bench.common import TOKEN, table
 from bench.engine import concurrent
 from tests.balanced import Balancer
 from tests.integration.test_client import Recorder, config, dictate, dictation_audio
-from tests.served import Served, http_get, metrics, wait_for
+from tests.served import Served, http_get, metrics
 from tests.speech import pcm, silence
+from tests.waiting import wait_until
 from tests.wire import RawSession
 
 LEVELS_ONE = (1, 2, 3, 4, 6)
@@ -77,7 +78,7 @@ def drain_seconds(with_session: bool) -> float:
         at = time.perf_counter()
         served.terminate()
         if session is not None:  # (without one the engine may be gone before /ready is read)
-            wait_for(lambda: http_get(served.port, "/ready")[0] == 503, 10, "draining")
+            wait_until(lambda: http_get(served.port, "/ready")[0] == 503, 10, "draining")
             session.commit_and_wait(30)
             session.close()
         assert served.wait(60) == 0

@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.served import Served, metrics, wait_for
+from tests.served import Served, metrics
+from tests.waiting import wait_until
 
 CONFIG = """\
 global
@@ -66,7 +67,7 @@ class Balancer:
                 [haproxy, "-db", "-f", str(cfg)], stdout=log, stderr=subprocess.STDOUT
             )
         # Up once HAProxy has checked every engine's /ready and listens itself.
-        wait_for(
+        wait_until(
             lambda: all(
                 metrics(e.port).get('dictate_http_requests_total{path="/ready"}', 0) >= 2
                 for e in engines
@@ -74,7 +75,7 @@ class Balancer:
             20,
             "HAProxy checks every engine",
         )
-        wait_for(self._listening, 10, "HAProxy listens")
+        wait_until(self._listening, 10, "HAProxy listens")
 
     def _listening(self) -> bool:
         try:

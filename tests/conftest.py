@@ -3,6 +3,7 @@
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -42,6 +43,14 @@ def engine() -> Iterator[Engine]:
     running = start_engine(max_sessions=6)
     yield running
     running.embedded.stop()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own DICTATE_HOME (its tmp_path): settings, history, logs and keys written
+    there, never in the user's home."""
+    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
+    return tmp_path
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -97,13 +96,3 @@ def metrics(port: int) -> dict[str, float]:
             labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
             samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
     return samples
-
-
-def wait_for(condition: object, timeout: float, what: str) -> None:
-    """Poll a real condition (a callable returning truthy) until a deadline."""
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout} s: {what}")
-        time.sleep(0.02)  # polling against a deadline, not waiting for a guessed time

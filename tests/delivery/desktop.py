@@ -16,12 +16,12 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_until
 from tests.xvfb import start_xvfb
 
 HERE = Path(__file__).resolve().parent
@@ -68,18 +68,6 @@ needs_ibus = pytest.mark.skipif(
     not (shutil.which("ibus-daemon") and _system_has("IBus:1.0", "Gtk:3.0")),
     reason="needs ibus-daemon, ibus-gtk3 and the system python3 with gi (IBus, Gtk)",
 )
-
-
-def wait_for(condition, timeout: float, what: str, step: float = 0.02):  # type: ignore[no-untyped-def]
-    """Polls a real condition until it holds (returns its value) or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(step)  # pacing: polling another process's state
 
 
 class Entry:
@@ -175,9 +163,9 @@ class Desktop:
         assert address and pid, out
         self.env["DBUS_SESSION_BUS_ADDRESS"] = address.group(1)
         self.bus_pid = int(pid.group(1))
-        wait_for(self._x_answers, 20, "the X server to answer")
+        wait_until(self._x_answers, 20, "the X server to answer")
         self._openbox = self._spawn(["openbox", "--sm-disable"])
-        wait_for(self._wm_running, 30, "openbox")
+        wait_until(self._wm_running, 30, "openbox")
         if ibus:
             self.start_ibus()
 
@@ -205,8 +193,8 @@ class Desktop:
         subprocess.run(["ibus-daemon", "--xim", "--panel=disable", "--daemonize", "--replace"],
                        env=self.env, check=True, timeout=20)  # fmt: skip
         self.ibus = True
-        wait_for(lambda: self.ibus_cmd("address") not in ("", "(null)"), 20, "ibus-daemon")
-        wait_for(self._ibus_ready, 20, "ibus-daemon to answer")
+        wait_until(lambda: self.ibus_cmd("address") not in ("", "(null)"), 20, "ibus-daemon")
+        wait_until(self._ibus_ready, 20, "ibus-daemon to answer")
 
     def _ibus_ready(self) -> bool:
         done = subprocess.run(["ibus", "list-engine"], env=self.env, capture_output=True,
@@ -241,13 +229,13 @@ class Desktop:
         entry = Entry(env, title, im, *args)
         self.entries.append(entry)
         self.activate(title)
-        wait_for(entry.ready, 20, f"{title!r} to have the focus")
+        wait_until(entry.ready, 20, f"{title!r} to have the focus")
         return entry
 
     def activate(self, title: str) -> str:
         """Waits for the window titled so, activates it; returns its id."""
-        found = wait_for(lambda: self.xdotool("search", "--name", f"^{title}$", check=False),
-                         30, f"the window {title!r}")  # fmt: skip
+        found = wait_until(lambda: self.xdotool("search", "--name", f"^{title}$", check=False),
+                           30, f"the window {title!r}")  # fmt: skip
         window = str(found).split()[0]
         self.xdotool("windowactivate", "--sync", window)
         return window

@@ -13,7 +13,8 @@ import pytest
 
 from app.delivery import chain, xtest
 from app.delivery.chain import Environment
-from tests.delivery.desktop import Desktop, entered, needs_desktop, wait_for
+from tests.delivery.desktop import Desktop, entered, needs_desktop
+from tests.waiting import wait_until
 
 needs_x = [needs_desktop, pytest.mark.skipif(not shutil.which("xclip"), reason="needs xclip")]
 
@@ -34,7 +35,7 @@ def test_typing_arrives_exactly_with_a_german_layout(desktop: Desktop, layout: s
     copies: list[str] = []
     outcome = chain.deliver(chain.TYPING, text, target, copies.append)
     assert outcome == chain.Outcome(chain.TYPING, True, "typed into TypeTest")
-    wait_for(lambda: entry.text == text, 20, f"{text!r} in the entry (got {entry.text!r})")
+    wait_until(lambda: entry.text == text, 20, f"{text!r} in the entry (got {entry.text!r})")
     assert copies == []
 
 
@@ -51,14 +52,14 @@ def test_paste_into_a_terminal_with_ctrl_shift_v_and_the_clipboard_back(
     ])  # fmt: skip
     desktop.activate("TermTest")
     desktop.set_clipboard("what the user had copied")
-    target = wait_for(xtest.active_window, 10, "the terminal to be active")
+    target = wait_until(xtest.active_window, 10, "the terminal to be active")
     assert target.terminal, target
     text = "echo 'dictated' && ls -la"
     outcome = chain.deliver(chain.PASTE, text, target, lambda _t: None)
     assert outcome == chain.Outcome(chain.PASTE, True, "pasted into TermTest")
     desktop.xdotool("key", "Return")
-    wait_for(lambda: out.exists() and out.read_text() == text, 10, "the pasted line")
-    wait_for(lambda: desktop.clipboard() == "what the user had copied", 10, "the clipboard back")
+    wait_until(lambda: out.exists() and out.read_text() == text, 10, "the pasted line")
+    wait_until(lambda: desktop.clipboard() == "what the user had copied", 10, "the clipboard back")
 
 
 def test_a_window_that_closed_before_the_text_came_is_reported(desktop: Desktop) -> None:
@@ -66,7 +67,7 @@ def test_a_window_that_closed_before_the_text_came_is_reported(desktop: Desktop)
     target = xtest.active_window()
     assert target is not None and target.name == "GoneTest"
     entry.close()  # the user closed it while speaking
-    wait_for(lambda: not xtest.window_exists(target), 10, "the window to go")
+    wait_until(lambda: not xtest.window_exists(target), 10, "the window to go")
     copies: list[str] = []
     outcome = chain.deliver(chain.TYPING, "lost words", target, copies.append)
     assert outcome == chain.Outcome(chain.CLIPBOARD, False, "GoneTest closed: copied: press Ctrl+V")

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from app.delivery.ibus import IBusSession
-from tests.delivery.desktop import Desktop, entered, needs_desktop, needs_ibus, wait_for
+from tests.delivery.desktop import Desktop, entered, needs_desktop, needs_ibus
+from tests.waiting import wait_until
 
 pytestmark = [needs_desktop, needs_ibus]
 
@@ -25,7 +26,7 @@ def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
 @pytest.fixture
 def engine(desktop: Desktop, tmp_path: Path) -> Iterator[Engine]:
     desktop.ibus_cmd("engine", "xkb:us::eng")
-    wait_for(lambda: desktop.ibus_cmd("engine") == "xkb:us::eng", 10, "the user's engine")
+    wait_until(lambda: desktop.ibus_cmd("engine") == "xkb:us::eng", 10, "the user's engine")
     started = Engine(tmp_path / "ibus-engine")
     try:
         yield started
@@ -46,7 +47,7 @@ class Engine:
                 self.seen.append(self.events.get())
             return next((e for e in self.seen if e["event"] == name), None)
 
-        found: dict[str, Any] = wait_for(got, 15, f"the engine's {name!r}")
+        found: dict[str, Any] = wait_until(got, 15, f"the engine's {name!r}")
         self.seen.remove(found)
         return found
 
@@ -68,21 +69,21 @@ class Engine:
 def test_the_first_words_fit_the_text_before_the_caret(desktop: Desktop, engine: Engine) -> None:
     entry = desktop.entry("Caret")
     desktop.type("Friday.")
-    wait_for(lambda: entry.text == "Friday.", 10, "typed text")
+    wait_until(lambda: entry.text == "Friday.", 10, "typed text")
     ended = engine.dictate("the meeting", "the meeting is at ten.")
     assert ended["undelivered"] == ""
-    wait_for(lambda: entry.text == "Friday. The meeting is at ten.", 10, "after a sentence end")
+    wait_until(lambda: entry.text == "Friday. The meeting is at ten.", 10, "after a sentence end")
 
     desktop.type(" We meet in")
-    wait_for(lambda: entry.text.endswith("We meet in"), 10, "typed text")
+    wait_until(lambda: entry.text.endswith("We meet in"), 10, "typed text")
     engine.dictate("The garden", "The garden.")
-    wait_for(lambda: entry.text.endswith("We meet in the garden."), 10, "mid-sentence")
+    wait_until(lambda: entry.text.endswith("We meet in the garden."), 10, "mid-sentence")
 
     desktop.type(" ")
-    wait_for(lambda: entry.text.endswith("garden. "), 10, "a space typed")
+    wait_until(lambda: entry.text.endswith("garden. "), 10, "a space typed")
     engine.dictate("and then", " and then lunch.")
     expected = "Friday. The meeting is at ten. We meet in the garden. And then lunch."
-    wait_for(lambda: entry.text == expected, 10, "no double space, a capital")
+    wait_until(lambda: entry.text == expected, 10, "no double space, a capital")
 
 
 def test_a_password_field_refuses_dictation(desktop: Desktop, engine: Engine) -> None:
@@ -93,7 +94,7 @@ def test_a_password_field_refuses_dictation(desktop: Desktop, engine: Engine) ->
     assert engine.wait("refused")["why"] == "a password field has the focus"
     assert not any(entry.preedits), entry.events
     desktop.type("x")  # the field itself still works
-    wait_for(lambda: entry.text == "x", 10, "a key typed into the password field")
+    wait_until(lambda: entry.text == "x", 10, "a key typed into the password field")
 
     # GTK 3 entries that hide their text do not use the input method: the daemon's fake
     # context has the focus, and nothing is typed there either.
@@ -102,7 +103,7 @@ def test_a_password_field_refuses_dictation(desktop: Desktop, engine: Engine) ->
     assert ended["undelivered"] == "My secret words."
     assert not any(e.get("field") for e in engine.seen if e["event"] == "focus")
     desktop.type("y")
-    wait_for(lambda: hidden.text == "y", 10, "a key typed into the hidden field")
+    wait_until(lambda: hidden.text == "y", 10, "a key typed into the hidden field")
 
 
 def test_a_window_without_the_input_method_gets_nothing_and_it_is_said(
@@ -117,5 +118,5 @@ def test_a_window_without_the_input_method_gets_nothing_and_it_is_said(
         focus = next(e for e in engine.seen if e["event"] == "focus")
         assert focus == {"event": "focus", "in": True, "field": False, "client": "fake"}
     desktop.type("ok")
-    wait_for(lambda: plain.text == "ok", 10, "keys typed into the plain window")
+    wait_until(lambda: plain.text == "ok", 10, "keys typed into the plain window")
     assert not any(plain.preedits)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from app.delivery.ibus import IBusSession
-from tests.delivery.desktop import Desktop, entered, needs_desktop, needs_ibus, wait_for
+from tests.delivery.desktop import Desktop, entered, needs_desktop, needs_ibus
+from tests.waiting import wait_until
 
 pytestmark = [needs_desktop, needs_ibus]
 
@@ -29,7 +30,7 @@ def test_preedit_commit_escape_and_the_keyboard_untouched(desktop: Desktop) -> N
                 seen.append(events.get())
             return next((e for e in seen if e["event"] == name), None)
 
-        found: dict[str, Any] = wait_for(got, 10, f"the engine's {name!r}")
+        found: dict[str, Any] = wait_until(got, 10, f"the engine's {name!r}")
         seen.remove(found)
         return found
 
@@ -37,27 +38,27 @@ def test_preedit_commit_escape_and_the_keyboard_untouched(desktop: Desktop) -> N
     assert session.start() is None
     try:
         desktop.ibus_cmd("engine", "xkb:us::eng")  # the user's own engine
-        before = wait_for(lambda: desktop.ibus_cmd("engine"), 10, "the user's engine")
+        before = wait_until(lambda: desktop.ibus_cmd("engine"), 10, "the user's engine")
         entry = desktop.entry()
         desktop.type("abc ")
-        wait_for(lambda: entry.text == "abc ", 10, "typed keys before")
+        wait_until(lambda: entry.text == "abc ", 10, "typed keys before")
         session.send("begin")
         wait_event("begun")
         assert wait_event("focus")["in"]
         session.send("preedit", "hello wor")
-        wait_for(lambda: "hello wor" in entry.preedits, 10, "the preedit")
+        wait_until(lambda: "hello wor" in entry.preedits, 10, "the preedit")
         session.send("commit", "Hello world.")
         assert wait_event("committed")["focused"]
         session.send("preedit", "and more")
-        wait_for(lambda: "and more" in entry.preedits, 10, "the second preedit")
+        wait_until(lambda: "and more" in entry.preedits, 10, "the second preedit")
         desktop.xdotool("key", "Escape")
         wait_event("escape")
         session.send("end")
         assert wait_event("ended")["undelivered"] == ""
-        wait_for(lambda: entry.preedits and entry.preedits[-1] == "", 10, "the preedit removed")
+        wait_until(lambda: entry.preedits and entry.preedits[-1] == "", 10, "the preedit removed")
         assert entry.text == "abc hello world."  # mid-sentence: fitted to the caret
         assert desktop.ibus_cmd("engine") == before  # the user's engine is back
         desktop.type(" xyz")
-        wait_for(lambda: entry.text == "abc hello world. xyz", 10, "typed keys after")
+        wait_until(lambda: entry.text == "abc hello world. xyz", 10, "typed keys after")
     finally:
         session.stop()

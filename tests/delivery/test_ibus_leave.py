@@ -27,8 +27,8 @@ from tests.delivery.desktop import (
     entered,
     needs_desktop,
     needs_ibus,
-    wait_for,
 )
+from tests.waiting import wait_until
 
 pytestmark = [needs_desktop, needs_ibus]
 
@@ -53,7 +53,7 @@ class Engine:
                 self.seen.append(self.events.get())
             return next((e for e in self.seen if e["event"] == name), None)
 
-        found: dict[str, Any] = wait_for(got, 15, f"the engine's {name!r}")
+        found: dict[str, Any] = wait_until(got, 15, f"the engine's {name!r}")
         self.seen.remove(found)
         return found
 
@@ -62,7 +62,7 @@ def users_engine_works(desktop: Desktop, title: str) -> None:
     assert desktop.ibus_cmd("engine") == USER_IME
     entry = desktop.entry(title)
     desktop.type("a")
-    wait_for(lambda: entry.text == "ä", 10, "the key 'a' through the user's input method")
+    wait_until(lambda: entry.text == "ä", 10, "the key 'a' through the user's input method")
     entry.close()
 
 
@@ -71,7 +71,7 @@ def test_the_users_input_method_comes_back_after_exit_and_after_a_kill(
 ) -> None:
     memory = tmp_path / "ibus-engine"
     desktop.ibus_cmd("engine", USER_IME)
-    wait_for(lambda: desktop.ibus_cmd("engine") == USER_IME, 10, "the user's engine")
+    wait_until(lambda: desktop.ibus_cmd("engine") == USER_IME, 10, "the user's engine")
 
     # Started and stopped with no dictation.
     engine = Engine(memory)
@@ -89,7 +89,7 @@ def test_the_users_input_method_comes_back_after_exit_and_after_a_kill(
     engine.wait("committed")
     engine.session.send("end")
     engine.wait("ended")
-    wait_for(lambda: entry.text == "Hello.", 10, "the dictation")
+    wait_until(lambda: entry.text == "Hello.", 10, "the dictation")
     assert desktop.ibus_cmd("engine") == USER_IME
     engine.session.stop()
     engine.wait("exited")
@@ -101,7 +101,7 @@ def test_the_users_input_method_comes_back_after_exit_and_after_a_kill(
     engine = Engine(memory)
     engine.session.send("begin")
     engine.wait("begun")
-    wait_for(lambda: desktop.ibus_cmd("engine") == "dictate", 10, "Dictate's engine active")
+    wait_until(lambda: desktop.ibus_cmd("engine") == "dictate", 10, "Dictate's engine active")
     assert engine.session.proc is not None
     engine.session.proc.send_signal(signal.SIGKILL)
     engine.wait("exited")
@@ -115,7 +115,7 @@ def test_a_start_after_both_processes_died_puts_the_remembered_engine_back(
 ) -> None:
     memory = tmp_path / "ibus-engine"
     desktop.ibus_cmd("engine", USER_IME)
-    wait_for(lambda: desktop.ibus_cmd("engine") == USER_IME, 10, "the user's engine")
+    wait_until(lambda: desktop.ibus_cmd("engine") == USER_IME, 10, "the user's engine")
     engine = Engine(memory)  # remembers the user's engine
     engine.session.send("begin")
     engine.wait("begun")
@@ -125,7 +125,7 @@ def test_a_start_after_both_processes_died_puts_the_remembered_engine_back(
     engine.session.restored.set()  # keep the app's side from repairing it
     engine.session.proc.send_signal(signal.SIGKILL)
     engine.wait("exited")
-    wait_for(lambda: desktop.ibus_cmd("engine") == "", 10, "no engine set")
+    wait_until(lambda: desktop.ibus_cmd("engine") == "", 10, "no engine set")
 
     assert memory.read_text().strip() == USER_IME
     engine = Engine(memory)  # the next start
@@ -151,7 +151,7 @@ def test_the_installed_engine_chosen_without_the_app_is_a_plain_keyboard(
     with the app not running: ibus-daemon then starts the engine itself (`--ibus`). It must
     stay up and let keys through, or the user is left with no input method."""
     installed.ibus_cmd("engine", "dictate")
-    wait_for(lambda: installed.ibus_cmd("engine") == "dictate", 10, "Dictate's engine")
+    wait_until(lambda: installed.ibus_cmd("engine") == "dictate", 10, "Dictate's engine")
     started = subprocess.run(
         ["pgrep", "-f", "engine.py --ibus"], check=False, capture_output=True, text=True
     )
@@ -159,6 +159,6 @@ def test_the_installed_engine_chosen_without_the_app_is_a_plain_keyboard(
     assert pids, "ibus-daemon started the engine"
     entry = installed.entry("Plain")
     installed.type("ab")
-    wait_for(lambda: entry.text == "ab", 10, "the keys, passed through")
+    wait_until(lambda: entry.text == "ab", 10, "the keys, passed through")
     assert all(Path(f"/proc/{pid}").exists() for pid in pids), "the engine is still running"
     assert installed.ibus_cmd("engine") == "dictate"

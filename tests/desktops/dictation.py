@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.delivery.desktop import Entry, wait_for
+from tests.delivery.desktop import Entry
 from tests.soak.driver import SoakDriver
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.virtual_mic import VirtualMic
+from tests.waiting import wait_until
 
 TOLERANCE = 0.5  # tiny.en on espeak's voice gets most words, not all
 
@@ -22,7 +23,7 @@ class Dictated:
 
 
 def delivered_line(app: SoakDriver, after: int, timeout: float = 30) -> str:
-    line: str = wait_for(
+    line: str = wait_until(
         lambda: next((x for x in app.log.lines[after:] if x.startswith("delivered:")), ""),
         timeout,
         "the app to report the delivery",
@@ -37,14 +38,14 @@ def dictate(app: SoakDriver, mic: VirtualMic, entry: Entry, phrase: str) -> Dict
     mic.flush()
     app.ptt("start")
     mic.play(silence(0.6) + pcm(phrase) + silence(0.3))
-    wait_for(lambda: mic.idle, 60, "the speech to be played")
+    wait_until(lambda: mic.idle, 60, "the speech to be played")
     app.ptt("stop")
     said = delivered_line(app, lines)
-    wait_for(lambda: app.history_count() > before, 10, "the dictation in the history")
+    wait_until(lambda: app.history_count() > before, 10, "the dictation in the history")
     text = app.newest_text().strip()
     assert said.startswith("delivered: True"), (said, entry.events[-5:])
-    wait_for(lambda: entry.text.strip() == text, 15,
-             f"{text!r} in {entry.title} (it has {entry.text!r})")  # fmt: skip
+    wait_until(lambda: entry.text.strip() == text, 15,
+               f"{text!r} in {entry.title} (it has {entry.text!r})")  # fmt: skip
     texts = [str(e["text"]) for e in entry.events if "text" in e]
     assert max(len(t.strip()) for t in texts) <= len(text), f"more than the text: {texts}"
     assert wer(TEXTS[phrase], entry.text) <= TOLERANCE, entry.text

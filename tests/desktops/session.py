@@ -23,9 +23,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.delivery.desktop import SYSTEM_PYTHON, Entry, wait_for
+from tests.delivery.desktop import SYSTEM_PYTHON, Entry
 from tests.soak.driver import SoakDriver
 from tests.virtual_mic import VirtualMic
+from tests.waiting import wait_until
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -135,7 +136,7 @@ class Session:
         entry = Entry({**self.env, **env}, title, im, program=ENTRY3 if gtk == 3 else ENTRY4,
                       prefix=PREFIX)  # fmt: skip
         self.entries.append(entry)
-        wait_for(entry.ready, 30, f"{title!r} to have the keyboard focus")
+        wait_until(entry.ready, 30, f"{title!r} to have the keyboard focus")
         return entry
 
     def close_entries(self) -> None:

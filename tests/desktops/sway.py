@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import shutil
 
-from tests.delivery.desktop import wait_for
 from tests.desktops.session import Session, system_has_gi
+from tests.waiting import wait_until
 
 TOOLS = ("sway", "swaymsg", "wtype", "dbus-daemon", "setpriv", "ibus-daemon")
 
@@ -42,15 +42,15 @@ class Sway(Session):
         self.sway = self.spawn(["sway", "-c", str(config)], "sway.log", WLR_BACKENDS="headless",
                                WLR_RENDERER="pixman", WLR_LIBINPUT_NO_DEVICES="1",
                                WLR_HEADLESS_OUTPUTS="1")  # fmt: skip
-        socket = wait_for(lambda: self._socket() or self.sway.poll() is not None, 20, "sway")
+        socket = wait_until(lambda: self._socket() or self.sway.poll() is not None, 20, "sway")
         assert self.sway.poll() is None, (self.logs / "sway.log").read_text()[-2000:]
         ipc = next(self.runtime.glob("sway-ipc.*.sock"))
-        self.env.update(WAYLAND_DISPLAY=socket, SWAYSOCK=str(ipc), XDG_SESSION_TYPE="wayland",
+        self.env.update(WAYLAND_DISPLAY=str(socket), SWAYSOCK=str(ipc), XDG_SESSION_TYPE="wayland",
                         XDG_CURRENT_DESKTOP="sway")  # fmt: skip
         self.start_bus()
         self.keyboard = self.spawn(["wtype", "-s", "86400000", "-m", "shift"])
-        wait_for(lambda: '"keyboard"' in self.run("swaymsg", "-t", "get_inputs", "-r"), 10,
-                 "the virtual keyboard to join the seat")  # fmt: skip
+        wait_until(lambda: '"keyboard"' in self.run("swaymsg", "-t", "get_inputs", "-r"), 10,
+                   "the virtual keyboard to join the seat")  # fmt: skip
 
     def _socket(self) -> str:
         found = sorted(
@@ -61,7 +61,7 @@ class Sway(Session):
     def start_ibus(self) -> None:
         """An ibus-daemon, as a sway user starts one, with the user's engine set."""
         self.spawn(["ibus-daemon", "--panel=disable", "--replace"], "ibus.log")
-        wait_for(lambda: self.ibus("address") not in ("", "(null)"), 20, "ibus-daemon")
-        wait_for(lambda: self.ibus("list-engine"), 20, "ibus-daemon to answer")
+        wait_until(lambda: self.ibus("address") not in ("", "(null)"), 20, "ibus-daemon")
+        wait_until(lambda: self.ibus("list-engine"), 20, "ibus-daemon to answer")
         self.ibus("engine", "xkb:us::eng")
-        wait_for(lambda: self.ibus("engine") == "xkb:us::eng", 10, "the user's engine")
+        wait_until(lambda: self.ibus("engine") == "xkb:us::eng", 10, "the user's engine")

@@ -7,25 +7,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtGui import QGuiApplication, QIcon
 from pytestqt.qtbot import QtBot
 
 from app.backends import Backend
-from app.main import build
 from app.storage.settings import Settings
 from app.ui.tray import Tray
+from tests.gui.conftest import MakeApp
 
 
 def test_copy_last_dictation_from_the_tray_and_from_the_history(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, home: Path, make_app: MakeApp
 ) -> None:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
     QGuiApplication.clipboard().setText("what the user had copied")
     backend = Backend("custom", "openai/whisper-tiny.en", "ws://team:8765", "")
-    parts = build(Settings(sounds=False), backend=backend,
-                  instance_name=f"dictate-test-copy-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
+    parts = make_app(Settings(sounds=False), backend=backend, name="copy")
     try:
         assert parts.settings.current.auto_copy is False  # the default leaves the clipboard
         parts.instance.command.emit("copy-last")

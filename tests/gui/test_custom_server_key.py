@@ -8,8 +8,6 @@ exercised.
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
@@ -17,38 +15,30 @@ from app import paths
 from app.audio.files import FileSource
 from app.backends import CUSTOM_KEY_NAME, TOGETHER_MODELS
 from app.core.errors import Fix
-from app.main import Parts, build
+from app.main import Parts
 from app.storage.secrets import SERVICE, get_secret
 from app.storage.settings import Settings
 from tests.conftest import Engine
 from tests.file_keyring import MemoryKeyring
+from tests.gui.conftest import MakeApp
 from tests.speech import TEXTS, pcm, silence, wer
 
 
-def _app(qtbot: QtBot, engine: Engine) -> Parts:
+def _app(make_app: MakeApp, engine: Engine) -> Parts:
     audio = pcm("fox") + silence(0.5)
-    parts = build(
+    return make_app(
         Settings(sounds=False, backend="custom", custom_url=engine.url),
-        source_factory=lambda: FileSource(audio, realtime=False),
-        instance_name=f"dictate-test-custom-key-{time.monotonic_ns()}",
+        source=lambda: FileSource(audio, realtime=False),
+        name="custom-key",
+        show=True,
     )
-    qtbot.addWidget(parts.window)
-    parts.window.show()
-    return parts
-
-
-def _close(parts: Parts) -> None:
-    parts.instance.close()
-    parts.backend.close()
-    if parts.history is not None:
-        parts.history.close()
 
 
 def test_the_app_connects_to_a_custom_server_with_the_keyring_key(
-    qtbot: QtBot, vault: MemoryKeyring, engine: Engine
+    qtbot: QtBot, vault: MemoryKeyring, engine: Engine, make_app: MakeApp
 ) -> None:
     vault.set_password(SERVICE, CUSTOM_KEY_NAME, engine.token)
-    parts = _app(qtbot, engine)
+    parts = _app(make_app, engine)
     try:
         assert parts.controller.backend.name == "custom"
         with qtbot.waitSignal(parts.controller.finished, timeout=60000) as finished:
@@ -57,14 +47,14 @@ def test_the_app_connects_to_a_custom_server_with_the_keyring_key(
             parts.controller.release()
         assert wer(TEXTS["fox"], finished.args[0]) <= 0.35
     finally:
-        _close(parts)
+        parts.backend.close()
 
 
 def test_a_wrong_key_gives_the_key_message_and_the_fix(
-    qtbot: QtBot, vault: MemoryKeyring, engine: Engine
+    qtbot: QtBot, vault: MemoryKeyring, engine: Engine, make_app: MakeApp
 ) -> None:
     vault.set_password(SERVICE, CUSTOM_KEY_NAME, "not-the-team-key")
-    parts = _app(qtbot, engine)
+    parts = _app(make_app, engine)
     try:
         # The refusal is said at once, and the dictation goes on until the user stops it.
         parts.controller.press()
@@ -76,13 +66,13 @@ def test_a_wrong_key_gives_the_key_message_and_the_fix(
         assert "refused the API key" in message, message
         assert action is Fix.SET_KEY
     finally:
-        _close(parts)
+        parts.backend.close()
 
 
 def test_settings_test_and_store_the_custom_key(
-    qtbot: QtBot, vault: MemoryKeyring, engine: Engine
+    qtbot: QtBot, vault: MemoryKeyring, engine: Engine, make_app: MakeApp
 ) -> None:
-    parts = _app(qtbot, engine)
+    parts = _app(make_app, engine)
     try:
         parts.actions.open_settings()
         qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
@@ -107,14 +97,14 @@ def test_settings_test_and_store_the_custom_key(
         # The new backend is built off the GUI thread, after the key is kept.
         qtbot.waitUntil(lambda: parts.controller.backend.api_key == engine.token, timeout=20000)
     finally:
-        _close(parts)
+        parts.backend.close()
 
 
 def test_a_save_that_cannot_write_the_settings_keeps_the_old_key_and_settings(
-    qtbot: QtBot, vault: MemoryKeyring, engine: Engine
+    qtbot: QtBot, vault: MemoryKeyring, engine: Engine, make_app: MakeApp
 ) -> None:
     vault.set_password(SERVICE, CUSTOM_KEY_NAME, "old-key")
-    parts = _app(qtbot, engine)
+    parts = _app(make_app, engine)
     try:
         blocked = paths.config_dir() / "settings.json"  # a folder: the file cannot replace it
         blocked.mkdir()
@@ -130,4 +120,4 @@ def test_a_save_that_cannot_write_the_settings_keeps_the_old_key_and_settings(
         assert parts.settings.current.language != "de"
         assert parts.controller.backend.api_key == "old-key"
     finally:
-        _close(parts)
+        parts.backend.close()

@@ -3,35 +3,28 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from app import paths
 from app.backends import Backend
-from app.main import build, copy_diagnostics
+from app.main import copy_diagnostics
 from app.platform import logfile
 from app.storage.settings import Settings
+from tests.gui.conftest import MakeApp
 
 
 def test_copy_diagnostics_reports_backend_microphone_and_log(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, home: Path, make_app: MakeApp
 ) -> None:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
     logfile.install(paths.state_dir())
     try:
         logfile.redact("secret-key-42")
         logging.getLogger("app.test").warning("connect failed with key secret-key-42")
         backend = Backend("custom", "openai/whisper-tiny.en", "ws://team:8765", "secret-key-42")
-        parts = build(
-            Settings(sounds=False, microphone="USB Mic"),
-            backend=backend,
-            instance_name=f"dictate-test-diag-{time.monotonic_ns()}",
-        )
-        qtbot.addWidget(parts.window)
+        parts = make_app(Settings(sounds=False, microphone="USB Mic"), backend=backend, name="diag")
         copy_diagnostics(parts)
         text = QGuiApplication.clipboard().text()
         assert "Backend: " + backend.describe() in text

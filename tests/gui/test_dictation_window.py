@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,13 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from app.audio.files import FileSource
-from app.backends import Backend
 from app.core.errors import Fix
 from app.dictation.run import BackendReady, Source
-from app.main import Parts, build
+from app.main import Parts
 from app.storage.settings import Settings
+from tests.app_parts import local_backend
 from tests.conftest import Engine
+from tests.gui.conftest import MakeApp
 from tests.heartbeat import STALL_MS, heartbeat
 from tests.speech import TEXTS, pcm, silence, wer
 
@@ -34,35 +34,18 @@ def speech_factory(audio: bytes) -> Callable[[], Source]:
     return make
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
-
-
-def make_app(
-    qtbot: QtBot, engine: Engine, audio: bytes, *, token: str | None = None, name: str = "t"
+def speaking_app(
+    make_app: MakeApp, engine: Engine, audio: bytes, *, token: str | None = None, name: str = "t"
 ) -> Parts:
-    backend = Backend("local", "openai/whisper-tiny.en", engine.url, token or engine.token)
+    """The app on the suite's engine (with `token` as its key), shown, hearing `audio`."""
     settings = Settings(sounds=False, history_audio=True)
-    parts = build(
-        settings,
-        source_factory=speech_factory(audio),
-        backend=backend,
-        instance_name=f"dictate-test-{name}-{time.monotonic_ns()}",
-    )
-    qtbot.addWidget(parts.window)
-    parts.window.show()
-    return parts
+    backend = local_backend(engine, token)
+    return make_app(settings, source=speech_factory(audio), backend=backend, name=name, show=True)
 
 
 @pytest.fixture
-def app_parts(qtbot: QtBot, engine: Engine, home: Path) -> Iterator[Parts]:
-    parts = make_app(qtbot, engine, pcm("five") + silence(0.6))
-    yield parts
-    parts.instance.close()
-    if parts.history is not None:
-        parts.history.close()
+def app_parts(make_app: MakeApp, engine: Engine, home: Path) -> Parts:
+    return speaking_app(make_app, engine, pcm("five") + silence(0.6))
 
 
 def dictate_once(
@@ -130,9 +113,9 @@ def test_the_gui_thread_never_stalls_during_a_dictation(qtbot: QtBot, app_parts:
 
 
 def test_a_wrong_key_offers_the_key_action_and_keeps_the_audio(
-    qtbot: QtBot, engine: Engine, home: Path
+    qtbot: QtBot, engine: Engine, home: Path, make_app: MakeApp
 ) -> None:
-    parts = make_app(qtbot, engine, pcm("fox"), token="wrong", name="key")
+    parts = speaking_app(make_app, engine, pcm("fox"), token="wrong", name="key")
     window = parts.window
     with qtbot.waitSignal(parts.controller.problem, timeout=20000) as problem:
         window.talk.pressed.emit()
@@ -147,24 +130,18 @@ def test_a_wrong_key_offers_the_key_action_and_keeps_the_audio(
     assert parts.history is not None
     rows = parts.history.search()
     assert rows and rows[0].status == "failed" and rows[0].has_audio
-    parts.instance.close()
 
 
 def test_the_status_line_names_the_engine_once_it_has_started(
-    qtbot: QtBot, engine: Engine, home: Path
+    qtbot: QtBot, engine: Engine, home: Path, make_app: MakeApp
 ) -> None:
-    parts = make_app(qtbot, engine, silence(0.1))
-    try:
-        address = parts.backend.url
-        parts.backend.url = ""  # as while the embedded engine loads its model
-        parts.controller.phase_changed.emit("idle", parts.backend.describe())
-        assert "starting" in parts.window.status.text()
-        parts.backend.url = address
-        parts.controller.device_event(BackendReady())
-        qtbot.waitUntil(lambda: "127.0.0.1" in parts.window.status.text(), timeout=5000)
-        assert "starting" not in parts.window.status.text()
-        assert parts.window.statusBar().currentMessage().endswith("ready")
-    finally:
-        parts.instance.close()
-        if parts.history is not None:
-            parts.history.close()
+    parts = speaking_app(make_app, engine, silence(0.1))
+    address = parts.backend.url
+    parts.backend.url = ""  # as while the embedded engine loads its model
+    parts.controller.phase_changed.emit("idle", parts.backend.describe())
+    assert "starting" in parts.window.status.text()
+    parts.backend.url = address
+    parts.controller.device_event(BackendReady())
+    qtbot.waitUntil(lambda: "127.0.0.1" in parts.window.status.text(), timeout=5000)
+    assert "starting" not in parts.window.status.text()
+    assert parts.window.statusBar().currentMessage().endswith("ready")

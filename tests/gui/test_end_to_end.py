@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.virtual_mic import VirtualMic
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs PulseAudio")
 
@@ -27,15 +27,6 @@ def mic() -> Iterator[VirtualMic]:
     virtual.start()
     yield virtual
     virtual.stop()
-
-
-def until(check: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return True
-        time.sleep(0.2)  # pacing: polling another process, which sends no events to us
-    return False
 
 
 def test_dictation_through_the_microphone_driven_by_dictate_ptt(
@@ -64,10 +55,10 @@ def test_dictation_through_the_microphone_driven_by_dictate_ptt(
     assert ptt("start") == 1  # nothing running yet: a clear refusal
     app = subprocess.Popen([sys.executable, "-m", "app"], env=env, stderr=subprocess.PIPE)
     try:
-        assert until(lambda: ptt("show") == 0, 60), "the app never started listening"
+        wait_until(lambda: ptt("show") == 0, 60, "the app to start listening", step=0.2)
         assert ptt("start") == 0
         mic.play(silence(1.0) + pcm("meeting") + silence(1.0))  # people start ~1 s in
-        assert until(lambda: mic.idle, 30)
+        wait_until(lambda: mic.idle, 30, "the speech to be played", step=0.2)
         assert ptt("stop") == 0
         db = tmp_path / "data" / "history.sqlite3"
 
@@ -75,7 +66,7 @@ def test_dictation_through_the_microphone_driven_by_dictate_ptt(
             with sqlite3.connect(db) as conn:
                 return list(conn.execute("SELECT text, status FROM dictations"))
 
-        assert until(lambda: db.exists() and saved(), 60)
+        wait_until(lambda: db.exists() and saved(), 60, "the dictation in the history", step=0.2)
         text, status = saved()[0]
         assert status == "ok"
         assert wer(TEXTS["meeting"], text) <= 0.2

@@ -18,15 +18,10 @@ from app.delivery import chain
 from app.delivery.chain import Environment
 from app.main import Parts
 from app.storage.settings import Settings
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine
+from tests.gui.conftest import MakeApp
 from tests.speech import pcm
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
 
 
 def FOX() -> FileSource:
@@ -57,11 +52,14 @@ CASES: dict[str, tuple[Any, Callable[[Parts], Any]]] = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_setting_applies_to_the_next_dictation(
-    qtbot: QtBot, home: Path, engine: Engine, name: str
+    qtbot: QtBot, home: Path, engine: Engine, name: str, make_app: MakeApp
 ) -> None:
     value, observe = CASES[name]
-    parts = local_app(
-        qtbot, engine, Settings(sounds=False, first_run_done=True), source=FOX, name="every"
+    parts = make_app(
+        Settings(sounds=False, first_run_done=True),
+        source=FOX,
+        name="every",
+        backend=local_backend(engine),
     )
     try:
         before = observe(parts)
@@ -77,10 +75,13 @@ def test_the_setting_applies_to_the_next_dictation(
 
 
 def test_sounds_and_the_overlay_follow_the_settings_at_the_next_press(
-    qtbot: QtBot, home: Path, engine: Engine
+    qtbot: QtBot, home: Path, engine: Engine, make_app: MakeApp
 ) -> None:
-    parts = local_app(
-        qtbot, engine, Settings(sounds=False, first_run_done=True), source=FOX, name="sound"
+    parts = make_app(
+        Settings(sounds=False, first_run_done=True),
+        source=FOX,
+        name="sound",
+        backend=local_backend(engine),
     )
     played: list[str] = []
     parts.controller._play = played.append
@@ -102,13 +103,14 @@ def test_sounds_and_the_overlay_follow_the_settings_at_the_next_press(
         parts.shutdown()
 
 
-def test_the_delivery_method_follows_the_setting(qtbot: QtBot, home: Path, engine: Engine) -> None:
-    parts = local_app(
-        qtbot,
-        engine,
+def test_the_delivery_method_follows_the_setting(
+    qtbot: QtBot, home: Path, engine: Engine, make_app: MakeApp
+) -> None:
+    parts = make_app(
         Settings(sounds=False, first_run_done=True, delivery="auto"),
         source=FOX,
         name="method",
+        backend=local_backend(engine),
     )
     parts.delivery.env = Environment(x11=True, wayland=False, ibus=False, xdotool=True,
                                      xclip=True, wayland_tool=None)  # fmt: skip

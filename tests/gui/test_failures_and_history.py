@@ -16,35 +16,29 @@ from app.audio.capture import MicrophoneSource
 from app.audio.files import FileSource
 from app.backends import Backend
 from app.core.errors import Fix
-from app.main import Parts, build
+from app.main import Parts
 from app.storage import settings as settings_store
 from app.storage.history import History, HistoryKept, export
 from app.storage.settings import Settings
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine, start_engine
+from tests.gui.conftest import MakeApp
 from tests.speech import TEXTS, pcm, silence, wer
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
-
-
 def test_engine_killed_mid_dictation_keeps_the_audio_and_retry_recovers(
-    qtbot: QtBot, home: Path, engine: Engine
+    qtbot: QtBot, home: Path, engine: Engine, make_app: MakeApp
 ) -> None:
     doomed = start_engine()
     backend = Backend("local", "openai/whisper-tiny.en", doomed.url, doomed.token)
     audio = pcm("weather") + silence(0.5)
-    parts = build(
+    parts = make_app(
         Settings(sounds=False),
-        source_factory=lambda: FileSource(audio, realtime=True),
+        source=lambda: FileSource(audio, realtime=True),
         backend=backend,
-        instance_name=f"dictate-test-kill-{time.monotonic_ns()}",
+        name="kill",
+        show=True,
     )
-    qtbot.addWidget(parts.window)
-    parts.window.show()
     controller = parts.controller
     controller.press()
     qtbot.waitUntil(lambda: bool(parts.window.transcript.all_text().strip()), timeout=15000)
@@ -62,7 +56,7 @@ def test_engine_killed_mid_dictation_keeps_the_audio_and_retry_recovers(
     assert failed.status == "failed" and failed.has_audio
     assert controller.last_failed_row == failed.id
     # Back online (another engine), Retry turns the saved audio into text.
-    controller.backend = Backend("local", "openai/whisper-tiny.en", engine.url, engine.token)
+    controller.backend = local_backend(engine)
     with qtbot.waitSignal(controller.retried, timeout=60000) as retried:
         parts.window.banner_action.click()
     row, text, error = retried.args
@@ -70,27 +64,25 @@ def test_engine_killed_mid_dictation_keeps_the_audio_and_retry_recovers(
     assert wer(TEXTS["weather"], text) <= 0.25
     fixed = parts.history.get(row)
     assert fixed is not None and fixed.status == "ok" and fixed.text == text
-    parts.instance.close()
-    parts.history.close()
 
 
-def test_a_missing_microphone_says_so_and_offers_the_fix(qtbot: QtBot, home: Path) -> None:
+def test_a_missing_microphone_says_so_and_offers_the_fix(
+    qtbot: QtBot, home: Path, make_app: MakeApp
+) -> None:
     backend = Backend("local", "openai/whisper-tiny.en", "ws://127.0.0.1:9/v1", "x")
-    parts = build(
+    parts = make_app(
         Settings(sounds=False, microphone="USB headset that is not there"),
-        source_factory=lambda: MicrophoneSource("USB headset that is not there"),
+        source=lambda: MicrophoneSource("USB headset that is not there"),
         backend=backend,
-        instance_name=f"dictate-test-mic-{time.monotonic_ns()}",
+        name="mic",
+        show=True,
     )
-    qtbot.addWidget(parts.window)
-    parts.window.show()
     with qtbot.waitSignal(parts.controller.problem, timeout=20000) as problem:
         parts.controller.press()
     message, action = problem.args
     assert "microphone" in message.lower()
     assert action is Fix.CHOOSE_MICROPHONE
     qtbot.waitUntil(lambda: parts.controller.phase.value == "error", timeout=10000)
-    parts.instance.close()
 
 
 def test_history_search_delete_and_export(tmp_path: Path) -> None:
@@ -176,15 +168,11 @@ def test_a_history_whose_folder_is_a_file_keeps_dictations_until_it_is_one(
         history.close()
 
 
-def test_history_panel_lists_and_exports(qtbot: QtBot, home: Path, tmp_path: Path) -> None:
+def test_history_panel_lists_and_exports(
+    qtbot: QtBot, home: Path, tmp_path: Path, make_app: MakeApp
+) -> None:
     backend = Backend("local", "openai/whisper-tiny.en", "ws://127.0.0.1:9/v1", "x")
-    parts = build(
-        Settings(sounds=False),
-        backend=backend,
-        instance_name=f"dictate-test-hist-{time.monotonic_ns()}",
-    )
-    qtbot.addWidget(parts.window)
-    parts.window.show()
+    parts = make_app(Settings(sounds=False), backend=backend, name="hist", show=True)
     assert parts.history is not None
     parts.history.add(
         "hello history", started_at=time.time(), duration_s=1.0, backend="local", model="m"
@@ -202,19 +190,13 @@ def test_history_panel_lists_and_exports(qtbot: QtBot, home: Path, tmp_path: Pat
     panel.export_to(target, "markdown")
     qtbot.waitUntil(target.exists, timeout=5000)
     assert "hello history" in target.read_text()
-    parts.instance.close()
 
 
 def test_settings_dialog_saves_and_switches_the_backend(
-    qtbot: QtBot, home: Path, engine: Engine
+    qtbot: QtBot, home: Path, engine: Engine, make_app: MakeApp
 ) -> None:
     backend = Backend("local", "openai/whisper-tiny.en", "ws://127.0.0.1:9/v1", "x")
-    parts = build(
-        Settings(sounds=False),
-        backend=backend,
-        instance_name=f"dictate-test-set-{time.monotonic_ns()}",
-    )
-    qtbot.addWidget(parts.window)
+    parts = make_app(Settings(sounds=False), backend=backend, name="set")
     parts.actions.open_settings()
     qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
     dialog = parts.actions.dialog
@@ -235,7 +217,6 @@ def test_settings_dialog_saves_and_switches_the_backend(
     qtbot.waitUntil(lambda: parts.controller.backend.name == "custom", timeout=10000)
     assert parts.controller.backend.url == engine.url
     assert "custom server" in parts.window.status.text()
-    parts.instance.close()
 
 
 def test_auto_backend_follows_the_key_and_uses_the_models_of_the_settings(
@@ -256,24 +237,21 @@ def test_auto_backend_follows_the_key_and_uses_the_models_of_the_settings(
         local.close()
 
 
-def _start(qtbot: QtBot) -> Parts:
+def _start(make_app: MakeApp) -> Parts:
     """The app as `dictate` starts it: the settings read from the user's file."""
     backend = Backend("local", "openai/whisper-tiny.en", "ws://127.0.0.1:9/v1", "x")
-    parts = build(None, backend=backend, instance_name=f"dictate-test-{time.monotonic_ns()}")
-    qtbot.addWidget(parts.window)
-    parts.window.show()
-    return parts
+    return make_app(None, backend=backend, show=True)
 
 
 def test_a_damaged_settings_file_is_kept_said_and_not_a_first_start(
-    qtbot: QtBot, home: Path, caplog: pytest.LogCaptureFixture
+    qtbot: QtBot, home: Path, caplog: pytest.LogCaptureFixture, make_app: MakeApp
 ) -> None:
     config = paths.config_dir()
     (config / "settings.json.bad").write_text("an earlier damaged copy")
     garbage = b"\x89PNG\r\n\x1a\n\x00\xff\xfe not settings at all"
     (config / "settings.json").write_bytes(garbage)
     with caplog.at_level(logging.WARNING):
-        parts = _start(qtbot)
+        parts = _start(make_app)
     try:
         kept = config / "settings.json.bad-2"
         assert kept.read_bytes() == garbage  # the damaged file, kept byte for byte...
@@ -303,7 +281,7 @@ def _changed(parts: Parts) -> Settings:
 
 
 def test_settings_with_one_bad_value_keep_the_others(
-    qtbot: QtBot, home: Path, caplog: pytest.LogCaptureFixture
+    qtbot: QtBot, home: Path, caplog: pytest.LogCaptureFixture, make_app: MakeApp
 ) -> None:
     config = paths.config_dir()
     stored = {"version": 1, "settings": {
@@ -314,7 +292,7 @@ def test_settings_with_one_bad_value_keep_the_others(
     text = json.dumps(stored)
     (config / "settings.json").write_text(text)
     with caplog.at_level(logging.WARNING):
-        parts = _start(qtbot)
+        parts = _start(make_app)
     try:
         now = parts.settings.current
         assert (now.hotkey, now.vocabulary, now.auto_stop_s) == (
@@ -340,7 +318,7 @@ def test_settings_with_one_bad_value_keep_the_others(
 
 
 def test_an_unwritable_history_is_said_read_and_its_dictations_kept_until_written(
-    qtbot: QtBot, home: Path, engine: Engine, caplog: pytest.LogCaptureFixture
+    qtbot: QtBot, home: Path, engine: Engine, caplog: pytest.LogCaptureFixture, make_app: MakeApp
 ) -> None:
     folder = paths.data_dir()
     path = folder / "history.sqlite3"
@@ -356,7 +334,7 @@ def test_an_unwritable_history_is_said_read_and_its_dictations_kept_until_writte
     with caplog.at_level(logging.INFO):
         settings = Settings(sounds=False, overlay=False)
         source = lambda: FileSource(audio, realtime=False)  # noqa: E731
-        parts = local_app(qtbot, engine, settings, source=source, name="ro-history")
+        parts = make_app(settings, source=source, name="ro-history", backend=local_backend(engine))
         try:
             _unwritable_history(qtbot, parts, folder, blocked)
         finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
@@ -13,22 +12,19 @@ from app import paths
 from app.core.notices import MICROPHONE_STALLED
 from app.storage import settings as settings_store
 from app.storage.settings import Settings
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine
+from tests.gui.conftest import MakeApp
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
-
-
 def test_first_run_hears_the_phrase_applies_the_choices_and_never_blocks_dictation(
-    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
+    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic, make_app: MakeApp
 ) -> None:
-    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False), name="first")
+    parts = make_app(
+        Settings(sounds=False, overlay=False), name="first", backend=local_backend(engine)
+    )
     try:
         parts.first_run.open_if_new()  # a first start: no settings file yet
         dialog = parts.first_run.dialog
@@ -84,9 +80,11 @@ def test_first_run_hears_the_phrase_applies_the_choices_and_never_blocks_dictati
 
 
 def test_skipping_the_setup_keeps_the_defaults_and_it_can_be_reopened(
-    qtbot: QtBot, home: Path, engine: Engine
+    qtbot: QtBot, home: Path, engine: Engine, make_app: MakeApp
 ) -> None:
-    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False), name="skip")
+    parts = make_app(
+        Settings(sounds=False, overlay=False), name="skip", backend=local_backend(engine)
+    )
     try:
         parts.first_run.open_if_new()
         dialog = parts.first_run.dialog
@@ -102,9 +100,11 @@ def test_skipping_the_setup_keeps_the_defaults_and_it_can_be_reopened(
 
 
 def test_the_setup_recovers_a_microphone_that_stalls_and_says_so(
-    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
+    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic, make_app: MakeApp
 ) -> None:
-    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False), name="stall")
+    parts = make_app(
+        Settings(sounds=False, overlay=False), name="stall", backend=local_backend(engine)
+    )
     try:
         parts.first_run.open_if_new()
         dialog = parts.first_run.dialog
@@ -140,10 +140,10 @@ def test_the_setup_recovers_a_microphone_that_stalls_and_says_so(
 
 
 def test_a_microphone_that_stalls_in_a_dictation_is_said_until_sound_returns(
-    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
+    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic, make_app: MakeApp
 ) -> None:
     settings = Settings(sounds=False, overlay=False, first_run_done=True)
-    parts = local_app(qtbot, engine, settings, name="stall-window")
+    parts = make_app(settings, name="stall-window", backend=local_backend(engine))
     controller, window = parts.controller, parts.window
     try:
         controller.press()

@@ -17,37 +17,29 @@ from pytestqt.qtbot import QtBot
 from app.audio.capture import SILENT
 from app.audio.files import FileSource
 from app.core.notices import MICROPHONE_SILENT, Notice
-from app.main import Parts, build
+from app.main import Parts
 from app.storage.settings import Settings
 from app.ui.main_window import MainWindow
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine
+from tests.gui.conftest import MakeApp
 from tests.heartbeat import STALL_MS, heartbeat
 from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
 from tests.wire import RawSession
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
-
-
-def custom_app(qtbot: QtBot, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Parts:
+def custom_app(make_app: MakeApp, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Parts:
     monkeypatch.setenv("DICTATE_API_KEY", engine.token)  # no keyring needed for the custom key
     settings = Settings(sounds=False, overlay=False, backend="custom", custom_url=engine.url,
                         first_run_done=True)  # fmt: skip
-    parts = build(settings, source_factory=lambda: FileSource(pcm("fox")),
-                  instance_name=f"dictate-beat-{time.monotonic_ns()}")  # fmt: skip
-    qtbot.addWidget(parts.window)
-    return parts
+    return make_app(settings, source=lambda: FileSource(pcm("fox")), name="beat")
 
 
 def test_switching_the_backend_never_blocks_the_gui_thread(
-    qtbot: QtBot, home: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, home: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
-    parts = custom_app(qtbot, engine, monkeypatch)
+    parts = custom_app(make_app, engine, monkeypatch)
     try:
         assert parts.controller.backend.name == "custom"
         with heartbeat() as gaps:
@@ -78,9 +70,9 @@ def test_switching_the_backend_never_blocks_the_gui_thread(
 
 
 def test_searching_ten_thousand_dictations_never_blocks_and_the_newest_query_wins(
-    qtbot: QtBot, home: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, home: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
-    parts = custom_app(qtbot, engine, monkeypatch)
+    parts = custom_app(make_app, engine, monkeypatch)
     history = parts.history
     assert history is not None
     try:
@@ -113,15 +105,14 @@ def test_searching_ten_thousand_dictations_never_blocks_and_the_newest_query_win
 
 
 def test_a_toggled_dictation_stops_itself_after_the_silence_limit(
-    qtbot: QtBot, home: Path, engine: Engine
+    qtbot: QtBot, home: Path, engine: Engine, make_app: MakeApp
 ) -> None:
     speech = pcm("fox") + silence(30)
-    parts = local_app(
-        qtbot,
-        engine,
+    parts = make_app(
         Settings(sounds=False, overlay=False, auto_stop_s=2, first_run_done=True),
         source=lambda: FileSource(speech),
         name="stop",
+        backend=local_backend(engine),
     )
     try:
         started = time.monotonic()
@@ -158,10 +149,12 @@ def test_a_notice_lasts_as_long_as_its_cause_and_never_hides_a_newer_one(
 
 
 def test_the_silent_microphone_warning_goes_when_speech_arrives(
-    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic
+    qtbot: QtBot, home: Path, engine: Engine, mic: VirtualMic, make_app: MakeApp
 ) -> None:
-    parts = local_app(
-        qtbot, engine, Settings(sounds=False, overlay=False, first_run_done=True), name="silent"
+    parts = make_app(
+        Settings(sounds=False, overlay=False, first_run_done=True),
+        name="silent",
+        backend=local_backend(engine),
     )
     try:
         parts.controller.press()  # the virtual microphone delivers exact zeros until it speaks

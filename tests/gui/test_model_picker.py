@@ -14,11 +14,12 @@ from PySide6.QtGui import QIcon
 from pytestqt.qtbot import QtBot
 
 from app.audio.files import FileSource
-from app.main import Parts, build
+from app.main import Parts
 from app.models import catalog, store
 from app.models.catalog import CatalogEntry
 from app.storage.settings import Settings
 from app.ui.tray import Tray
+from tests.gui.conftest import MakeApp
 from tests.hub_mirror import REPO, Mirror, serve_bundled
 from tests.speech import TEXTS, pcm, silence, wer
 
@@ -36,20 +37,16 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirror]:
 
 
 @pytest.fixture
-def app(qtbot: QtBot, hub: Mirror) -> Iterator[Parts]:
+def app(make_app: MakeApp, hub: Mirror) -> Iterator[Parts]:
     audio = pcm("fox") + silence(0.5)
-    parts = build(
+    parts = make_app(
         Settings(sounds=False, backend="local"),
-        source_factory=lambda: FileSource(audio, realtime=False),
-        instance_name=f"dictate-test-picker-{time.monotonic_ns()}",
+        source=lambda: FileSource(audio, realtime=False),
+        name="picker",
     )
-    qtbot.addWidget(parts.window)
     parts.backend.wait_ready(120)
     yield parts
-    parts.instance.close()
-    parts.backend.close()
-    if parts.history is not None:
-        parts.history.close()
+    parts.backend.close()  # the app's own engine, started on the mirror's model
 
 
 def _dictate(qtbot: QtBot, parts: Parts) -> tuple[str, float]:

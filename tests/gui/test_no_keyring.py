@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import stat
-import time
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -16,13 +15,14 @@ from pytestqt.qtbot import QtBot
 from app import paths
 from app.audio.files import FileSource
 from app.backends import CUSTOM_KEY_NAME
-from app.main import Parts, build
+from app.main import Parts
 from app.storage import settings as settings_store
 from app.storage.secrets import KEY_FILE, get_secret
 from app.storage.settings import Settings
 from app.ui.settings_dialog import SettingsDialog
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine
+from tests.gui.conftest import MakeApp
 from tests.speech import TEXTS, pcm, silence, wer
 
 
@@ -41,10 +41,12 @@ def _custom(dialog: SettingsDialog, url: str, key: str) -> None:
 
 
 def test_without_a_keyring_save_is_all_or_nothing_and_the_key_file_survives_a_restart(
-    qtbot: QtBot, no_keyring: Path, engine: Engine
+    qtbot: QtBot, no_keyring: Path, engine: Engine, make_app: MakeApp
 ) -> None:
     audio = pcm("fox") + silence(0.5)
-    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False), name="no-keyring")
+    parts = make_app(
+        Settings(sounds=False, overlay=False), name="no-keyring", backend=local_backend(engine)
+    )
     window, config = parts.window, paths.config_dir()
     window.show()
     try:
@@ -89,11 +91,7 @@ def test_without_a_keyring_save_is_all_or_nothing_and_the_key_file_survives_a_re
         parts.shutdown()
 
     # A restart: the app built again on the same home finds its settings and its key.
-    again = build(
-        source_factory=lambda: FileSource(audio, realtime=False),
-        instance_name=f"dictate-test-no-keyring-again-{time.monotonic_ns()}",
-    )
-    qtbot.addWidget(again.window)
+    again = make_app(source=lambda: FileSource(audio, realtime=False), name="no-keyring-again")
     try:
         assert get_secret(CUSTOM_KEY_NAME) == engine.token
         backend = again.controller.backend
@@ -109,9 +107,11 @@ def test_without_a_keyring_save_is_all_or_nothing_and_the_key_file_survives_a_re
 
 
 def test_without_a_keyring_the_environment_choice_says_which_variable_to_set(
-    qtbot: QtBot, no_keyring: Path, engine: Engine
+    qtbot: QtBot, no_keyring: Path, engine: Engine, make_app: MakeApp
 ) -> None:
-    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False), name="no-keyring-env")
+    parts = make_app(
+        Settings(sounds=False, overlay=False), name="no-keyring-env", backend=local_backend(engine)
+    )
     try:
         dialog = _settings_dialog(qtbot, parts)
         _custom(dialog, engine.url, engine.token)

@@ -15,11 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from app.backends import CUSTOM_KEY_NAME
 from app.core.errors import Fix
-from app.main import build
 from app.storage.secrets import SERVICE
 from app.storage.settings import Settings
 from app.ui.settings_dialog import SettingsDialog
 from tests.file_keyring import MemoryKeyring
+from tests.gui.conftest import MakeApp
 from tests.served import Served
 from tests.speech import TEXTS, pcm, seconds, silence, wer
 from tests.virtual_mic import VirtualMic
@@ -29,17 +29,16 @@ needs_pulseaudio = pytest.mark.skipif(shutil.which("pulseaudio") is None, reason
 
 @needs_pulseaudio
 def test_a_refused_key_keeps_every_word_and_retry_with_the_right_key_transcribes_them(
-    qtbot: QtBot, vault: MemoryKeyring, mic: VirtualMic
+    qtbot: QtBot, vault: MemoryKeyring, mic: VirtualMic, make_app: MakeApp
 ) -> None:
     served = Served("--port", "0", "--token", "right")
     vault.set_password(SERVICE, CUSTOM_KEY_NAME, "wrong")
-    parts = build(
+    parts = make_app(
         Settings(sounds=False, overlay=False, backend="custom", custom_url=served.url,
                  microphone="pulse"),
-        instance_name=f"dictate-test-refused-{time.monotonic_ns()}",
+        name="refused",
+        show=True,
     )  # fmt: skip
-    qtbot.addWidget(parts.window)
-    parts.window.show()
     c, window = parts.controller, parts.window
     try:
         spoken = pcm("weather") + silence(1.0) + pcm("meeting") + silence(0.5)

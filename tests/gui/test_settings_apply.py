@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -22,17 +21,13 @@ from app.delivery import chain
 from app.main import Parts, start_hotkey
 from app.storage.settings import Settings
 from app.ui.tray import Tray
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine
-from tests.delivery.desktop import Desktop, entered, needs_desktop, wait_for
+from tests.delivery.desktop import Desktop, entered, needs_desktop
+from tests.gui.conftest import MakeApp
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.virtual_mic import VirtualMic
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -77,12 +72,16 @@ pytestmark = [
 
 
 def test_microphone_clipboard_and_paste_apply_on_save(
-    qtbot: QtBot, engine: Engine, desktop: Desktop, mic: VirtualMic, second: VirtualMic
+    qtbot: QtBot,
+    engine: Engine,
+    desktop: Desktop,
+    mic: VirtualMic,
+    second: VirtualMic,
+    make_app: MakeApp,
 ) -> None:
-    parts = local_app(
-        qtbot,
-        engine,
+    parts = make_app(
         Settings(sounds=False, overlay=False, microphone="pulse", auto_copy=True, auto_paste=False),
+        backend=local_backend(engine),
     )
     parts.delivery.start()
     try:
@@ -90,7 +89,7 @@ def test_microphone_clipboard_and_paste_apply_on_save(
         desktop.set_clipboard("mine")  # the desktop's (X) clipboard, which paste uses
         first, text = dictate(qtbot, parts, mic, "fox")
         assert first.delivered and first.method == chain.TYPING, first
-        wait_for(lambda: entry.text == text, 20, f"{text!r} typed (got {entry.text!r})")
+        wait_until(lambda: entry.text == text, 20, f"{text!r} typed (got {entry.text!r})")
         assert wer(TEXTS["fox"], text) <= 0.5, text
         assert QGuiApplication.clipboard().text() == entry.text  # copied: auto_copy is on
         print(entry.events)
@@ -104,22 +103,22 @@ def test_microphone_clipboard_and_paste_apply_on_save(
         mic.play(pcm("meeting"))  # the old microphone hears something else meanwhile
         outcome, added = dictate(qtbot, parts, second, "weather")
         assert outcome.delivered and outcome.method == chain.PASTE, outcome
-        wait_for(lambda: entry.text == typed + added, 20, f"{added!r} pasted")
+        wait_until(lambda: entry.text == typed + added, 20, f"{added!r} pasted")
         assert wer(TEXTS["weather"], added) <= 0.5, added  # the second microphone's words
         assert "meeting" not in added.lower()
-        wait_for(lambda: desktop.clipboard() == "mine again", 10, "the user's clipboard back")
+        wait_until(lambda: desktop.clipboard() == "mine again", 10, "the user's clipboard back")
         assert QGuiApplication.clipboard().text() == text  # not copied: auto_copy is off
     finally:
         parts.shutdown()
 
 
 def test_continuous_mode_delivers_each_sentence_as_it_settles(
-    qtbot: QtBot, engine: Engine, desktop: Desktop
+    qtbot: QtBot, engine: Engine, desktop: Desktop, make_app: MakeApp
 ) -> None:
     speech = pcm("fox") + silence(1.5) + pcm("weather") + silence(6.0)
-    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False, vad_preset="hands-free",
+    parts = make_app(Settings(sounds=False, overlay=False, vad_preset="hands-free",
                                         vad_min_silence_ms=500, auto_stop_s=0),
-                source=lambda: FileSource(speech))  # fmt: skip
+                source=lambda: FileSource(speech), backend=local_backend(engine))  # fmt: skip
     parts.delivery.start()
     try:
         entry = desktop.entry("ContinuousTest")
@@ -144,14 +143,13 @@ def test_continuous_mode_delivers_each_sentence_as_it_settles(
 
 
 def test_a_new_hotkey_and_mode_answer_a_real_key_press(
-    qtbot: QtBot, engine: Engine, desktop: Desktop
+    qtbot: QtBot, engine: Engine, desktop: Desktop, make_app: MakeApp
 ) -> None:
     speech = pcm("fox") + silence(30)
-    parts = local_app(
-        qtbot,
-        engine,
+    parts = make_app(
         Settings(sounds=False, overlay=False, hotkey="<ctrl>+<alt>+d"),
         source=lambda: FileSource(speech),
+        backend=local_backend(engine),
     )
     start_hotkey(parts)
     try:
@@ -174,9 +172,9 @@ def test_a_new_hotkey_and_mode_answer_a_real_key_press(
 # The offscreen platform has no tray: QSystemTrayIcon says so when it looks for one.
 @pytest.mark.qt_log_ignore("No such signal QPlatformNativeInterface::systemTrayWindowChanged")
 def test_the_tray_setting_shows_or_hides_the_icon_and_decides_what_closing_does(
-    qtbot: QtBot, engine: Engine
+    qtbot: QtBot, engine: Engine, make_app: MakeApp
 ) -> None:
-    parts = local_app(qtbot, engine, Settings(sounds=False, close_to_tray=True))
+    parts = make_app(Settings(sounds=False, close_to_tray=True), backend=local_backend(engine))
     try:
         icon = QIcon(str(paths.resources() / "icons" / "dictate.svg"))
         parts.tray = Tray(icon)  # offscreen has no tray host: the icon's state is kept

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import Engine, start_engine
-from tests.served import Served, http_get, metrics, wait_for
+from tests.served import Served, http_get, metrics
 from tests.speech import TEXTS, pcm, silence, wer
+from tests.waiting import wait_until
 from tests.wire import RawSession, upgrade_request
 
 KEY = "team-key-4e7a90"
@@ -95,7 +96,7 @@ def test_a_client_gone_after_its_request_frees_its_slot_at_once(patient: Engine,
     port = patient.embedded.server.port
     stay = [_abandon(port, how) for _ in range(MAX_SESSIONS * 3)]
     try:
-        wait_for(lambda: _engine_holds_nothing(patient), 30, f"every slot free after {how}")
+        wait_until(lambda: _engine_holds_nothing(patient), 30, f"every slot free after {how}")
         _a_real_session_works(patient.url, KEY)
     finally:
         for sock in stay:
@@ -107,7 +108,7 @@ def test_dropped_requests_with_a_wrong_key_hold_nothing(patient: Engine) -> None
     server = patient.embedded.server
     for _ in range(MAX_SESSIONS * 3):
         _abandon(server.port, "drop", key="wrong-key-0b3c11")
-    wait_for(lambda: server.connection_tasks == 0, 30, "every request answered")
+    wait_until(lambda: server.connection_tasks == 0, 30, "every request answered")
     assert _engine_holds_nothing(patient)
     refused = metrics(server.port)['dictate_sessions_refused_total{reason="invalid_api_key"}']
     assert refused == MAX_SESSIONS * 3
@@ -134,7 +135,7 @@ def test_clients_that_never_read_are_dropped_by_the_handshake_timeout() -> None:
         _, text = quiet.commit_and_wait()
         assert wer(TEXTS["fox"], text) <= 0.35, text
         quiet.close()
-        wait_for(lambda: _no_slot_held(served.port), 30, "every slot free after stalls")
+        wait_until(lambda: _no_slot_held(served.port), 30, "every slot free after stalls")
         _a_real_session_works(served.url, KEY)
     finally:
         served.close()

@@ -27,8 +27,9 @@ from app.engine.asr import ModelRegistry, Recognizer
 from app.engine.config import ServerConfig
 from app.engine.embedded import EmbeddedEngine
 from app.engine.models import DEFAULT_MODEL_ID, resolve
-from tests.served import http_get, wait_for
+from tests.served import http_get
 from tests.speech import TEXTS, pcm, silence, wer
+from tests.waiting import wait_until
 from tests.wire import RawSession, handshake_error, upgrade_request
 
 MODEL = "model=openai/whisper-tiny.en"
@@ -75,14 +76,14 @@ def _transcribes(engine: EmbeddedEngine, session: RawSession) -> None:
     _, text = session.commit_and_wait()
     assert wer(TEXTS["fox"], text) <= 0.35, text
     session.close()
-    wait_for(lambda: _no_slot_held(engine), 30, "the slot given back")
+    wait_until(lambda: _no_slot_held(engine), 30, "the slot given back")
 
 
 def test_a_client_connecting_during_the_load_waits_and_gets_its_session() -> None:
     registry = GatedRegistry(DEFAULT_MODEL_ID)
     engine = _embedded(registry, handshake_timeout_s=60)
     try:
-        wait_for(lambda: DEFAULT_MODEL_ID in registry.asked, 30, "the load began")
+        wait_until(lambda: DEFAULT_MODEL_ID in registry.asked, 30, "the load began")
         port = engine.server.port
         assert http_get(port, "/health") == (200, "ok\n")
         assert http_get(port, "/ready") == (503, "not ready: loading the model\n")
@@ -105,9 +106,9 @@ def test_a_client_connecting_during_the_load_waits_and_gets_its_session() -> Non
                 port, f"/v1/realtime?{MODEL}", f"Authorization: Bearer {token}"
             ).encode()
         )
-        wait_for(lambda: engine.server.handshake.waiting == 2, 30, "both handshakes wait")
+        wait_until(lambda: engine.server.handshake.waiting == 2, 30, "both handshakes wait")
         gone.close()
-        wait_for(lambda: engine.server.handshake.waiting == 1, 30, "the one that left stops")
+        wait_until(lambda: engine.server.handshake.waiting == 1, 30, "the one that left stops")
         # Still loading: a load balancer's check keeps sending clients elsewhere.
         assert http_get(port, "/ready") == (503, "not ready: loading the model\n")
         assert engine.server.reserved_count == 0
@@ -124,7 +125,7 @@ def test_a_load_longer_than_the_handshake_timeout_is_a_503_that_says_so() -> Non
     registry = GatedRegistry(DEFAULT_MODEL_ID)
     engine = _embedded(registry, handshake_timeout_s=1.5)
     try:
-        wait_for(lambda: DEFAULT_MODEL_ID in registry.asked, 30, "the load began")
+        wait_until(lambda: DEFAULT_MODEL_ID in registry.asked, 30, "the load began")
         auth = [f"Authorization: Bearer {engine.config.token}"]
         status, body = handshake_error(engine.server.url, MODEL, auth)
         assert (status, body["error"]["code"]) == (503, "model_loading")
@@ -160,7 +161,7 @@ def test_a_client_gone_while_its_model_loads_leaves_no_slot(
         sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         path = f"/v1/realtime?model={quote(str(other))}"
         sock.sendall(upgrade_request(server.port, path, f"Authorization: Bearer {token}").encode())
-        wait_for(lambda: str(other) in registry.asked, 30, "its model is loading")
+        wait_until(lambda: str(other) in registry.asked, 30, "its model is loading")
         assert server.reserved_count == 1  # admitted: its slot is held during the load
         if how == "reset":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -168,9 +169,9 @@ def test_a_client_gone_while_its_model_loads_leaves_no_slot(
             sock.shutdown(socket.SHUT_WR)
         else:
             sock.close()
-        wait_for(lambda: server.reserved_count == 0, 30, "the slot given back at once")
+        wait_until(lambda: server.reserved_count == 0, 30, "the slot given back at once")
         registry.open_all()  # the load ends after the client left
-        wait_for(lambda: server.connection_tasks == 0, 30, "the handshake is over")
+        wait_until(lambda: server.connection_tasks == 0, 30, "the handshake is over")
         assert _no_slot_held(engine)
         sock.close()
         for _ in range(2):  # every slot is there to take

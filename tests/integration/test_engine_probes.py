@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import socket
 import struct
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import Engine, start_engine
 from tests.served import http_get
 from tests.speech import TEXTS, pcm, silence, wer
+from tests.waiting import wait_until
 from tests.wire import RawSession, upgrade_request
 
 MAX_SESSIONS = 2
@@ -45,14 +45,6 @@ def _request(port: int, head: str, *, abort: bool = False) -> bytes:
         return b"".join(chunks)
 
 
-def _wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout} s: {what}")
-        time.sleep(0.02)  # polling a real condition against a deadline
-
-
 def _status(answer: bytes) -> int:
     return int(answer.split(b" ", 2)[1])
 
@@ -69,7 +61,7 @@ def _real_sessions_work(engine: Engine, count: int) -> None:
         _, text = s.commit_and_wait()
         assert wer(TEXTS["fox"], text) <= 0.35, text
         s.close()
-    _wait_until(lambda: http_get(port, "/ready")[0] == 200, 10, "/ready 200 again")
+    wait_until(lambda: http_get(port, "/ready")[0] == 200, 10, "/ready 200 again")
 
 
 def test_hundreds_of_non_sessions_leave_no_slot_and_no_task(small: Engine) -> None:
@@ -103,7 +95,7 @@ def test_hundreds_of_non_sessions_leave_no_slot_and_no_task(small: Engine) -> No
     # Valid upgrades whose clients go away before reading the answer: sessions for a moment.
     for _ in range(60):
         assert _status(_request(port, upgrade_request(port, QUERY, auth), abort=True)) == 101
-    _wait_until(lambda: server.connection_tasks == 0, 10, "the aborted sessions end")
+    wait_until(lambda: server.connection_tasks == 0, 10, "the aborted sessions end")
     assert server.session_count == server.reserved_count == 0
 
     # Slow-loris and half-open sockets, held open while real sessions use every slot.
@@ -119,7 +111,7 @@ def test_hundreds_of_non_sessions_leave_no_slot_and_no_task(small: Engine) -> No
             assert sock.recv(100) == b""
             sock.close()
 
-    _wait_until(
+    wait_until(
         lambda: (
             server.reserved_count == 0
             and server.session_count == 0

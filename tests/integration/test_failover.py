@@ -12,8 +12,9 @@ import pytest
 from app.realtime.events import Status, TextChanged
 from tests.balanced import Balancer
 from tests.integration.test_client import REFERENCE, Recorder, config, dictate, dictation_audio
-from tests.served import Served, metrics, wait_for
+from tests.served import Served, metrics
 from tests.speech import wer
+from tests.waiting import wait_until
 from tests.wire import RawSession
 
 KEY = "failover-key-1"
@@ -42,10 +43,10 @@ def test_sessions_spread_and_a_killed_engine_loses_no_words(
 ) -> None:
     engines, balancer = farm
     sessions = [RawSession(balancer.url, KEY) for _ in range(4)]
-    wait_for(lambda: [open_sessions(e) for e in engines] == [2, 2], 10, "two sessions each")
+    wait_until(lambda: [open_sessions(e) for e in engines] == [2, 2], 10, "two sessions each")
     for s in sessions:
         s.close()
-    wait_for(lambda: sum(open_sessions(e) for e in engines) == 0, 10, "sessions closed")
+    wait_until(lambda: sum(open_sessions(e) for e in engines) == 0, 10, "sessions closed")
 
     killed: list[Served] = []
     gap: list[float] = []

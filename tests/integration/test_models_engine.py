@@ -17,9 +17,8 @@ from app.models import speed, store
 
 
 def test_models_bench_prints_and_keeps_the_figures(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
     assert cli.main(["models", "bench", "tiny.en", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     found = re.search(r"tiny\.en: (\d+\.\d+)x real time, final in (\d+\.\d+) s: (.+?) \(", out)

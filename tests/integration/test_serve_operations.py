@@ -10,8 +10,9 @@ import json
 import threading
 from typing import Any
 
-from tests.served import Served, http_get, metrics, wait_for
+from tests.served import Served, http_get, metrics
 from tests.speech import TEXTS, pcm, silence, wer
+from tests.waiting import wait_until
 from tests.wire import RawSession, handshake_error
 
 KEY = "team-key-6f1c2d"
@@ -49,7 +50,7 @@ def test_health_ready_metrics_and_a_drain_that_gives_the_final_text() -> None:
         assert http_get(served.port, "/ready")[0] == 200
 
         served.terminate()
-        wait_for(lambda: http_get(served.port, "/ready")[0] == 503, 10, "/ready 503")
+        wait_until(lambda: http_get(served.port, "/ready")[0] == 503, 10, "/ready 503")
         assert "draining" in http_get(served.port, "/ready")[1]
         status, body = handshake_error(
             served.url, "model=openai/whisper-tiny.en", [f"Authorization: Bearer {KEY}"]

@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tests.balanced import free_port
 from tests.served import http_get
 from tests.speech import DATA, TEXTS, pcm, silence, wer
 from tests.virtual_mic import VirtualMic
+from tests.waiting import wait_until
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BIN = str(Path(sys.executable).parent)
@@ -66,16 +66,6 @@ def _ready(port: int) -> bool:
         return False
 
 
-def _wait(check: object, seconds: float) -> bool:
-    assert callable(check)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)  # polling another process, which sends no events to us
-    return False
-
-
 @pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs PulseAudio")
 def test_the_team_server_example_works_as_written() -> None:
     port = free_port()
@@ -87,7 +77,7 @@ def test_the_team_server_example_works_as_written() -> None:
     )
     mic = VirtualMic(48000)
     try:
-        assert _wait(lambda: _ready(port), 120), "the team server never became ready"
+        wait_until(lambda: _ready(port), 120, "the team server to be ready", step=0.1)
         transcribe, listen = list(commands(client_lines, port))
         assert transcribe[1][1] == "transcribe" and listen[1][1] == "listen"
         assert transcribe[0]["DICTATE_API_KEY"] == env["DICTATE_TOKEN"]
@@ -110,7 +100,7 @@ def test_the_team_server_example_works_as_written() -> None:
         )
         try:
             mic.play(silence(0.5) + pcm("weather") + silence(1.0))
-            assert _wait(lambda: mic.idle, 30)
+            wait_until(lambda: mic.idle, 30, "the speech to be played", step=0.1)
             listening.send_signal(signal.SIGINT)
             out, err = listening.communicate(timeout=60)
         finally:

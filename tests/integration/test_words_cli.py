@@ -17,12 +17,6 @@ from tests.conftest import Engine
 from tests.words_speech import EXPECTED, RULES, VOCABULARY, dictation, write_wav
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path / "home"
-
-
 def transcribe(
     engine: Engine, home: Path, wav: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:

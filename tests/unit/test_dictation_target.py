@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
-import time
 
 from app.delivery.xtest import Window
 from app.dictation.target import UNKNOWN, Target, TargetCapture, capture, process_name
+from tests.waiting import wait_until
 
 
 def test_without_x11_no_window_is_asked_for() -> None:
@@ -20,10 +20,8 @@ def test_the_process_of_a_window_is_named() -> None:
     child = subprocess.Popen(["sleep", "30"])
     try:
         # Until the child has exec'd it is still a copy of this Python.
-        deadline = time.monotonic() + 10
-        while process_name(child.pid) != "sleep" and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert process_name(child.pid) == "sleep"
+        wait_until(lambda: process_name(child.pid) == "sleep", 10, "the child to be `sleep`",
+                   step=0.01)  # fmt: skip
     finally:
         child.kill()
         child.wait()
