@@ -10,11 +10,12 @@ import sqlite3
 import pytest
 
 from app.delivery.ibus.caret import fit
-from tests.delivery.desktop import Desktop, needs_desktop, needs_ibus, wait_for
+from tests.delivery.desktop import Desktop, needs_desktop, needs_ibus
 from tests.delivery.test_ime_app import app_on, delivered_line, desktop
 from tests.llm_server import LLMServer, tidy
 from tests.speech import TEXTS, pcm, silence, wer
 from tests.virtual_mic import VirtualMic
+from tests.waiting import wait_until
 
 pytestmark = [needs_desktop, needs_ibus]
 __all__ = ["desktop"]  # the fixture, shared with test_ime_app
@@ -33,11 +34,11 @@ def test_preedit_for_the_whole_dictation_then_one_commit_of_the_cleaned_text(
             assert driver.log.wait_line("delivery method:", 20) == "delivery method: input method"
             entry = desktop.entry("EntryTest")
             desktop.type("abc ")
-            wait_for(lambda: entry.text == "abc ", 10, "keys typed before the dictation")
+            wait_until(lambda: entry.text == "abc ", 10, "keys typed before the dictation")
             before, lines = len(entry.events), len(driver.log.lines)
             driver.ptt("start")
             mic.play(silence(0.6) + pcm("long") + silence(0.3))  # several segments
-            wait_for(lambda: mic.idle, 60, "the speech to be played")
+            wait_until(lambda: mic.idle, 60, "the speech to be played")
             during = entry.events[before:]
             driver.ptt("stop")
             line = delivered_line(driver, lines)
@@ -45,7 +46,7 @@ def test_preedit_for_the_whole_dictation_then_one_commit_of_the_cleaned_text(
             cleaned = driver.newest_text()
             # Mid-sentence after "abc ": the text goes on in lower case (the caret's context).
             expected = "abc " + fit("abc ", cleaned)
-            wait_for(lambda: entry.text == expected, 10, f"{expected!r} in the entry")
+            wait_until(lambda: entry.text == expected, 10, f"{expected!r} in the entry")
 
             assert any(e.get("preedit") for e in during), f"no live words: {during}"
             assert not [e for e in during if "text" in e], "text committed before the end"
@@ -81,18 +82,18 @@ def test_typing_in_continuous_mode_types_only_the_cleaned_text_at_the_end(
             driver.start()
             assert driver.log.wait_line("delivery method:", 20) == "delivery method: typing"
             entry = desktop.entry("EntryTest")
-            wait_for(entry.ready, 10, "the entry to have the focus")
+            wait_until(entry.ready, 10, "the entry to have the focus")
             before, lines = len(entry.events), len(driver.log.lines)
             driver.ptt("start")
             mic.play(silence(0.6) + pcm("long") + silence(0.3))
-            wait_for(lambda: mic.idle, 60, "the speech to be played")
+            wait_until(lambda: mic.idle, 60, "the speech to be played")
             during = entry.events[before:]
             driver.ptt("stop")
             line = delivered_line(driver, lines)
             assert line.startswith("delivered: True typing"), line
             cleaned = driver.newest_text()
             assert " & " in cleaned
-            wait_for(lambda: entry.text == cleaned, 20, f"{cleaned!r} typed")
+            wait_until(lambda: entry.text == cleaned, 20, f"{cleaned!r} typed")
             assert not [e for e in during if "text" in e], "typed before the cleaned text"
         finally:
             driver.cleanup()

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from app.dictation.commands_mode import Editor, Selection, capture_selection, command, rewrite
-from tests.delivery.desktop import Desktop, Entry, entered, needs_desktop, wait_for
+from tests.delivery.desktop import Desktop, Entry, entered, needs_desktop
+from tests.waiting import wait_until
 
 pytestmark = [needs_desktop,
               pytest.mark.skipif(not shutil.which("xclip"), reason="needs xclip")]  # fmt: skip
@@ -33,11 +34,14 @@ def selected(desktop: Desktop, title: str) -> tuple[Entry, Selection]:
     """An entry holding BEFORE with all of it selected, and the selection read at press."""
     entry = desktop.entry(title)
     desktop.xdotool("type", "--delay", "4", BEFORE)
-    wait_for(lambda: entry.text == BEFORE, 20, "the text in the entry")
+    wait_until(lambda: entry.text == BEFORE, 20, "the text in the entry")
     desktop.xdotool("key", "ctrl+a")
-    found = wait_for(lambda: (s := capture_selection(x11=True)).text == BEFORE and s, 20,
-                     "the selection in the primary selection")  # fmt: skip
-    return entry, found
+
+    def read() -> Selection | None:
+        found = capture_selection(x11=True)
+        return found if found.text == BEFORE else None
+
+    return entry, wait_until(read, 20, "the selection in the primary selection")
 
 
 def test_the_selection_is_replaced_by_the_answer(desktop: Desktop) -> None:
@@ -46,7 +50,7 @@ def test_the_selection_is_replaced_by_the_answer(desktop: Desktop) -> None:
     done = command("make this more formal", selection, formal)
     assert done.applied, done.reason
     assert done.original == BEFORE  # kept: the history holds it for undo
-    wait_for(lambda: entry.text == "Could you please send me the report?", 20,
+    wait_until(lambda: entry.text == "Could you please send me the report?", 20,
              f"the answer in place of the selection (got {entry.text!r})")  # fmt: skip
 
 
@@ -76,7 +80,7 @@ def test_a_bad_answer_leaves_the_selection_unchanged(desktop: Desktop, case: str
     # Typing proves the entry still holds its text, selected: a key typed now replaces it.
     assert entry.text == BEFORE
     desktop.xdotool("type", "X")
-    wait_for(lambda: entry.text == "X", 20, f"the selection still selected (got {entry.text!r})")
+    wait_until(lambda: entry.text == "X", 20, f"the selection still selected (got {entry.text!r})")
 
 
 def test_nothing_selected_or_nothing_said_asks_no_editor() -> None:

@@ -18,13 +18,15 @@ from app.controller.command_mode import BACKEND, NO_EDITOR
 from app.dictation.commands_mode import Edited
 from app.main import start_hotkey
 from app.storage.settings import Settings
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine
-from tests.delivery.desktop import Desktop, entered, needs_desktop, wait_for
+from tests.delivery.desktop import Desktop, entered, needs_desktop
 from tests.delivery.test_command_mode import BEFORE, selected
+from tests.gui.conftest import MakeApp
 from tests.llm_server import LLMServer
 from tests.speech import silence, wer
 from tests.synth import spoken
+from tests.waiting import wait_until
 
 pytestmark = [needs_desktop,
               pytest.mark.skipif(not shutil.which("xclip"), reason="needs xclip")]  # fmt: skip
@@ -34,23 +36,21 @@ ANSWER = "Could you please send me the report?"
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
 def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
     yield from entered(monkeypatch, ibus=False)
 
 
 def test_the_spoken_instruction_rewrites_the_selection(
-    qtbot: QtBot, home: Path, engine: Engine, desktop: Desktop
+    qtbot: QtBot, make_app: MakeApp, home: Path, engine: Engine, desktop: Desktop
 ) -> None:
     entry, _selection = selected(desktop, "Reply")
     speech = silence(0.3) + spoken(INSTRUCTION) + silence(30)
-    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False, delivery="typing"),
-                      source=lambda: FileSource(speech), name="command")  # fmt: skip
+    parts = make_app(
+        backend=local_backend(engine),
+        settings=Settings(sounds=False, overlay=False, delivery="typing"),
+        source=lambda: FileSource(speech),
+        name="command",
+    )
     asked: list[tuple[str, str]] = []
 
     def editor(instruction: str, selection: str) -> str:
@@ -71,7 +71,7 @@ def test_the_spoken_instruction_rewrites_the_selection(
         assert isinstance(done, Edited) and done.applied, done
         assert len(asked) == 1 and asked[0][1] == BEFORE
         assert wer(INSTRUCTION, asked[0][0]) <= 0.5, asked
-        wait_for(lambda: entry.text == ANSWER, 20, f"the answer in the entry ({entry.text!r})")
+        wait_until(lambda: entry.text == ANSWER, 20, f"the answer in the entry ({entry.text!r})")
         parts.delivery.flush()
         assert entry.text == ANSWER  # the instruction was never typed
         assert parts.history is not None
@@ -83,12 +83,16 @@ def test_the_spoken_instruction_rewrites_the_selection(
 
 
 def test_without_an_editor_the_selection_stays_and_the_reason_is_said(
-    qtbot: QtBot, home: Path, engine: Engine, desktop: Desktop
+    qtbot: QtBot, make_app: MakeApp, home: Path, engine: Engine, desktop: Desktop
 ) -> None:
     entry, _selection = selected(desktop, "Reply")
     speech = silence(0.3) + spoken(INSTRUCTION) + silence(2)
-    parts = local_app(qtbot, engine, Settings(sounds=False, overlay=False, delivery="typing"),
-                      source=lambda: FileSource(speech), name="command")  # fmt: skip
+    parts = make_app(
+        backend=local_backend(engine),
+        settings=Settings(sounds=False, overlay=False, delivery="typing"),
+        source=lambda: FileSource(speech),
+        name="command",
+    )
     c = parts.controller
     try:
         assert parts.command_mode is not None and parts.command_mode.editor is None
@@ -104,7 +108,12 @@ def test_without_an_editor_the_selection_stays_and_the_reason_is_said(
 
 
 def test_the_language_model_of_the_cleanup_settings_edits_the_selection(
-    qtbot: QtBot, home: Path, engine: Engine, desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    make_app: MakeApp,
+    home: Path,
+    engine: Engine,
+    desktop: Desktop,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DICTATE_LLM_API_KEY", "sk-test")
     entry, _selection = selected(desktop, "Reply")
@@ -113,8 +122,12 @@ def test_the_language_model_of_the_cleanup_settings_edits_the_selection(
         settings = Settings(sounds=False, overlay=False, delivery="typing", cleanup=True,
                             cleanup_provider="custom", cleanup_urls={"custom": server.url},
                             cleanup_models={"custom": "clean"})  # fmt: skip
-        parts = local_app(qtbot, engine, settings, source=lambda: FileSource(speech),
-                          name="command-llm")  # fmt: skip
+        parts = make_app(
+            backend=local_backend(engine),
+            settings=settings,
+            source=lambda: FileSource(speech),
+            name="command-llm",
+        )
         c = parts.controller
         assert parts.command_mode is not None and parts.command_mode.editor is None
         try:
@@ -126,7 +139,7 @@ def test_the_language_model_of_the_cleanup_settings_edits_the_selection(
                 parts.instance.command.emit("command")
             assert got.args[0].applied, got.args[0]
             edited = "Hey can u send me the report."  # the server's edit: a capital, a stop
-            wait_for(lambda: entry.text == edited, 20, f"the model's edit ({entry.text!r})")
+            wait_until(lambda: entry.text == edited, 20, f"the model's edit ({entry.text!r})")
             (asked,) = server.requests  # the edit only: the instruction is not cleaned
             assert "<selection>" in str(asked["messages"]) and asked["auth"] == "Bearer sk-test"
         finally:
@@ -134,12 +147,16 @@ def test_the_language_model_of_the_cleanup_settings_edits_the_selection(
 
 
 def test_the_command_hotkey_is_held_like_the_dictation_hotkey(
-    qtbot: QtBot, home: Path, engine: Engine, desktop: Desktop
+    qtbot: QtBot, make_app: MakeApp, home: Path, engine: Engine, desktop: Desktop
 ) -> None:
     speech = silence(0.3) + spoken(INSTRUCTION) + silence(30)
     settings = Settings(sounds=False, overlay=False, command_hotkey="<ctrl>+<alt>+j")
-    parts = local_app(qtbot, engine, settings, source=lambda: FileSource(speech),
-                      name="command-key")  # fmt: skip
+    parts = make_app(
+        backend=local_backend(engine),
+        settings=settings,
+        source=lambda: FileSource(speech),
+        name="command-key",
+    )
     start_hotkey(parts)
     c = parts.controller
     try:

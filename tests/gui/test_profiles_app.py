@@ -15,20 +15,16 @@ from app.core.words import parse_rules
 from app.dictation.profiles import Profile
 from app.main import Parts
 from app.storage.settings import Settings
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine
-from tests.delivery.desktop import Desktop, entered, needs_desktop, wait_for
+from tests.delivery.desktop import Desktop, entered, needs_desktop
+from tests.gui.conftest import MakeApp
+from tests.waiting import wait_until
 from tests.words_speech import RULES, dictation
 
 pytestmark = needs_desktop
 
 LETTERS = Profile("Letters", ("lettersapp",), vocabulary=("Nguyen",), delivery="typing").to_table()
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
 
 
 @pytest.fixture
@@ -52,7 +48,7 @@ def dictate(qtbot: QtBot, parts: Parts) -> tuple[str, str]:
 
 
 def test_the_window_in_front_at_press_chooses_the_profile(
-    qtbot: QtBot, home: Path, engine: Engine, desktop: Desktop
+    qtbot: QtBot, make_app: MakeApp, home: Path, engine: Engine, desktop: Desktop
 ) -> None:
     rules = [[r.said, r.written] for r in parse_rules(RULES)]
     # The command line's speech detection, as tests/gui/test_words_app.py uses.
@@ -61,8 +57,12 @@ def test_the_window_in_front_at_press_chooses_the_profile(
                         vad_speech_pad_ms=250)  # fmt: skip
     settings.profiles = [LETTERS, *settings.profiles]
     speech = dictation()
-    parts = local_app(qtbot, engine, settings, name="profiles",
-                      source=lambda: FileSource(speech, frame_ms=20, realtime=False))  # fmt: skip
+    parts = make_app(
+        backend=local_backend(engine),
+        settings=settings,
+        name="profiles",
+        source=lambda: FileSource(speech, frame_ms=20, realtime=False),
+    )
     try:
         letters = desktop.entry("Letter", wm_class="lettersapp")
         terminal = desktop.entry("Shell", wm_class="xterm")
@@ -71,7 +71,7 @@ def test_the_window_in_front_at_press_chooses_the_profile(
         assert profile == "Letters"
         assert "Nguyen" in letter and "\n\n" in letter  # its vocabulary; the paragraph
         parts.delivery.flush()  # typed, as its profile says (the settings say clipboard)
-        wait_for(lambda: "Nguyen" in letters.text, 30, f"the text typed ({letters.text!r})")
+        wait_until(lambda: "Nguyen" in letters.text, 30, f"the text typed ({letters.text!r})")
         desktop.activate("Shell")
         profile, shell = dictate(qtbot, parts)
         assert profile == "Terminals"

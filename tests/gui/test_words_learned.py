@@ -7,27 +7,25 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app import paths
 from app.dictation.finalize import finalize_raw
 from app.storage import settings as settings_store
 from app.storage.settings import Settings
-from tests.app_parts import local_app
+from tests.app_parts import local_backend
 from tests.conftest import Engine
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DICTATE_HOME", str(tmp_path))
-    return tmp_path
+from tests.gui.conftest import MakeApp
 
 
 def test_a_fix_made_twice_in_the_history_becomes_a_rule(
-    qtbot: QtBot, engine: Engine, home: Path
+    qtbot: QtBot, make_app: MakeApp, engine: Engine, home: Path
 ) -> None:
-    parts = local_app(qtbot, engine, Settings(sounds=False, first_run_done=True), name="learn")
+    parts = make_app(
+        backend=local_backend(engine),
+        settings=Settings(sounds=False, first_run_done=True),
+        name="learn",
+    )
     history = parts.history
     assert history is not None
     try:
