@@ -95,14 +95,19 @@ def test_the_team_server_example_works_as_written() -> None:
 
         mic.start()
         listen_env = dict(listen[0], XDG_RUNTIME_DIR=str(mic.runtime))
-        listening = subprocess.Popen(
-            listen[1], env=listen_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        said = mic.runtime / "listen.err"
+        with said.open("w") as errors:
+            listening = subprocess.Popen(
+                listen[1], env=listen_env, stdout=subprocess.PIPE, stderr=errors, text=True
+            )
         try:
+            # Spoken once the microphone is open, as a person starts after the prompt.
+            wait_until(lambda: "listening on" in said.read_text(), 60, "dictate listen to listen")
             mic.play(silence(0.5) + pcm("weather") + silence(1.0))
             wait_until(lambda: mic.idle, 30, "the speech to be played", step=0.1)
             listening.send_signal(signal.SIGINT)
-            out, err = listening.communicate(timeout=60)
+            out, _ = listening.communicate(timeout=60)
+            err = said.read_text()
         finally:
             if listening.poll() is None:
                 listening.kill()
