@@ -54,6 +54,13 @@ class GlobalHotkey(QObject):
         self._listener = listener
         return None
 
+    def listening(self) -> bool:
+        """The listener has its X record context up: a key pressed from now on is seen. It
+        starts on a thread of its own, and keys pressed before that are not. (pynput marks
+        this in `_ready`; its public `wait()` blocks with no time limit.)"""
+        listener = self._listener
+        return listener is not None and bool(getattr(listener, "_ready", False))
+
     def stop(self) -> None:
         if self._listener is not None:
             self._listener.stop()

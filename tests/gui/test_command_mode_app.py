@@ -161,6 +161,7 @@ def test_the_command_hotkey_is_held_like_the_dictation_hotkey(
     c = parts.controller
     try:
         assert parts.command_hotkey is not None and parts.command_mode is not None
+        qtbot.waitUntil(parts.command_hotkey.listening, timeout=10000)
         desktop.xdotool("keydown", "ctrl+alt+j")
         qtbot.waitUntil(lambda: c.phase.value == "listening", timeout=30000)
         assert c.dictation.options.command  # the command hotkey: command mode

@@ -19,6 +19,7 @@ def test_holding_the_chord_presses_and_letting_go_releases(qtbot: QtBot, display
     hotkey = GlobalHotkey("<ctrl>+<alt>+d")
     assert hotkey.start() is None
     try:
+        qtbot.waitUntil(hotkey.listening, timeout=10000)  # keys before that are not seen
         with qtbot.waitSignal(hotkey.pressed, timeout=5000):
             subprocess.run(["xdotool", "keydown", "ctrl+alt+d"], check=True)
         with qtbot.waitSignal(hotkey.released, timeout=5000):

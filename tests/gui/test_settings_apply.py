@@ -158,6 +158,7 @@ def test_a_new_hotkey_and_mode_answer_a_real_key_press(
         edited.hotkey, edited.hotkey_mode = "<ctrl>+<alt>+k", "toggle"
         parts.actions.apply(edited)
         assert parts.hotkey is not None and parts.hotkey.combo == "<ctrl>+<alt>+k"
+        qtbot.waitUntil(parts.hotkey.listening, timeout=10000)  # keys before that are lost
         with qtbot.waitSignal(parts.controller.phase_changed, timeout=10000):
             desktop.xdotool("key", "ctrl+alt+k")  # pressed and released: toggle keeps going
         qtbot.waitUntil(lambda: parts.controller.phase.value == "listening", timeout=20000)
