@@ -4,15 +4,13 @@ daemon's "fake" context) that gets nothing and has the text reported undelivered
 
 from __future__ import annotations
 
-import queue
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from app.delivery.ibus import IBusSession
 from tests.delivery.desktop import Desktop, entered, needs_desktop, needs_ibus
+from tests.delivery.engine_process import Engine
 from tests.waiting import wait_until
 
 pytestmark = [needs_desktop, needs_ibus]
@@ -32,38 +30,6 @@ def engine(desktop: Desktop, tmp_path: Path) -> Iterator[Engine]:
         yield started
     finally:
         started.session.stop()
-
-
-class Engine:
-    def __init__(self, memory: Path) -> None:
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
-        self.session = IBusSession(self.events.put, memory)
-        assert self.session.start() is None
-
-    def wait(self, name: str) -> dict[str, Any]:
-        def got() -> dict[str, Any] | None:
-            while not self.events.empty():
-                self.seen.append(self.events.get())
-            return next((e for e in self.seen if e["event"] == name), None)
-
-        found: dict[str, Any] = wait_until(got, 15, f"the engine's {name!r}")
-        self.seen.remove(found)
-        return found
-
-    def dictate(self, live: str, final: str) -> dict[str, Any]:
-        """One dictation as the app sends it, live words then the text, at once (the engine
-        must cope with a commit before the client told it the text before the caret); the
-        `ended` event, and the dictation's events in `self.seen`."""
-        while not self.events.empty():
-            self.events.get()
-        self.seen.clear()
-        self.session.send("begin")
-        self.wait("begun")
-        self.session.send("preedit", live)
-        self.session.send("commit", final)
-        self.session.send("end")
-        return self.wait("ended")
 
 
 def test_the_first_words_fit_the_text_before_the_caret(desktop: Desktop, engine: Engine) -> None:

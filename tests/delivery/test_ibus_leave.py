@@ -8,17 +8,14 @@ that it is really active again is seen by typing through it ("a" becomes "ä").
 
 from __future__ import annotations
 
-import queue
 import re
 import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from app.delivery.ibus import IBusSession
 from tests.delivery.desktop import (
     ROOT,
     SYSTEM_PYTHON,
@@ -28,6 +25,7 @@ from tests.delivery.desktop import (
     needs_desktop,
     needs_ibus,
 )
+from tests.delivery.engine_process import Engine
 from tests.waiting import wait_until
 
 pytestmark = [needs_desktop, needs_ibus]
@@ -36,26 +34,6 @@ pytestmark = [needs_desktop, needs_ibus]
 @pytest.fixture
 def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
     yield from entered(monkeypatch, user_ime=True)
-
-
-class Engine:
-    """Dictate's engine process as the app runs it, with the events it sent."""
-
-    def __init__(self, memory: Path) -> None:
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
-        self.session = IBusSession(self.events.put, memory)
-        assert self.session.start() is None
-
-    def wait(self, name: str) -> dict[str, Any]:
-        def got() -> dict[str, Any] | None:
-            while not self.events.empty():
-                self.seen.append(self.events.get())
-            return next((e for e in self.seen if e["event"] == name), None)
-
-        found: dict[str, Any] = wait_until(got, 15, f"the engine's {name!r}")
-        self.seen.remove(found)
-        return found
 
 
 def users_engine_works(desktop: Desktop, title: str) -> None:
