@@ -6,6 +6,7 @@ dictation per target."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,7 @@ from tests.desktops import gnome as desktop
 from tests.desktops.dictation import dictate
 from tests.desktops.gnome import USERS_ENGINE, Gnome
 from tests.virtual_mic import VirtualMic
+from tests.waiting import wait_until
 
 pytestmark = [
     pytest.mark.desktop,
@@ -86,6 +88,22 @@ def test_dictations_at_the_caret_of_wayland_and_xwayland_windows(
             entry.close()
         app.quit()
         assert app.result.exit_code == 0, app.result.stderr[-3000:]
+        # Dictate's engine process has gone with the app: GNOME's IBus, which knows the
+        # engine from the .deb's component file too, still has the user's engine.
+        wait_until(lambda: gnome.ibus("engine") == USERS_ENGINE, 10, "the user's engine")
+    finally:
+        app.cleanup()
+
+
+def test_the_users_engine_is_back_after_the_app_is_killed(gnome: Gnome, voice: VirtualMic) -> None:
+    app = gnome.app(voice, "wayland", auto_copy=False)
+    try:
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
+        assert app.proc is not None
+        app.proc.send_signal(signal.SIGKILL)
+        app.proc.wait(10)
+        # Its engine process sees its input end and puts the user's engine back as it goes.
+        wait_until(lambda: gnome.ibus("engine") == USERS_ENGINE, 10, "the user's engine")
     finally:
         app.cleanup()
 

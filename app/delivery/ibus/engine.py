@@ -308,7 +308,7 @@ class Host:
             ours = self.bus.get_connection()
             if ours is not None and not ours.is_closed():
                 ours.close_sync(None)  # the daemon destroys our component
-            ok = leave.restore(plain, user)
+            ok = leave.restore(plain, user, before=current)
             plain.close_sync(None)
         except GLib.Error:
             pass  # no daemon (it went away): nothing to put back
