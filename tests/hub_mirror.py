@@ -152,7 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if rate:
                     due = began + (sent - start) / rate
                     while time.monotonic() < due:  # pace the body, like a slow link
-                        time.sleep(min(0.01, due - time.monotonic()))
+                        time.sleep(min(0.01, due - time.monotonic()))  # pacing
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 

@@ -123,7 +123,7 @@ class LLMServer:
             return
         text = answer_for(model, transcript_of(body.get("messages", [])))
         if not body.get("stream"):
-            time.sleep(self.first_token_s)
+            time.sleep(self.first_token_s)  # pacing: a server slow to its first token
             self._send(handler, 200, {
                 "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
                 "model": model,

@@ -52,6 +52,8 @@ def connect_as(uid: int, gid: int, path: str) -> int:
         except OSError as exc:
             code = exc.errno or 101
         finally:
+            # A forked child of the test process: it must not run pytest's teardown or
+            # atexit handlers, only report its errno (no native code runs here).
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status)
