@@ -138,7 +138,7 @@ class LLMServer:
         handler.send_header("connection", "close")
         handler.end_headers()
         handler.wfile.flush()
-        time.sleep(self.first_token_s)
+        time.sleep(self.first_token_s)  # pacing: a server slow to its first token
         pieces = re.findall(r"\S+\s*|\s+", text) or [""]
         for number, piece in enumerate(pieces):
             if number and self.token_s:
