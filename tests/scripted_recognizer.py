@@ -27,17 +27,46 @@ from app.realtime.protocol import COMMITTED, COMPLETED, DELTA
 URL = "ws://scripted.invalid/v1"
 
 
-class ScriptedSocket:
-    def __init__(self, script: Sequence[str]) -> None:
-        self.script = list(script)
+class FakeSocket:
+    """What the client needs of a websocket-client connection, with frames from a queue (the
+    session is created at once); subclasses answer what the client sends."""
+
+    def __init__(self, model: str = "scripted") -> None:
         self.frames: queue.Queue[str] = queue.Queue()
-        self.frames.put(json.dumps({"type": "session.created", "session": {"model": "scripted"}}))
-        self.heard = False
-        self.commits = 0
-        self.prompts: list[str] = []
+        self.frames.put(json.dumps({"type": "session.created", "session": {"model": model}}))
 
     def settimeout(self, _timeout: float) -> None:
         pass
+
+    def send(self, frame: str) -> None:
+        raise NotImplementedError
+
+    def recv_data(self, control_frame: bool = False) -> tuple[int, bytes]:
+        try:
+            return websocket.ABNF.OPCODE_TEXT, self.frames.get(timeout=0.05).encode()
+        except queue.Empty:
+            raise websocket.WebSocketTimeoutException("no frame") from None
+
+    def ping(self) -> None:
+        pass
+
+    def close(self, **_kw: Any) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
+class ScriptedSocket(FakeSocket):
+    def __init__(self, script: Sequence[str]) -> None:
+        super().__init__()
+        self.script = list(script)
+        self.heard = False
+        self.commits = 0
+        self.prompts: list[str] = []
 
     def send(self, frame: str) -> None:
         message = json.loads(frame)
@@ -58,24 +87,6 @@ class ScriptedSocket:
 
     def _answer(self, kind: str, item: str, **fields: str) -> None:
         self.frames.put(json.dumps({"type": kind, "item_id": item, **fields}))
-
-    def recv_data(self, control_frame: bool = False) -> tuple[int, bytes]:
-        try:
-            return websocket.ABNF.OPCODE_TEXT, self.frames.get(timeout=0.05).encode()
-        except queue.Empty:
-            raise websocket.WebSocketTimeoutException("no frame") from None
-
-    def ping(self) -> None:
-        pass
-
-    def close(self, **_kw: Any) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
-
-    def shutdown(self) -> None:
-        pass
 
 
 class ScriptedRecognizer:

@@ -4,31 +4,24 @@ on the receiver thread before its `send` returns (our local engine often does)."
 from __future__ import annotations
 
 import json
-import queue
 import threading
 import time
-from typing import Any
-
-import websocket
 
 from app.realtime.client import RealtimeClient
 from app.realtime.config import ClientConfig
+from tests.scripted_recognizer import FakeSocket
 from tests.speech import silence
 
 
-class InstantSocket:
+class InstantSocket(FakeSocket):
     """`send` of a commit hands the answers to the receiver and returns only after the
     receiver has handled them: the order in which the stall happened, every time."""
 
     def __init__(self) -> None:
-        self.frames: queue.Queue[str] = queue.Queue()
+        super().__init__("m")
         self.handled = threading.Event()
         self._waiting_for_handling = False
-        self.frames.put(json.dumps({"type": "session.created", "session": {"model": "m"}}))
         self.commits = 0
-
-    def settimeout(self, _timeout: float) -> None:
-        pass
 
     def send(self, frame: str) -> None:
         if json.loads(frame)["type"] != "input_audio_buffer.commit":
@@ -53,22 +46,7 @@ class InstantSocket:
         if self._waiting_for_handling and self.frames.empty():
             self._waiting_for_handling = False
             self.handled.set()  # both answers were handled: let `send` return
-        try:
-            return websocket.ABNF.OPCODE_TEXT, self.frames.get(timeout=0.05).encode()
-        except queue.Empty:
-            raise websocket.WebSocketTimeoutException("no frame") from None
-
-    def ping(self) -> None:
-        pass
-
-    def close(self, **_kw: Any) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
-
-    def shutdown(self) -> None:
-        pass
+        return super().recv_data(control_frame)
 
 
 def test_finish_returns_at_once_when_the_answer_beats_the_send() -> None:
