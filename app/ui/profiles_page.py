@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -48,6 +49,9 @@ class ProfilesPage(QGroupBox):
         layout.addWidget(intro)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        header = self.table.horizontalHeader()  # every heading readable, the table filled
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.itemChanged.connect(self._check)
         layout.addWidget(self.table, 1)
         self.problems = QLabel("")
