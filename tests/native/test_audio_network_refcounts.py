@@ -54,7 +54,7 @@ recognizer = ModelRegistry(device="cpu", workers=1).get(DEFAULT_MODEL_ID)
 speech = np.frombuffer(pcm("fox"), np.int16).astype(np.float32) / np.float32(32768)
 short = speech[: 16000 * 2]
 print(json.dumps({
-    "decode": singleton_drift(lambda: recognizer.transcribe(short), 40),
+    "decode": singleton_drift(lambda: recognizer.transcribe(short), 100),
     "words": singleton_drift(lambda: recognizer.decode([Request(short, words=True)]), 20),
 }))
 """
@@ -68,8 +68,11 @@ def test_ctranslate2_decoding_keeps_the_singletons() -> None:
         cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )  # fmt: skip
     drift = json.loads(done.stdout.strip().splitlines()[-1])
-    for what, repeats in (("decode", 40), ("words", 20)):
-        assert all(abs(d) < repeats // 10 for d in drift[what]), (
+    # Measured without a leak: None moves by 0 to -6 whether over 40 calls or 300 (objects
+    # the decoder's caches free meanwhile), so a quarter of the calls parts noise from a
+    # leak, which moves it by one a call.
+    for what, repeats in (("decode", 100), ("words", 20)):
+        assert all(abs(d) < repeats // 4 for d in drift[what]), (
             f"CTranslate2 ({what}): the counts of None/True/False moved by {drift[what]} over "
             f"{repeats} calls: a native extension returns a singleton without a reference"
         )
