@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite, as CI runs it: installs what it needs, then lint, format, types, import
-# contracts and every test. Extra arguments go to pytest.
+# contracts and every test, on two workers (pytest-xdist; tests/conftest.py says which tests
+# share a worker). Extra arguments go to pytest (`-n 0`: one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --dev
@@ -11,7 +12,7 @@ echo "== mypy";                 mypy
 echo "== import contracts";     lint-imports
 echo "== pytest"
 set +e
-pytest "$@"
+pytest -n 2 --dist loadgroup "$@"
 code=$?
 set -e
 if [ "$code" -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi
