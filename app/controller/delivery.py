@@ -107,6 +107,11 @@ class Delivery(QObject):
             target=lambda: self._ibus_started.emit(session.start() or ""), daemon=True
         ).start()
 
+    @property
+    def input_method(self) -> IBusSession | None:
+        """The engine process this object started (command mode reads selections with it)."""
+        return self._ibus
+
     @Slot(str)
     def _on_ibus_started(self, problem: str) -> None:
         if problem:
@@ -175,6 +180,8 @@ class Delivery(QObject):
             without = Environment(**{**self.env.__dict__, "ibus": False})
             self.method = chain.choose(options.delivery, without,
                                        prefer_paste=options.prefer_paste)  # fmt: skip
+        if self.ime:  # the engine says which field is in front (the target on Wayland)
+            dictation.target.expect_input_method()
         self.worker.begin(session if self.ime else None, dictation.target)
         self.routed.emit(self.method, self.ime)
 
