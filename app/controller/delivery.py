@@ -189,6 +189,7 @@ class Delivery(QObject):
     def on_profile(self, options: DictationOptions) -> None:
         """The app in front chose a per-app profile (before any text): its options from now
         on, and its delivery method, unless the input method already holds the dictation."""
+        log.info("profile: %s", options.profile)
         if not self.active or self._instruction:
             return
         self.dictation = replace(self.dictation, options=options)

@@ -129,7 +129,9 @@ class DeliveryWorker:
                 front = session.front()
                 found.input_method(front.client if front else None,
                                    front.purpose if front else 0)  # fmt: skip
-        self._target = found.result().typing_window  # none if Dictate's own: shown there
+        target = found.result()
+        log.info("target: %s", target.label)
+        self._target = target.typing_window  # none if Dictate's own: shown there
 
     def _ime_text(self, new: str, live: str) -> None:
         """Newly settled words committed at the caret, the rest as preedit."""

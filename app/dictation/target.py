@@ -102,6 +102,13 @@ class Target:
             return self.window.terminal
         return bool(self.names & xtest.TERMINALS)
 
+    @property
+    def label(self) -> str:
+        """For the log: what is known of it ("unknown" when nothing is)."""
+        said = [self.wm_class or "", f"client {self.client}" if self.client else "",
+                "a terminal field" if self.terminal_field else ""]  # fmt: skip
+        return ", ".join(s for s in said if s) or "unknown"
+
     def with_input_method(self, client: str, purpose: int) -> Target:
         """This target with what the input method said of the focused field."""
         return replace(self, client=client_program(client),
