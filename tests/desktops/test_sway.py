@@ -11,6 +11,7 @@ import pytest
 
 from app.delivery import chain, wayland, wayland_registry
 from app.delivery.chain import Environment
+from app.dictation.profiles import Profile, default_tables
 from tests.desktops import sway as desktop
 from tests.desktops.dictation import dictate
 from tests.desktops.sway import Sway
@@ -70,6 +71,37 @@ def test_dictations_through_the_input_method_into_apps_that_use_ibus(
             assert entry.preedits[-1] == "", "the preedit was left at the caret"
             assert sway.ibus("engine") == "xkb:us::eng"  # the user's engine is back
             entry.close()
+        app.quit()
+        assert app.result.exit_code == 0, app.result.stderr[-3000:]
+    finally:
+        app.cleanup()
+
+
+def test_two_programs_get_their_own_profiles(sway: Sway, voice: VirtualMic) -> None:
+    """Wayland lets no app ask which window is in front: sway's IPC and the input method's
+    client name ("gtk3-im:<program>") say it, and each window's profile applies."""
+    sway.start_ibus()
+    letters = Profile("Letters", ("lettersapp",), style="email", vocabulary=("Siobhan",))
+    notes = Profile("Notes", ("notesapp",), style="verbatim", one_line=True)
+    tables = [letters.to_table(), notes.to_table(), *default_tables()]
+    app = sway.app(voice, "wayland", auto_copy=False, profiles=tables)
+    try:
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
+        for title, program, phrase in (("Letters", "lettersapp", "five"),
+                                       ("Notes", "notesapp", "thanks")):  # fmt: skip
+            entry = sway.entry(title, 3, "ibus", GDK_BACKEND="wayland", ENTRY_WM_CLASS=program)
+            lines = len(app.log.lines)
+            done = dictate(app, voice, entry, phrase)
+            assert done.said.split("@")[0].strip() == "delivered: True input method", done.said
+            said = app.log.lines[lines:]
+            assert f"profile: {title}" in said, said
+            target = next(x for x in said if x.startswith("target: "))
+            assert target.split(":", 1)[1].strip().lower().startswith(program), target
+            entry.close()
+        # The input method named the second window's program too (the first focus of a run
+        # comes without the client's name).
+        assert "client notesapp" in target, target
+        assert sway.ibus("engine") == "xkb:us::eng"
         app.quit()
         assert app.result.exit_code == 0, app.result.stderr[-3000:]
     finally:
