@@ -69,6 +69,7 @@ class Delivery(QObject):
         self._instruction = False  # the current dictation is command mode's instruction
         self._failure = ""  # why this dictation failed (the controller's error phase)
         self._started = False
+        self._stopped = False
         self._engine_event.connect(self._on_engine_event)
         self._copy.connect(self._set_clipboard)
         self._ibus_started.connect(self._on_ibus_started)
@@ -129,9 +130,12 @@ class Delivery(QObject):
             self._ibus.stop()
         self.session = self._ibus = None
         self.worker.shutdown()
+        self._stopped = True  # the engine's last events (ended, exited) are not judged
 
     @Slot(object)
     def _on_engine_event(self, event: dict[str, Any]) -> None:
+        if self._stopped:
+            return
         name = event.get("event")
         if name == "escape" and self.ime and not self.cancelled:
             self.cancelled = True
