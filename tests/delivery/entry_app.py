@@ -4,8 +4,8 @@ usage: entry_app.py [TITLE [password|hidden|terminal|textview]]: `password` decl
 purpose PASSWORD (as GTK 4 and Wayland password fields do); `hidden` also hides the text, as
 GTK 3 password entries do, which then do not use the input method at all; `terminal` declares
 the input purpose TERMINAL (as VTE does); `textview` is a multi-line GtkTextView instead (its
-input module sends a selection's anchor with the surrounding text). ENTRY_WM_CLASS in the environment
-names the window's class (WM_CLASS), as an app's would.
+input module sends a selection's anchor with the surrounding text). ENTRY_WM_CLASS in the
+environment names the window's class (WM_CLASS) and program, as an app's would.
 
 It prints one JSON object a line: `ready` once its entry has the keyboard focus, `preedit` for
 each `preedit-changed` signal, `text` for each change of the entry's text; each with `t`, the
