@@ -4,8 +4,9 @@ usage: entry_app.py [TITLE [password|hidden|terminal|textview]]: `password` decl
 purpose PASSWORD (as GTK 4 and Wayland password fields do); `hidden` also hides the text, as
 GTK 3 password entries do, which then do not use the input method at all; `terminal` declares
 the input purpose TERMINAL (as VTE does); `textview` is a multi-line GtkTextView instead (its
-input module sends a selection's anchor with the surrounding text). ENTRY_WM_CLASS in the
-environment names the window's class (WM_CLASS) and program, as an app's would.
+input module sends a selection's anchor with the surrounding text), holding ENTRY_TEXT (from
+the environment) with its last word selected. ENTRY_WM_CLASS in the environment names the
+window's class (WM_CLASS) and program, as an app's would.
 
 It prints one JSON object a line: `ready` once its entry has the keyboard focus, `preedit` for
 each `preedit-changed` signal, `text` for each change of the entry's text; each with `t`, the
@@ -47,7 +48,15 @@ def main() -> None:
     window.add(entry)
     entry.connect("preedit-changed", lambda _e, text: say(preedit=text))
     if isinstance(entry, Gtk.TextView):
-        entry.get_buffer().connect("changed", lambda b: say(text=b.props.text))
+        buffer = entry.get_buffer()
+        if os.environ.get("ENTRY_TEXT"):  # the text, its last word selected
+            buffer.set_text(os.environ["ENTRY_TEXT"])
+            end = buffer.get_end_iter()
+            start = end.copy()
+            start.backward_word_start()
+            buffer.select_range(start, end)
+            say(text=buffer.props.text)
+        buffer.connect("changed", lambda b: say(text=b.props.text))
     else:
         entry.connect("changed", lambda e: say(text=e.get_text()))
     told: list[bool] = []
