@@ -105,6 +105,7 @@ STAND_IN = textwrap.dedent("""
                 say(event="front", id=late, client="gtk3-im:old", field=True, purpose=0)
             say(event="ended", undelivered="", refused="")
         elif op == "quit":
+            say(event="restored", engine="xkb:us::eng", ok=True)
             break
 """)
 
