@@ -29,9 +29,6 @@ from pathlib import Path
 from app.delivery import sway, xtest
 
 PURPOSE_TERMINAL = 10  # IBus.InputPurpose.TERMINAL (GtkInputPurpose's too)
-# Input context clients that name no app: gnome-shell's one context for every Wayland app,
-# the daemon's own "nothing focused" one, XIM (ibus-x11).
-NO_APP_CLIENTS = ("gnome-shell", "fake", "xim", "")
 
 
 def client_program(client: str) -> str:
