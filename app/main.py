@@ -133,6 +133,8 @@ def build(
         Delivery(source), Overlay(source), first_run, microphones,
     )  # fmt: skip
     parts.command_mode = CommandMode(controller, bridge, history, parts.delivery.env.x11)
+    delivery = parts.delivery
+    parts.command_mode.session = lambda: delivery.input_method  # the selection in the field
     wire(parts)
     if history is None:
         window.say("the history could not be opened: dictations will not be saved")

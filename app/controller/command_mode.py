@@ -2,10 +2,12 @@
 
 This object starts it (`press`, `toggle`: the command hotkey, `dictate ptt command`) as the
 controller starts any dictation, with `options.command` set: delivery leaves it alone, and
-this object takes over. At press it reads the X primary selection on its own thread (the
-window is the dictation's target, captured at press); at the end it hands the instruction
-and the selection to the editor (`app.dictation.commands_mode`), off the GUI thread, and
-types a good answer over the selection. The history keeps the original beside the result, so a
+this object takes over. At press it reads the selection on its own thread: the focused
+field's, through the delivery's input method engine when it runs (`session`), else the X
+primary selection (the window is the dictation's target, captured at press); at the end it
+hands the instruction and the selection to the editor (`app.dictation.commands_mode`), off
+the GUI thread, and puts a good answer over the selection (through the input method when
+the selection came from it, else typed). The history keeps the original beside the result, so a
 replacement can be undone by hand; a bad answer leaves the selection alone and says why.
 The editor is the language model of *Settings → Cleanup* (`command_editor`); without one
 it says so and touches nothing.
@@ -17,6 +19,7 @@ did in one line, for the window.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -26,14 +29,16 @@ from app.core.notices import Notice
 from app.core.phases import recording
 from app.dictation.command_editor import editor_for
 from app.dictation.commands_mode import (
+    INPUT_METHOD,
     Edited,
     Editor,
     Guard,
+    SelectingSession,
     Selection,
     SelectionCapture,
     basic_guard,
+    capture_selection,
     command,
-    primary_selection,
 )
 from app.dictation.dictation import Dictation
 from app.storage.history import History, HistoryError
@@ -54,7 +59,10 @@ class CommandMode(QObject):
         self.bridge, self.history, self.x11 = bridge, history, x11
         self.editor: Editor | None = None  # else the language model of Settings → Cleanup
         self.guard: Guard = basic_guard
+        # The input method's engine, when delivery runs one (read at each press).
+        self.session: Callable[[], SelectingSession | None] = lambda: None
         self._current: tuple[Dictation, SelectionCapture] | None = None
+        self._session: SelectingSession | None = None  # the current command's
 
     @Slot()
     def press(self) -> None:
@@ -74,8 +82,11 @@ class CommandMode(QObject):
         if not dictation.options.command:
             self._current = None
             return
-        read = primary_selection if self.x11 else (lambda: "")
-        self._current = (dictation, SelectionCapture(read))
+        session, x11 = self.session(), self.x11
+        if session is not None and not session.alive:
+            session = None
+        self._current = (dictation, SelectionCapture(lambda: capture_selection(x11, session)))
+        self._session = session
 
     @Slot(str, int)
     def on_finished(self, text: str, _row: int) -> None:
@@ -83,14 +94,17 @@ class CommandMode(QObject):
             return
         (dictation, selection), self._current = self._current, None
         editor = self.editor or editor_for(dictation.options.cleanup)
-        guard, history = self.guard, self.history
-        if editor is None:
-            self._report(Edited(text, "", "", False, NO_EDITOR))
-            return
+        guard, history, session = self.guard, self.history, self._session
 
         def work() -> Edited:
-            found = Selection(selection.result(), dictation.target.result().typing_window)
-            done = command(text, found, editor, guard)
+            read = selection.result()
+            if editor is None:  # nothing to replace it with: the user's engine back
+                if session is not None and read.source == INPUT_METHOD:
+                    session.send("end")
+                return Edited(text, "", "", False, NO_EDITOR)
+            window = read.window or dictation.target.result().typing_window
+            found = Selection(read.text, window, read.source)
+            done = command(text, found, editor, guard, session)
             if history is not None and done.original:
                 keep(history, done, dictation.target.result().title)
             return done

@@ -69,6 +69,7 @@ class Delivery(QObject):
         self._instruction = False  # the current dictation is command mode's instruction
         self._failure = ""  # why this dictation failed (the controller's error phase)
         self._started = False
+        self._stopped = False
         self._engine_event.connect(self._on_engine_event)
         self._copy.connect(self._set_clipboard)
         self._ibus_started.connect(self._on_ibus_started)
@@ -107,6 +108,11 @@ class Delivery(QObject):
             target=lambda: self._ibus_started.emit(session.start() or ""), daemon=True
         ).start()
 
+    @property
+    def input_method(self) -> IBusSession | None:
+        """The engine process this object started (command mode reads selections with it)."""
+        return self._ibus
+
     @Slot(str)
     def _on_ibus_started(self, problem: str) -> None:
         if problem:
@@ -124,9 +130,12 @@ class Delivery(QObject):
             self._ibus.stop()
         self.session = self._ibus = None
         self.worker.shutdown()
+        self._stopped = True  # the engine's last events (ended, exited) are not judged
 
     @Slot(object)
     def _on_engine_event(self, event: dict[str, Any]) -> None:
+        if self._stopped:
+            return
         name = event.get("event")
         if name == "escape" and self.ime and not self.cancelled:
             self.cancelled = True
@@ -175,6 +184,8 @@ class Delivery(QObject):
             without = Environment(**{**self.env.__dict__, "ibus": False})
             self.method = chain.choose(options.delivery, without,
                                        prefer_paste=options.prefer_paste)  # fmt: skip
+        if self.ime:  # the engine says which field is in front (the target on Wayland)
+            dictation.target.expect_input_method()
         self.worker.begin(session if self.ime else None, dictation.target)
         self.routed.emit(self.method, self.ime)
 
@@ -182,6 +193,7 @@ class Delivery(QObject):
     def on_profile(self, options: DictationOptions) -> None:
         """The app in front chose a per-app profile (before any text): its options from now
         on, and its delivery method, unless the input method already holds the dictation."""
+        log.info("profile: %s", options.profile)
         if not self.active or self._instruction:
             return
         self.dictation = replace(self.dictation, options=options)

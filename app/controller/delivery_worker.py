@@ -24,6 +24,7 @@ from typing import Protocol
 
 from app.delivery import chain, xtest
 from app.delivery.chain import Environment, Outcome
+from app.delivery.ibus import Front
 from app.dictation.target import TargetCapture
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class EngineSession(Protocol):
     def alive(self) -> bool: ...
 
     def send(self, op: str, text: str = "") -> bool: ...
+
+    def front(self, timeout: float = ...) -> Front | None: ...
 
 
 def stamp(what: str) -> None:
@@ -116,11 +119,19 @@ class DeliveryWorker:
     # --- on the delivery thread ------------------------------------------------------------
 
     def _begin(self, session: EngineSession | None, found: TargetCapture) -> None:
+        """`begin` goes first: on Wayland the target is what the engine's focus after it
+        says (bounded), and nothing here needs the X window before it."""
         self._session = session
         self._committed, self._vanished = "", False
-        self._target = found.result().typing_window  # none if Dictate's own: shown there
         if session is not None:
             session.send("begin")
+            if found.expects_input_method:
+                front = session.front()
+                found.input_method(front.client if front else None,
+                                   front.purpose if front else 0)  # fmt: skip
+        target = found.result()
+        log.info("target: %s", target.label)
+        self._target = target.typing_window  # none if Dictate's own: shown there
 
     def _ime_text(self, new: str, live: str) -> None:
         """Newly settled words committed at the caret, the rest as preedit."""

@@ -3,10 +3,17 @@
 With text selected, the user holds the command hotkey (or runs `dictate ptt command`) and
 says what to do with it ("make this more formal", "translate to German", "turn this into a
 list"). The dictation's text is the *instruction*, never delivered as such; the selection
-(the X primary selection, read at press, with the window it is in) and the instruction go to
-an `Editor` (a language model's chat client, wired by the cleanup step; tests give a fake
-one or a loopback server), its answer goes through a guard, and only a good answer is typed
-over the selection (typing into a field with selected text replaces it, in GTK, Qt and the
+(read at press, with the window it is in) and the instruction go to an `Editor` (a language
+model's chat client, wired by the cleanup step; tests give a fake one or a loopback server),
+its answer goes through a guard, and only a good answer replaces the selection.
+
+Where the selection comes from: with Dictate's IBus engine running, the focused field's own
+text first (its surrounding text: the text between the cursor and the selection's anchor;
+GTK's input module offers that for text views, GTK 4 on Wayland too), and a good answer is
+committed through the input method (a commit into a field with a selection replaces it), on
+X11 and Wayland alike; Dictate's engine stays active from the press until the command ends
+(`end`). Where the field offers no selection: the X primary selection (X11), and the answer
+is typed over it (typing into a field with selected text replaces it, in GTK, Qt and the
 browsers alike). An empty answer, a refusal, an error or a window that lost the focus leave
 the selection as it was and say why in one line; the original is kept (the history) so a
 replacement can be undone.
@@ -23,8 +30,24 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.delivery import xtest
+from app.delivery.ibus import SELECT_WAIT_S, Selected
 
 PRIMARY_TIMEOUT_S = 2.0
+PRIMARY = "primary"  # Selection.source: the X primary selection
+INPUT_METHOD = "input method"  # Selection.source: the focused field, through IBus
+
+
+class SelectingSession(Protocol):
+    """The input method's engine process, as command mode uses it (`IBusSession`)."""
+
+    @property
+    def alive(self) -> bool: ...
+
+    def send(self, op: str, text: str = "") -> bool: ...
+
+    def select(self, timeout: float = ...) -> Selected | None: ...
+
+    def replace(self, text: str, timeout: float = ...) -> bool: ...
 
 
 class Editor(Protocol):
@@ -64,7 +87,7 @@ class Selection:
 
     text: str
     window: xtest.Window | None = None
-    source: str = ""  # "primary" (the X primary selection), "" when nothing was read
+    source: str = ""  # PRIMARY, INPUT_METHOD, "" when nothing was read
 
 
 def primary_selection(timeout: float = PRIMARY_TIMEOUT_S) -> str:
@@ -80,31 +103,40 @@ def primary_selection(timeout: float = PRIMARY_TIMEOUT_S) -> str:
     return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
 
 
-def capture_selection(x11: bool) -> Selection:
-    """Blocking: the selection and its window at press (X11; else nothing)."""
+def capture_selection(x11: bool, session: SelectingSession | None = None) -> Selection:
+    """Blocking: the selection and its window at press: the focused field's, through the
+    input method when `session` runs and the field offers a selection (Dictate's engine then
+    stays active until `finish_in_field` ends it); else the X primary selection (X11); else
+    nothing."""
+    window = xtest.active_window() if x11 else None
+    if session is not None and session.alive:
+        found = session.select()
+        if found is not None and found.text:
+            return Selection(found.text, window, INPUT_METHOD)
+        session.send("end")  # no selection there: the user's engine back now
     if not x11:
         return Selection("")
-    return Selection(primary_selection(), xtest.active_window(), "primary")
+    return Selection(primary_selection(), window, PRIMARY)
 
 
 class SelectionCapture:
-    """The primary selection read now on its own thread (the press never waits);
-    `result()` waits for it off the GUI thread, bounded."""
+    """The selection read now on its own thread (the press never waits); `result()` waits
+    for it off the GUI thread, bounded."""
 
-    def __init__(self, read: Callable[[], str] = primary_selection) -> None:
-        self._text = ""
+    def __init__(self, read: Callable[[], Selection]) -> None:
+        self._found = Selection("")
         self._done = threading.Event()
         threading.Thread(target=self._run, args=(read,), name="selection", daemon=True).start()
 
-    def _run(self, read: Callable[[], str]) -> None:
+    def _run(self, read: Callable[[], Selection]) -> None:
         try:
-            self._text = read()
+            self._found = read()
         finally:
             self._done.set()
 
-    def result(self, timeout: float = PRIMARY_TIMEOUT_S + 1) -> str:
+    def result(self, timeout: float = SELECT_WAIT_S + PRIMARY_TIMEOUT_S + 1) -> Selection:
         self._done.wait(timeout)
-        return self._text
+        return self._found
 
 
 @dataclass(frozen=True)
@@ -160,9 +192,28 @@ def replace_selection(edited: Edited, window: xtest.Window | None) -> Edited:
     return Edited(edited.instruction, edited.original, "", False, why)
 
 
+def finish_in_field(edited: Edited, session: SelectingSession) -> Edited:
+    """Blocking: an accepted answer committed through the input method over the selection
+    it read; anything else commits nothing. Either way the user's engine is put back."""
+    try:
+        if not edited.applied or session.replace(edited.text):
+            return edited
+        why = "the field with the selection no longer has the focus"
+        return Edited(edited.instruction, edited.original, "", False, why)
+    finally:
+        session.send("end")
+
+
 def command(
-    instruction: str, selection: Selection, editor: Editor, guard: Guard = basic_guard
+    instruction: str,
+    selection: Selection,
+    editor: Editor,
+    guard: Guard = basic_guard,
+    session: SelectingSession | None = None,
 ) -> Edited:
-    """Blocking (the editor, xdotool): the whole command, from instruction to replacement."""
-    return replace_selection(rewrite(instruction, selection.text, editor, guard),
-                             selection.window)  # fmt: skip
+    """Blocking (the editor, xdotool or the input method): the whole command, from
+    instruction to replacement; `session` is the one the selection was read through."""
+    edited = rewrite(instruction, selection.text, editor, guard)
+    if selection.source == INPUT_METHOD and session is not None:
+        return finish_in_field(edited, session)
+    return replace_selection(edited, selection.window)

@@ -3,7 +3,9 @@
 A terminal wants one line of exactly what was said (a line break there runs a command, and a
 rewrite of `git push` by a language model is a hazard); a mail client wants clean sentences;
 a German chat wants German. A profile names the apps it is for (X11 window class parts or
-process names, any case) and what it changes: the style the cleanup step reads ("clean",
+process names, any case; on Wayland the app id sway reports or the program the input method's
+client names, and a field whose input purpose is "terminal" counts as a terminal) and what it
+changes: the style the cleanup step reads ("clean",
 "verbatim", ...), the language, extra vocabulary, one-line text and the delivery method. The
 first profile whose rule matches the target wins; with none, the settings apply as they are.
 Profiles are stored in the settings file as plain tables (`profiles_from` reads them back,
@@ -39,11 +41,9 @@ class Profile:
     delivery: str = ""  # a delivery method (`chain.CHOICES`); "" keeps the one in Settings
 
     def matches(self, target: Target) -> bool:
-        names = {part.lower() for part in target.wm_class.split(".") if part}
-        if target.process:
-            names.add(target.process.lower())
+        names = target.names
         apps = {app.lower() for app in self.apps}
-        if ANY_TERMINAL in apps and names & set(TERMINALS):
+        if ANY_TERMINAL in apps and (names & set(TERMINALS) or target.terminal_field):
             return True
         return bool(names & apps)
 
@@ -70,7 +70,7 @@ class Profiles:
     rules: tuple[Profile, ...] = field(default_factory=tuple)
 
     def choose(self, target: Target) -> Profile | None:
-        if target.window is None or target.own:
+        if not target.known or target.own:
             return None  # nothing known, or Dictate's own window: the settings as they are
         return next((p for p in self.rules if p.matches(target)), None)
 
@@ -111,9 +111,15 @@ def profiles_from(tables: object) -> Profiles:
 
 def app_names(target: Target) -> tuple[str, ...]:
     """The names a new profile for this target matches: its window class (instance.Class:
-    the class; a dot in a name leaves the instance), else its process ("Add the app in
-    front" in Settings)."""
-    parts = [p for p in target.wm_class.split(".") if p]
-    if parts:
-        return ((parts[1] if len(parts) == 2 else parts[0]).lower(),)
+    the class; a dot in a name leaves the instance), else the app id sway reports or the
+    input method client's program (the last part of a reverse-DNS id: "org.gnome.TextEditor"
+    -> "texteditor"), else its process ("Add the app in front" in Settings)."""
+    if target.window is not None:
+        parts = [p for p in target.wm_class.split(".") if p]
+        if parts:
+            return ((parts[1] if len(parts) == 2 else parts[0]).lower(),)
+    for name in (target.app_id, target.client):
+        parts = [p for p in name.split(".") if p]
+        if parts:
+            return (parts[-1].lower(),)
     return (target.process.lower(),) if target.process else ()

@@ -80,7 +80,7 @@ class ProfileChosen:
     options: DictationOptions
 
 
-PROFILE_WAIT_S = 2.0  # a window manager that does not answer by then: no profile
+PROFILE_WAIT_S = 2.0  # a window manager (or input method) silent by then: no profile
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ class ProfilesPage(QGroupBox):
         apps = app_names(self.front)
         if not apps:
             return
-        terminal = self.front.window is not None and self.front.window.terminal
+        terminal = self.front.terminal
         profile = Profile(self.front.title.split(" - ")[-1] or apps[0], apps,
                           style=VERBATIM if terminal else "clean", one_line=terminal)  # fmt: skip
         self.add_row(profile)

@@ -29,6 +29,9 @@ class FakeSession:
         self.sent.append((op, text))
         return True
 
+    def front(self, timeout: float = 0) -> None:
+        return None  # the engine said nothing of the field in front
+
     def stop(self) -> None:
         pass
 

@@ -131,10 +131,14 @@ class Session:
 
     # --- windows ---------------------------------------------------------------------------
 
-    def entry(self, title: str, gtk: int = 3, im: str | None = None, **env: str) -> Entry:
-        """A GTK 3 or GTK 4 entry window as the desktop's user, with the keyboard focus."""
-        entry = Entry({**self.env, **env}, title, im, program=ENTRY3 if gtk == 3 else ENTRY4,
-                      prefix=PREFIX)  # fmt: skip
+    def entry(
+        self, title: str, gtk: int = 3, im: str | None = None, args: tuple[str, ...] = (),
+        **env: str,
+    ) -> Entry:  # fmt: skip
+        """A GTK 3 or GTK 4 entry window as the desktop's user, with the keyboard focus;
+        `args` go to the GTK 3 window's program (entry_app.py: "terminal", "textview"...)."""
+        entry = Entry({**self.env, **env}, title, im, *args,
+                      program=ENTRY3 if gtk == 3 else ENTRY4, prefix=PREFIX)  # fmt: skip
         self.entries.append(entry)
         wait_until(entry.ready, 30, f"{title!r} to have the keyboard focus")
         return entry

@@ -95,6 +95,26 @@ def test_dictations_at_the_caret_of_wayland_and_xwayland_windows(
         app.cleanup()
 
 
+def test_a_terminal_field_gets_the_terminal_profile(gnome: Gnome, voice: VirtualMic) -> None:
+    """GNOME names no app to the input method (one context, "gnome-shell", for every Wayland
+    app), but it forwards the field's input purpose: a terminal's gets the terminal profile."""
+    app = gnome.app(voice, "wayland", auto_copy=False)
+    try:
+        assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
+        entry = gnome.entry("Console", 3, args=("terminal",), GDK_BACKEND="wayland")
+        lines = len(app.log.lines)
+        done = dictate(app, voice, entry, "weather")
+        assert done.said.split("@")[0].strip() == "delivered: True input method", done.said
+        said = app.log.lines[lines:]
+        assert "profile: Terminals" in said and "target: a terminal field" in said, said
+        assert gnome.ibus("engine") == USERS_ENGINE
+        entry.close()
+        app.quit()
+        assert app.result.exit_code == 0, app.result.stderr[-3000:]
+    finally:
+        app.cleanup()
+
+
 def test_the_users_engine_is_back_after_the_app_is_killed(gnome: Gnome, voice: VirtualMic) -> None:
     app = gnome.app(voice, "wayland", auto_copy=False)
     try:

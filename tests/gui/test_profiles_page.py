@@ -42,6 +42,27 @@ def test_a_terminal_in_front_gets_one_verbatim_line(qtbot: QtBot) -> None:
     assert (profile.apps, profile.style, profile.one_line) == (("xterm",), "verbatim", True)
 
 
+def test_a_wayland_app_named_by_the_input_method_is_added_too(qtbot: QtBot) -> None:
+    editor = Target().with_input_method("gtk4-im:org.gnome.TextEditor", 0)
+    page = ProfilesPage(Settings(profiles=[]), editor)
+    qtbot.addWidget(page)
+    assert page.add_front.isEnabled() and "texteditor" in page.add_front.text()
+    page.add_front.click()
+    edited = Settings()
+    page.apply(edited)
+    (profile,) = profiles_from(edited.profiles).rules
+    assert profile.apps == ("texteditor",) and not profile.one_line
+    assert profiles_from(edited.profiles).choose(editor) == profile
+    on_sway = Target(app_id="foot", name="~", app_pid=4343)  # what sway's IPC says
+    page = ProfilesPage(Settings(profiles=[]), on_sway)
+    qtbot.addWidget(page)
+    page.add_front.click()
+    page.apply(edited)
+    (profile,) = profiles_from(edited.profiles).rules
+    assert (profile.name, profile.apps, profile.style, profile.one_line) == (
+        "~", ("foot",), "verbatim", True)  # fmt: skip
+
+
 def cell(page: ProfilesPage, column: int) -> QTableWidgetItem:
     item = page.table.item(0, column)
     assert item is not None

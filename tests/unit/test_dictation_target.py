@@ -6,12 +6,15 @@ import os
 import subprocess
 import threading
 
+import pytest
+
 from app.delivery.xtest import Window
 from app.dictation.target import UNKNOWN, Target, TargetCapture, capture, process_name
 from tests.waiting import wait_until
 
 
-def test_without_x11_no_window_is_asked_for() -> None:
+def test_without_x11_no_window_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SWAYSOCK", raising=False)  # not sway: nothing to ask either
     assert capture(x11=False) == UNKNOWN
     assert UNKNOWN.typing_window is None and UNKNOWN.wm_class == "" and UNKNOWN.pid == 0
 

@@ -5,6 +5,12 @@ virtual environment or a frozen bundle without it) and talks JSON lines over its
 stdout. Qt-free: events arrive on a reader thread and are handed to `on_event`, which the
 caller marshals to its own thread.
 
+Besides the text, the session answers two questions (blocking, bounded, off the GUI thread):
+`front()`, which app and field a dictation's `begin` found in front (the client's name and the
+field's input purpose), and `select()`, command mode's selected text from the focused field.
+Each question carries an id and only its own answer is taken: an answer meant for an earlier
+dictation (a focus seen then) is never taken for this one.
+
 The user's engine is left as it was: the engine puts it back when it exits (`restored`); when
 the engine process ended without saying so (killed, crashed), the session runs `engine.py
 --restore NAME` itself. The user's engine is remembered in the state folder, so a start that
@@ -21,6 +27,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,6 +59,29 @@ def daemon_running(env: dict[str, str] | None = None) -> bool:
     return done.returncode == 0 and bool(address) and address != "(null)"
 
 
+FRONT_WAIT_S = 1.5  # `begin` -> the engine has the focused field: milliseconds where measured
+SELECT_WAIT_S = 2.5  # the engine waits 0.5 s for the client's text, after the switch
+
+
+@dataclass(frozen=True)
+class Front:
+    """The field a dictation's `begin` found focused: the input context's client name
+    ("gtk3-im:gedit", "gnome-shell", "fake") and the field's input purpose."""
+
+    client: str = ""
+    field: bool = False
+    purpose: int = 0
+
+
+@dataclass(frozen=True)
+class Selected:
+    """The focused field's selected text ("" when none); `offered`: the field sent its text."""
+
+    text: str = ""
+    offered: bool = False
+    client: str = ""
+
+
 class IBusSession:
     """One engine process for the app's lifetime. `on_event(dict)` runs on a reader thread."""
 
@@ -68,6 +98,10 @@ class IBusSession:
         self.restored = threading.Event()  # the engine put the user's engine back at its exit
         self._env: dict[str, str] | None = None
         self._lock = threading.Lock()
+        self._answers = threading.Condition()  # the answers to `front` and `select`
+        self._asked = 0  # the id of the last question
+        self._open = {"front": 0, "selected": 0}  # the question each answer kind waits for
+        self._answer: dict[str, dict[str, Any]] = {}
 
     def start(self, timeout: float = 10, env: dict[str, str] | None = None) -> str | None:
         """Starts and registers the engine; returns None, or why the input method is unusable."""
@@ -111,9 +145,13 @@ class IBusSession:
                 self.restored.set()
             elif name == "unavailable":
                 self.problem = str(event.get("why", "the input method is unavailable"))
+            elif name in ("front", "selected", "replaced"):
+                self._answered(str(name), event)
             self.on_event(event)
         was_ready = self.ready.is_set()
         self.ready.clear()
+        with self._answers:
+            self._answers.notify_all()  # no answer comes any more
         if was_ready and not self.restored.is_set():
             self.restore()
         self.on_event({"event": "exited"})
@@ -154,16 +192,79 @@ class IBusSession:
         return done.returncode == 0
 
     def send(self, op: str, text: str = "") -> bool:
-        """Sends one command; False when the engine is gone."""
+        """Sends one command; False when the engine is gone. `begin` asks which field is in
+        front (`front()` takes the answer), `select` for the selected text; `end` closes both
+        questions (an answer that comes later is dropped)."""
+        command: dict[str, object] = {"op": op, "text": text}
         with self._lock:
             if self.proc is None or self.proc.stdin is None or self.proc.poll() is not None:
                 return False
+            with self._answers:
+                if op in ("begin", "select", "replace", "end"):
+                    self._asked += 1
+                    kind = {"begin": "front", "select": "selected", "replace": "replaced"}
+                    self._open = dict.fromkeys(("front", "selected", "replaced"), 0)
+                    if op in kind:
+                        self._open[kind[op]] = command["id"] = self._asked
+                        self._answer.pop(kind[op], None)
+                    self._answers.notify_all()
             try:
-                self.proc.stdin.write(json.dumps({"op": op, "text": text}) + "\n")
+                self.proc.stdin.write(json.dumps(command) + "\n")
                 self.proc.stdin.flush()
             except (BrokenPipeError, OSError, ValueError):
                 return False
         return True
+
+    def _answered(self, kind: str, event: dict[str, Any]) -> None:
+        with self._answers:
+            wanted = self._open.get(kind, 0)
+            if wanted and event.get("id", wanted) == wanted:
+                self._answer[kind] = event
+                self._answers.notify_all()
+
+    def _wait(self, kind: str, timeout: float) -> dict[str, Any] | None:
+        """The answer to the open question of this kind, None when none came in time (or
+        the question was closed: `end`, another `begin`)."""
+        with self._answers:
+            wanted = self._open.get(kind, 0)
+            if not wanted:
+                return None
+            self._answers.wait_for(
+                lambda: kind in self._answer or self._open.get(kind) != wanted or not self.alive,
+                timeout,
+            )
+            if self._open.get(kind) != wanted:
+                return None
+            return self._answer.get(kind)
+
+    def front(self, timeout: float = FRONT_WAIT_S) -> Front | None:
+        """Blocking: the field the last `begin` found focused; None when the engine did not
+        say in time (a client that never focuses) or the dictation ended first."""
+        found = self._wait("front", timeout)
+        if found is None:
+            return None
+        return Front(str(found.get("client", "")), bool(found.get("field")),
+                     int(found.get("purpose", 0) or 0))  # fmt: skip
+
+    def select(self, timeout: float = SELECT_WAIT_S) -> Selected | None:
+        """Blocking: sends `select` and returns the focused field's selected text; None when
+        the engine is gone or did not answer in time. Dictate's engine stays active until
+        `end` (a good answer is committed over the selection first: `replace`)."""
+        if not self.send("select"):
+            return None
+        found = self._wait("selected", timeout)
+        if found is None:
+            return None
+        return Selected(str(found.get("text", "")), bool(found.get("offered")),
+                        str(found.get("client", "")))  # fmt: skip
+
+    def replace(self, text: str, timeout: float = SELECT_WAIT_S) -> bool:
+        """Blocking: commits `text` over the selection the last `select` found; whether a
+        field took it."""
+        if not self.send("replace", text):
+            return False
+        found = self._wait("replaced", timeout)
+        return bool(found and found.get("ok"))
 
     def stop(self) -> None:
         proc = self.proc

@@ -31,11 +31,13 @@ dictation (`refused`). The first words of a dictation are fitted to the text bef
 when the app offers it (surrounding text, `caret.fit`): a space or not, a capital after a
 sentence end and not mid-sentence.
 
-Commands in (stdin): begin, preedit {text}, commit {text}, end, user {text} (the user's engine,
-when the app knows it better), quit.
+Commands in (stdin): begin {id}, preedit {text}, commit {text}, end, user {text} (the user's
+engine, when the app knows it better), select {id}, replace {text} (command mode), quit.
 Events out (stdout): ready {previous}, unavailable {why}, begun {previous}, focus {in, field,
-client}, committed {text, focused}, pending {text} (a commit with no field to take it yet),
-refused {why}, escape, ended {undelivered, refused}, restored {engine, ok}.
+client}, front {id, client, field, purpose} (which app a dictation goes to, `front.py`),
+committed {text, focused}, pending {text} (a commit with no field to take it yet), refused
+{why}, escape, selected {id, text, offered, client}, replaced {ok}, ended {undelivered,
+refused}, restored {engine, ok}.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ import caret  # this directory: the engine runs as a script, outside the app's p
 import gi
 import leave  # this directory: the engine runs as a script, outside the app's package
 from engine_object import CARET_WAIT_MS, DictateEngine, ask_for_caret, create_engine
+from front import Asker
 
 gi.require_version("IBus", "1.0")
 from gi.repository import Gio, GLib, IBus  # noqa: E402
@@ -82,6 +85,7 @@ class Host:
         self.held: list[str] = []  # the first words, waiting for the text before the caret
         self.timer = 0
         self.ending = False  # `end` came while words were held
+        self.asker = Asker(emit)  # `front` and `select` (front.py)
 
     def start(self) -> bool:
         if not self.bus.is_connected():
@@ -119,7 +123,11 @@ class Host:
         op = command.get("op")
         text = str(command.get("text", ""))
         if op == "begin":
-            self.begin()
+            self.begin(command.get("id"))
+        elif op == "select":
+            self.select(command.get("id"))
+        elif op == "replace":
+            self.asker.replace(text)
         elif op == "preedit":
             self.set_preedit(text)
         elif op == "commit":
@@ -134,19 +142,29 @@ class Host:
             self.quit()
         return False
 
-    def begin(self) -> None:
+    def begin(self, ident: object = None) -> None:
         if self.held:  # the last dictation's first words still wait: they go in, it ends
             self._release()
         current = self._current()
         self.previous = current if current not in ("", NAME) else self.previous
         self.dictating, self.preedit, self.pending = True, "", []
         self.fitted, self.refused, self.held, self.ending = False, "", [], False
+        self.asker.ask_front(ident, switching=current != NAME)  # which app is in front
         if current == NAME:
             emit("begun", previous=self.previous)
             return
         DictateEngine.focused = None  # a new instance gets the focused field: wait for it
         # Asynchronously: the daemon calls back into this process to create the engine.
         self._switch(NAME, lambda ok: emit("begun", previous=self.previous, switched=ok))
+
+    def select(self, ident: object) -> None:
+        """Command mode: the focused field's selected text (front.py), nothing shown."""
+        current = self._current()
+        self.previous = current if current not in ("", NAME) else self.previous
+        self.asker.ask_selection(ident, DictateEngine.focused if current == NAME else None)
+        if current != NAME:
+            DictateEngine.focused = None
+            self._switch(NAME, lambda _ok: None)
 
     def _target(self) -> DictateEngine | None:
         """The focused field that takes this dictation's text, if any."""
@@ -228,6 +246,7 @@ class Host:
             self.ending = True
             return
         self.ending = False
+        self.asker.cancel()
         engine = DictateEngine.focused
         if engine is not None:
             engine.hide_preedit_text()
@@ -271,6 +290,7 @@ class Host:
         field = engine is not None and engine.field
         client = engine.client if engine is not None else ""
         emit("focus", **{"in": engine is not None, "field": field, "client": client})
+        self.asker.on_focus(engine)
         if engine is None or not self.dictating:
             return
         target = self._target()
@@ -283,12 +303,19 @@ class Host:
         if pending:
             self.commit(pending)
 
-    def on_surrounding(self, engine: DictateEngine) -> None:
-        """The text before the caret arrived: the first words go in fitted to it."""
+    def on_surrounding(self, engine: DictateEngine, first: bool = True) -> None:
+        """The client's text arrived (`first`: since the focus): the first words go in
+        fitted to it; command mode's selection is read from it."""
+        self.asker.on_surrounding(engine)
+        if not first:
+            return
         if self.held:
             self._release()
         elif self.dictating and not self.fitted and self.preedit and self._target() is engine:
             self._show(engine)
+
+    def on_content_type(self, engine: DictateEngine) -> None:
+        self.asker.on_content_type(engine)
 
     def on_escape(self) -> None:
         emit("escape")

@@ -72,8 +72,13 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
         IBus.Engine.do_set_surrounding_text(self, text, cursor, anchor)
         first = not self.surrounding
         self.surrounding = True
-        if first and DictateEngine.host is not None and DictateEngine.focused is self:
-            DictateEngine.host.on_surrounding(self)
+        if DictateEngine.host is not None and DictateEngine.focused is self:
+            DictateEngine.host.on_surrounding(self, first)
+
+    def do_set_content_type(self, purpose: int, hints: int) -> None:
+        IBus.Engine.do_set_content_type(self, purpose, hints)
+        if DictateEngine.host is not None and DictateEngine.focused is self:
+            DictateEngine.host.on_content_type(self)
 
     def do_focus_out(self) -> None:
         if DictateEngine.focused is self:
