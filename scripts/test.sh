@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole suite, as CI runs it: installs what it needs, then lint, format, types, import
-# contracts and every test, on two workers (pytest-xdist; tests/conftest.py says which tests
+# contracts and every test, on two workers (pytest-xdist; tests/workers.py says which tests
 # share a worker). Extra arguments go to pytest (`-n 0`: one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ echo "== mypy";                 mypy
 echo "== import contracts";     lint-imports
 echo "== pytest"
 set +e
-pytest -n 2 --dist loadgroup "$@"
+pytest -n 2 "$@"
 code=$?
 set -e
 if [ "$code" -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi

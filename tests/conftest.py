@@ -23,23 +23,22 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 
-# The folders whose tests share the machine's own state: the installed package (its IBus
-# component file, /usr/bin/dictate) changes what every ibus-daemon that the desktop and
-# delivery tests start finds. They run on one worker, in order, never beside each other.
-MACHINE_WIDE = ("delivery", "desktops", "packaging")
-TESTS = Path(__file__).resolve().parent
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Under pytest-xdist: a file (or the machine-wide folders together) is a unit of work,
+    the longest first (`tests.workers`)."""
+    from tests.workers import Units
+
+    config.option.loadscopereorder = False  # the queue keeps the collection's order
+    return Units(config, log)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`--dist loadgroup`, as scripts/test.sh runs the suite): a file's
-    tests stay on one worker, so its module fixtures (an engine, a desktop) start once; the
-    machine-wide folders form one group. Without xdist the mark does nothing."""
-    for item in items:
-        relative = item.path.relative_to(TESTS)
-        top = relative.parts[0]
-        group = "machine-wide" if top in MACHINE_WIDE else relative.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+    """On an xdist worker, the tests in the order their units are queued (`rank`): stable,
+    and the same on every worker, as xdist requires. A plain run keeps the files' order."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        from tests.workers import rank
+
+        items.sort(key=lambda item: rank(item.nodeid))
 
 
 @dataclass(frozen=True)
