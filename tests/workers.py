@@ -1,11 +1,11 @@
-"""How the suite shares its two workers (pytest-xdist, as scripts/test.sh runs it).
+"""How the suite shares its workers (pytest-xdist, as scripts/test.sh runs it).
 
 A unit of work is a file, so its module fixtures (an engine, a desktop, a built package)
 start once. The folders that change the machine's own state are one unit, run in order on
 one worker: the installed package (its IBus component file, /usr/bin/dictate) changes what
 every ibus-daemon that the delivery and desktop tests start finds. The longest units go first
 (that one, the soak, the engine's integration files), so no long file is left for the end
-while the other worker idles.
+while the others idle.
 
 The units are the scheduler's own scopes (`Units`): pytest-xdist's `loadgroup` marks a group
 by rewriting `item._nodeid`, which pytest 9.2 no longer reads (`nodeid` comes from `_id`),
