@@ -41,6 +41,7 @@ from app.dictation.commands_mode import (
     command,
 )
 from app.dictation.dictation import Dictation
+from app.platform import session as desktop
 from app.storage.history import History, HistoryError
 
 NO_EDITOR = "command mode needs a language model: turn on Settings → Cleanup"
@@ -57,6 +58,7 @@ class CommandMode(QObject):
         super().__init__()
         self.controller = controller
         self.bridge, self.history, self.x11 = bridge, history, x11
+        self.x_display = desktop.detect().x_display  # X11, or XWayland beside Wayland
         self.editor: Editor | None = None  # else the language model of Settings → Cleanup
         self.guard: Guard = basic_guard
         # The input method's engine, when delivery runs one (read at each press).
@@ -82,11 +84,12 @@ class CommandMode(QObject):
         if not dictation.options.command:
             self._current = None
             return
-        session, x11 = self.session(), self.x11
-        if session is not None and not session.alive:
-            session = None
-        self._current = (dictation, SelectionCapture(lambda: capture_selection(x11, session)))
-        self._session = session
+        ime, x11, x_display = self.session(), self.x11, self.x_display
+        if ime is not None and not ime.alive:
+            ime = None
+        self._current = (dictation, SelectionCapture(
+            lambda: capture_selection(x11, ime, x_display)))  # fmt: skip
+        self._session = ime
 
     @Slot(str, int)
     def on_finished(self, text: str, _row: int) -> None:

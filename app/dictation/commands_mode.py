@@ -103,16 +103,24 @@ def primary_selection(timeout: float = PRIMARY_TIMEOUT_S) -> str:
     return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
 
 
-def capture_selection(x11: bool, session: SelectingSession | None = None) -> Selection:
+def capture_selection(
+    x11: bool, session: SelectingSession | None = None, x_display: bool = False
+) -> Selection:
     """Blocking: the selection and its window at press: the focused field's, through the
     input method when `session` runs and the field offers a selection (Dictate's engine then
-    stays active until `finish_in_field` ends it); else the X primary selection (X11); else
-    nothing."""
+    stays active until `finish_in_field` ends it); else the X primary selection: on X11,
+    typed over; on Wayland with XWayland (`x_display`), whose compositor hands the Wayland
+    apps' primary selection to X, committed through the input method into the field
+    focused at press; else nothing."""
     window = xtest.active_window() if x11 else None
     if session is not None and session.alive:
         found = session.select()
         if found is not None and found.text:
             return Selection(found.text, window, INPUT_METHOD)
+        if not x11 and x_display and found is not None and found.field:
+            primary = primary_selection()
+            if primary:
+                return Selection(primary, None, INPUT_METHOD)
         session.send("end")  # no selection there: the user's engine back now
     if not x11:
         return Selection("")

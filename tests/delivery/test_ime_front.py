@@ -162,3 +162,31 @@ def _read_selection(engine: Engine, expected: str) -> Selection | None:
     if found.source == INPUT_METHOD:
         engine.session.send("end")
     return None
+
+
+def test_on_wayland_the_primary_selection_is_committed_over_through_the_input_method(
+    desktop: Desktop, engine: Engine
+) -> None:
+    """As on GNOME, where the field's text never reaches the engine and the Wayland apps'
+    primary selection is read from XWayland: nothing can be typed with XTest there, so the
+    answer goes through the input method into the field focused at press."""
+    entry = desktop.entry("Reply")  # a GTK 3 entry sends anchor == cursor: no selection
+    desktop.type(BEFORE)
+    wait_until(lambda: entry.text == BEFORE, 20, "the text in the entry")
+    desktop.xdotool("key", "ctrl+a")
+
+    def read() -> Selection | None:
+        found = capture_selection(x11=False, session=engine.session, x_display=True)
+        if found.text == BEFORE:
+            return found
+        if found.source == INPUT_METHOD:
+            engine.session.send("end")
+        return None
+
+    found = wait_until(read, 30, "the primary selection")
+    assert found.source == INPUT_METHOD and found.window is None
+    done = command("make this more formal", found, formal, session=engine.session)
+    assert done.applied, done
+    wait_until(lambda: entry.text == "Could you please send me the report?", 20,
+               f"the answer committed over the selection (got {entry.text!r})")  # fmt: skip
+    users_engine_back(desktop)

@@ -154,6 +154,13 @@ class Gnome(Session):
             return False
         return self.run("ibus", "engine", WAYLAND_DISPLAY="wayland-0") == USERS_ENGINE
 
+    def press(self, *keysyms: int) -> None:
+        """Presses a chord on the seat's keyboard (`gnome_keyboard.py`), as a user does."""
+        assert self.keyboard.stdin is not None and self.keyboard.stdout is not None
+        self.keyboard.stdin.write((" ".join(f"{k:x}" for k in keysyms) + "\n").encode())
+        self.keyboard.stdin.flush()
+        assert self.keyboard.stdout.readline().strip() == b"done", "the keyboard stopped"
+
     def ibus(self, *args: str) -> str:
         return self.run("ibus", *args, WAYLAND_DISPLAY="wayland-0")
 

@@ -17,9 +17,12 @@ from app.delivery.chain import Environment
 from app.storage.settings import Settings
 from app.ui.first_run import FirstRunDialog
 from app.ui.settings_dialog import SettingsDialog
+from tests.delivery.test_command_mode import BEFORE
 from tests.desktops import gnome as desktop
 from tests.desktops.dictation import dictate
 from tests.desktops.gnome import USERS_ENGINE, Gnome
+from tests.llm_server import LLMServer, tidy
+from tests.speech import pcm, silence
 from tests.virtual_mic import VirtualMic
 from tests.waiting import wait_until
 
@@ -28,6 +31,9 @@ pytestmark = [
     pytest.mark.skipif(bool(desktop.missing()), reason=desktop.missing() or "-"),
     pytest.mark.timeout(300),
 ]
+
+
+CONTROL = 0xFFE3  # the Control_L keysym
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +119,43 @@ def test_a_terminal_field_gets_the_terminal_profile(gnome: Gnome, voice: Virtual
         assert app.result.exit_code == 0, app.result.stderr[-3000:]
     finally:
         app.cleanup()
+
+
+def test_command_mode_replaces_a_selection_read_through_xwayland(
+    gnome: Gnome, voice: VirtualMic
+) -> None:
+    """GNOME's IBus client does not resend a field's unchanged text, so Dictate's engine
+    never sees a selection made before the command; mutter hands the Wayland apps' primary
+    selection to XWayland, where it is read, and the answer is committed through the input
+    method into the field that had the focus, over its selection."""
+    with LLMServer() as server:
+        app = gnome.app(voice, "wayland", auto_copy=False, cleanup=True,
+                        cleanup_provider="custom", cleanup_urls={"custom": server.url},
+                        cleanup_models={"custom": "clean"})  # fmt: skip
+        try:
+            assert app.log.wait_line("delivery method:", 30) == "delivery method: input method"
+            view = gnome.entry("Notes", 3, args=("textview",), GDK_BACKEND="wayland",
+                               ENTRY_TEXT=BEFORE)  # fmt: skip
+            assert view.text == BEFORE
+            gnome.press(CONTROL, ord("a"))  # the user selects it all, with a key
+            wait_until(lambda: gnome.run("xclip", "-o", "-selection", "primary") == BEFORE, 10,
+                       "the Wayland window's selection to reach XWayland")  # fmt: skip
+            voice.flush()
+            app.ptt("command")
+            voice.play(silence(0.6) + pcm("five") + silence(0.3))  # the instruction
+            wait_until(lambda: voice.idle, 60, "the speech to be played")
+            app.ptt("command")
+            edited = tidy(BEFORE)  # the model's edit of the selection
+            wait_until(lambda: view.text == edited, 60, f"the edit in the view ({view.text!r})")
+            (asked,) = server.requests
+            # What XWayland's primary selection held: the text selected in the Wayland window.
+            assert f"<selection>\n{BEFORE}\n</selection>" in asked["messages"][-1]["content"]
+            wait_until(lambda: gnome.ibus("engine") == USERS_ENGINE, 10, "the user's engine")
+            view.close()
+            app.quit()
+            assert app.result.exit_code == 0, app.result.stderr[-3000:]
+        finally:
+            app.cleanup()
 
 
 def test_the_users_engine_is_back_after_the_app_is_killed(gnome: Gnome, voice: VirtualMic) -> None:

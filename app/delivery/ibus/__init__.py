@@ -75,11 +75,13 @@ class Front:
 
 @dataclass(frozen=True)
 class Selected:
-    """The focused field's selected text ("" when none); `offered`: the field sent its text."""
+    """The focused field's selected text ("" when none); `offered`: the field sent its text;
+    `field`: a field that takes text had the focus (a `replace` commits there)."""
 
     text: str = ""
     offered: bool = False
     client: str = ""
+    field: bool = False
 
 
 class IBusSession:
@@ -256,7 +258,7 @@ class IBusSession:
         if found is None:
             return None
         return Selected(str(found.get("text", "")), bool(found.get("offered")),
-                        str(found.get("client", "")))  # fmt: skip
+                        str(found.get("client", "")), bool(found.get("field")))  # fmt: skip
 
     def replace(self, text: str, timeout: float = SELECT_WAIT_S) -> bool:
         """Blocking: commits `text` over the selection the last `select` found; whether a

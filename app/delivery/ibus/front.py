@@ -105,19 +105,23 @@ class Asker:
             return False
         engine = DictateEngine.focused
         found = selected(engine)
-        self.selected_in = engine if found else None
+        # The field that takes the answer: the focused one, even when it did not send its
+        # selection (GNOME's IBus client resends a field's text only when it changed, so
+        # the app reads the X primary selection instead, and commits here all the same).
+        usable = engine is not None and engine.field and not engine.secret()
+        self.selected_in = engine if usable else None
         if self.shown and engine is not None:
             engine.hide_preedit_text()
         self.shown = False
         self.emit("selected", id=self.select_id, text=found or "", offered=found is not None,
-                  client=engine.client if engine is not None else "")  # fmt: skip
+                  client=engine.client if engine is not None else "", field=usable)  # fmt: skip
         self.select_id = None
         self._stop("select_timer")
         return False
 
     def replace(self, text: str) -> None:
-        """Commits `text` as it is into the field the selection was read in (over the
-        selection), when it still has the focus."""
+        """Commits `text` as it is into the field focused at `select` (over its selection),
+        when it still has the focus."""
         engine = DictateEngine.focused
         ok = bool(text) and engine is not None and engine is self.selected_in
         if ok and engine is not None:
