@@ -68,6 +68,7 @@ class Delivery(QObject):
         self._next: Dictation | None = None  # handed over at press, taken at the first phase
         self._instruction = False  # the current dictation is command mode's instruction
         self._failure = ""  # why this dictation failed (the controller's error phase)
+        self._committed = False  # the input method committed some of this dictation's words
         self._started = False
         self._stopped = False
         self._engine_event.connect(self._on_engine_event)
@@ -170,7 +171,7 @@ class Delivery(QObject):
 
     def _begin(self) -> None:
         self.active, self.cancelled = True, False
-        self._failure = ""
+        self._failure, self._committed = "", False
         dictation, self._next = self._next, None
         if dictation is None:  # driven without a controller: the settings now, found now
             options = DictationOptions.snapshot(self.source)
@@ -192,11 +193,17 @@ class Delivery(QObject):
     @Slot(object)
     def on_profile(self, options: DictationOptions) -> None:
         """The app in front chose a per-app profile (before any text): its options from now
-        on, and its delivery method, unless the input method already holds the dictation."""
+        on, and its delivery method. A profile that names another method than the input
+        method takes the dictation from it while nothing is committed yet (the live words
+        leave the field, the user's engine comes back); once words are in, it stays."""
         log.info("profile: %s", options.profile)
         if not self.active or self._instruction:
             return
         self.dictation = replace(self.dictation, options=options)
+        others = options.delivery not in (chain.AUTO, chain.INPUT_METHOD)
+        if self.ime and others and not self._committed:
+            self.ime = False
+            self.worker.leave_input_method()
         if not self.ime and options.delivery != chain.AUTO:
             without = Environment(**{**self.env.__dict__, "ibus": False})
             self.method = chain.choose(options.delivery, without,
@@ -215,7 +222,9 @@ class Delivery(QObject):
             if self.dictation.options.hold_commits:  # cleanup: all preedit, one commit at the end
                 self.worker.ime_text("", " ".join(f"{final} {live}".split()))
             else:
-                self.worker.ime_text(self.dictation.live.take_new(), live)
+                new = self.dictation.live.take_new()
+                self._committed = self._committed or bool(new)
+                self.worker.ime_text(new, live)
         elif self._continuous():
             self._deliver_settled()
 

@@ -90,6 +90,12 @@ class DeliveryWorker:
         """Escape at the caret: the live words there go."""
         self._serial.submit(self._cancel)
 
+    def leave_input_method(self) -> None:
+        """The dictation goes on without the input method (a profile chose another method
+        before any word was committed): the live words leave the field, the user's engine
+        comes back; the engine's `ended` then finds no dictation waiting for it."""
+        self._serial.submit(self._leave_input_method)
+
     def piece(self, method: str, piece: str, restore: bool) -> None:
         self._serial.submit(self._deliver_piece, method, piece, restore)
 
@@ -147,6 +153,12 @@ class DeliveryWorker:
             session.send("commit", new)
             self._committed += new
         session.send("preedit", live)
+
+    def _leave_input_method(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.send("preedit", "")
+            session.send("end")
 
     def _cancel(self) -> None:
         if self._session is not None:

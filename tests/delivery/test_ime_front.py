@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 
+from app.delivery import chain
 from app.dictation.commands_mode import (
     INPUT_METHOD,
     PRIMARY,
@@ -18,6 +19,7 @@ from app.dictation.commands_mode import (
     capture_selection,
     command,
 )
+from app.dictation.profiles import Profile, default_tables
 from app.dictation.target import UNKNOWN
 from tests.delivery.desktop import Desktop, needs_desktop, needs_ibus
 from tests.delivery.engine_process import Engine
@@ -84,6 +86,33 @@ def test_a_terminal_field_gets_the_terminal_profile_in_the_real_app(
         assert "profile: Terminals" in said, said
         assert any(x.startswith("target: plainapp") and "a terminal field" in x for x in said)
         assert "\n" not in entry.text
+        users_engine_back(desktop)
+        driver.quit()
+        assert driver.result.exit_code == 0, driver.result.stderr[-3000:]
+    finally:
+        driver.cleanup()
+
+
+@pytest.mark.timeout(180)
+def test_a_profile_that_names_typing_takes_the_dictation_from_the_input_method(
+    desktop: Desktop, mic: VirtualMic
+) -> None:
+    """The input method is the method in Settings and starts at the press; the app in front
+    has a profile that types (its field misbehaves with an input method, say): found before
+    any word was committed, the profile's method takes the dictation and the user's engine is
+    back at once."""
+    desktop.ibus_cmd("engine", "xkb:us::eng")
+    typed = Profile("Typed", ("typedapp",), style="verbatim", delivery=chain.TYPING)
+    driver = app_on(desktop, mic, auto_copy=False,
+                    profiles=[typed.to_table(), *default_tables()])  # fmt: skip
+    try:
+        driver.start()
+        assert driver.log.wait_line("delivery method:", 20) == "delivery method: input method"
+        entry = desktop.entry("Form", wm_class="typedapp")
+        lines = len(driver.log.lines)
+        done = dictate(driver, mic, entry, "weather")
+        assert done.said.split("@")[0].strip() == "delivered: True typing", done.said
+        assert "profile: Typed" in driver.log.lines[lines:]
         users_engine_back(desktop)
         driver.quit()
         assert driver.result.exit_code == 0, driver.result.stderr[-3000:]
