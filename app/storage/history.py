@@ -266,21 +266,25 @@ class History:
 
     def rerender(self, render: Callable[[str], str]) -> int:
         """Render every row that kept its raw text again (after a rule change); returns
-        how many rows changed. Rows from before raw text was kept are left as they are; a
-        row whose cleaned text was delivered keeps it, and its rendered text is renewed."""
+        how many rows' text changed. Rows from before raw text was kept are left as they
+        are. A row whose text is neither its rendered nor its cleaned text was edited by
+        the user: the edit stays, and only its rendered text is renewed; so is a row whose
+        cleaned text was delivered."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, raw, text, rendered, cleaned FROM dictations WHERE raw != ''"
+                "SELECT id, raw, text, rendered FROM dictations WHERE raw != ''"
             ).fetchall()
-        changed = []
-        for row, raw, text, rendered, cleaned in rows:
+        changed, shown = [], 0
+        for row, raw, text, stored in rows:
             new = render(raw)
-            kept_cleaned = bool(cleaned) and text == cleaned
-            if new != (rendered if kept_cleaned else text):
-                changed.append((new, cleaned if kept_cleaned else new, row))
+            rendered = stored or text  # a row from before the rendered text was kept
+            kept = text if text != rendered else new  # cleaned, or the user's edit: theirs
+            if (new, kept) != (rendered, text):
+                changed.append((new, kept, row))
+                shown += kept != text
         for new, text, row in changed:
             self._write("UPDATE dictations SET rendered=?, text=? WHERE id=?", (new, text, row))
-        return len(changed)
+        return shown
 
     def delete(self, row: int) -> None:
         self._write("DELETE FROM dictations WHERE id=?", (row,))

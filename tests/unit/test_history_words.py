@@ -49,3 +49,22 @@ def test_an_old_database_opens_and_gains_the_raw_column(tmp_path: Path) -> None:
         columns = {row[1] for row in db.execute("PRAGMA table_info(dictations)")}
         assert {"raw", "rendered", "cleaned", "note"} <= columns
     reopened.close()
+
+
+def test_applying_your_words_again_keeps_a_dictation_you_edited_by_hand(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.sqlite3")
+    segments = ["I use dictate ai."]
+    words = Words(rules=(Rule("dictate ai", "Dictate AI"),))
+    untouched, edited = (
+        history.add(render(segments, words), raw=raw_text(segments), started_at=1.0,
+                    duration_s=1.0, backend="local", model="tiny")
+        for _ in range(2)
+    )  # fmt: skip
+    history.update(edited, "I use Dictate AI every day.", backend="local", model="tiny")
+    changed = Words(rules=(Rule("dictate ai", "Dictate, the app"),))
+    assert history.rerender(lambda raw: render(segments_of(raw), changed)) == 1
+    fresh, mine = history.get(untouched), history.get(edited)
+    assert fresh is not None and fresh.text == "I use Dictate, the app."
+    assert mine is not None and mine.text == "I use Dictate AI every day."  # the edit stays
+    assert mine.rendered == "I use Dictate, the app."  # what the words make of it now
+    history.close()
