@@ -39,7 +39,7 @@ from app.core.errors import AudioInputError, Fix
 from app.core.phases import Phase, recording
 from app.core.words import rules_from_pairs
 from app.delivery.chain import Environment
-from app.dictation import corrections
+from app.dictation import cleanup, corrections
 from app.engine.models import DEFAULT_MODEL_ID
 from app.storage import settings as settings_store
 from app.storage.history import History
@@ -177,7 +177,8 @@ class Actions(QObject):
         if dialog is None:
             return
         self.apply(dialog.accepted_settings(), dialog.new_key(), dialog.new_custom_key(),
-                   key_store=dialog.key_store())  # fmt: skip
+                   key_store=dialog.key_store(),
+                   cleanup_keys=dialog.new_cleanup_key())  # fmt: skip
 
     @Slot(int, str, str)
     def learn(self, _row: int, before: str, after: str) -> None:
@@ -197,23 +198,31 @@ class Actions(QObject):
             self.panel.on_learned(message)
 
     def apply(
-        self, new: Settings, key: str = "", server_key: str = "", *, key_store: str = "keyring"
+        self,
+        new: Settings,
+        key: str = "",
+        server_key: str = "",
+        *,
+        key_store: str = "keyring",
+        cleanup_keys: dict[str, str] | None = None,
     ) -> set[str]:
         """Make `new` the settings in force, save them, and switch the backend when its
         choice or its key changed; returns the names of the settings that changed. New keys
         go to `key_store`: "keyring", "file" (the user's key file) or "environment" (used
-        by this session only, in the variable the backend reads). All or nothing: when
-        saving fails, the settings in force go back to what they were."""
+        by this session only, in the variable the backend reads); so do `cleanup_keys` (the
+        language model's, {name: key}). All or nothing: when saving fails, the settings in
+        force go back to what they were, and no key is kept."""
         old = self.settings.current
         local_only = self._only_local_model_changed(old, new)
         changed = self.settings.apply(new)
         saved = self.settings.edit()
         keys = {n: v for n, v in ((TOGETHER_KEY_NAME, key), (CUSTOM_KEY_NAME, server_key)) if v}
+        every_key = {**keys, **(cleanup_keys or {})}
 
         def save() -> None:
             undo = None
-            if keys and key_store != "environment":
-                undo = store_secrets(keys, in_file=key_store == "file")
+            if every_key and key_store != "environment":
+                undo = store_secrets(every_key, in_file=key_store == "file")
             try:
                 settings_store.save(paths.config_dir(), saved)
             except OSError:
@@ -223,12 +232,12 @@ class Actions(QObject):
 
         def saved_then_switch(_result: None) -> None:
             note = ""
-            if keys and key_store == "environment":
-                for name, value in keys.items():
-                    os.environ[KEY_VARIABLES[name]] = value  # read by the backend built next
-                names = " and ".join(KEY_VARIABLES[n] for n in keys)
+            if every_key and key_store == "environment":
+                for name, value in every_key.items():
+                    os.environ[variable(name)] = value  # read by the backend built next
+                names = " and ".join(sorted({variable(n) for n in every_key}))
                 note = f"the key is not stored: set {names} before Dictate starts next time"
-            elif keys and key_store == "file":
+            elif every_key and key_store == "file":
                 note = f"the key is in {key_file()}, readable only by you"
             self.window.clear_problem(self._save_problem)
             self.window.say(f"settings saved; {note}" if note else "settings saved")
@@ -250,7 +259,7 @@ class Actions(QObject):
         if isinstance(exc, SecretStoreError):
             message = (
                 f"nothing was saved: {exc}. In Settings, keep the key in a file only you can "
-                f"read, or set {KEY_VARIABLES[exc.name]} in the environment Dictate starts in"
+                f"read, or set {variable(exc.name)} in the environment Dictate starts in"
             )
         elif isinstance(exc, OSError):
             where = f" ({exc.filename})" if exc.filename else ""
@@ -383,3 +392,9 @@ class Actions(QObject):
         if text and self.settings.current.auto_copy:
             self.window.copy_text(text)
         self.window.say(f"dictation {row} transcribed again")
+
+
+def variable(key_name: str) -> str:
+    """The environment variable that stands in for a stored key: the backend's, or for the
+    language model's keys the cleanup's own."""
+    return KEY_VARIABLES.get(key_name, cleanup.KEY_VARIABLE)

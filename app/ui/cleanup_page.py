@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.dictation.cleanup import PROVIDERS, STYLES
-from app.storage.secrets import SecretStoreError, keyring_usable, set_secret
 from app.storage.settings import Settings
 
 STYLE_NAMES = {
@@ -118,7 +117,7 @@ class CleanupPage(QGroupBox):
             self.key_note.setText("Leave empty to keep the saved key.")
 
     def apply(self, settings: Settings) -> None:
-        """The page's values into `settings`; a new key into the keyring (or key file)."""
+        """The page's values into `settings` (a new key: `new_key`, saved with them)."""
         self._keep()
         settings.cleanup = self.enabled.isChecked()
         settings.cleanup_provider = self._shown
@@ -127,9 +126,11 @@ class CleanupPage(QGroupBox):
         settings.cleanup_timeout_s = self.timeout.value()
         settings.cleanup_style = str(self.style_box.currentData())
         settings.cleanup_instructions = self.instructions.toPlainText().strip()
+
+    def new_key(self) -> dict[str, str]:
+        """A key typed for the provider shown: {its name in the key store: the key}. It is
+        kept where the Transcription page keeps keys, with the settings, all or nothing."""
         key, preset = self.key.text().strip(), PROVIDERS[self._shown]
         if key and preset.key_name and self._shown != "together":
-            try:
-                set_secret(preset.key_name, key, in_file=not keyring_usable())
-            except (SecretStoreError, OSError) as exc:
-                self.key_note.setText(f"The key was not kept: {exc}")
+            return {preset.key_name: key}
+        return {}

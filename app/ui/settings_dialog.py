@@ -261,6 +261,9 @@ class SettingsDialog(QDialog):
     def new_key(self) -> str:
         return self.key.text().strip() if self.backend.currentData() in TOGETHER else ""
 
+    def new_cleanup_key(self) -> dict[str, str]:
+        return self.cleanup_page.new_key()
+
     def key_store(self) -> str:
         """Where new keys go: "keyring", "file" or "environment" (no OS keyring here)."""
         return self.transcription.store()

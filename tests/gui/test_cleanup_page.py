@@ -1,18 +1,21 @@
 """Settings → Cleanup: each provider keeps its address and model, the key goes to the keyring
-(never the settings), Together needs none of its own, and the page says what leaves the
-machine; what Save gives is what the next dictation's options use."""
+with the settings when they are saved (never into them), Together needs none of its own, and
+the page says what leaves the machine; what Save gives is what the next dictation's options
+use."""
 
 from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
+from app import paths
 from app.dictation.cleanup import PROVIDERS
 from app.dictation.options import DictationOptions
-from app.storage.secrets import get_secret
+from app.storage.secrets import get_secret, store_secrets
 from app.storage.settings import Settings
 from app.ui.cleanup_page import PRIVACY, CleanupPage
 from app.ui.settings_dialog import SettingsDialog
 from tests.file_keyring import MemoryKeyring
+from tests.gui.conftest import MakeApp
 
 
 def test_the_page_keeps_each_providers_values_and_the_key_in_the_keyring(
@@ -47,8 +50,11 @@ def test_the_page_keeps_each_providers_values_and_the_key_in_the_keyring(
     assert saved.cleanup_urls == {"custom": "http://gpu-box:8000/v1"}  # presets not copied
     assert saved.cleanup_models == {"ollama": "qwen2.5:3b", "custom": "my-model"}
     assert (saved.cleanup_timeout_s, saved.cleanup_style) == (2.5, "email")
-    assert get_secret("cleanup_custom_api_key") == "sk-custom"
     assert "sk-custom" not in repr(saved)
+    # The key is kept with the settings, all or nothing, by whoever saves them.
+    assert page.new_key() == {"cleanup_custom_api_key": "sk-custom"}
+    assert get_secret("cleanup_custom_api_key") is None
+    store_secrets(page.new_key())
 
     options = DictationOptions.of(saved).cleanup
     assert options is not None
@@ -68,3 +74,23 @@ def test_the_settings_dialog_has_the_page_with_its_privacy_words(qtbot: QtBot) -
     assert dialog.accepted_settings().cleanup
     assert "What leaves this computer" in PRIVACY and "never the audio" in PRIVACY
     assert "Nothing of the text is written to Dictate's log" in PRIVACY
+
+
+def test_saving_settings_keeps_the_cleanup_key_with_them(
+    qtbot: QtBot, vault: MemoryKeyring, make_app: MakeApp
+) -> None:
+    parts = make_app(Settings(sounds=False, overlay=False), name="cleanup-key")
+    parts.actions.open_settings()
+    qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
+    dialog = parts.actions.dialog
+    assert dialog is not None
+    page = dialog.cleanup_page
+    page.enabled.setChecked(True)
+    page.provider.setCurrentIndex(page.provider.findData("openai"))
+    page.key.setText("sk-openai")
+    dialog.accept()
+    saved = paths.config_dir() / "settings.json"
+    qtbot.waitUntil(lambda: saved.exists() and '"openai"' in saved.read_text(), timeout=10000)
+    assert get_secret("cleanup_openai_api_key") == "sk-openai"
+    assert parts.settings.current.cleanup_provider == "openai"
+    assert "sk-openai" not in saved.read_text()
