@@ -115,8 +115,9 @@ def test_two_programs_get_their_own_profiles(sway: Sway, voice: VirtualMic) -> N
 def test_command_mode_replaces_a_text_views_selection_through_the_input_method(
     sway: Sway, voice: VirtualMic
 ) -> None:
-    """Wayland has no primary selection to read: the field's own text, through the input
-    method, holds the selection, and the language model's answer is committed over it."""
+    """The field's own text, through the input method, holds the selection (no XWayland
+    here to read a primary selection from), and the language model's answer is committed
+    over it."""
     sway.start_ibus()
     with LLMServer() as server:
         app = sway.app(voice, "wayland", auto_copy=False, cleanup=True, cleanup_provider="custom",
