@@ -19,6 +19,7 @@ from app.backends import Backend
 from app.dictation.run import Source
 from app.main import Parts, build
 from app.storage.settings import Settings
+from app.ui.settings_dialog import SettingsDialog
 from tests.file_keyring import MemoryKeyring
 
 
@@ -65,6 +66,16 @@ def make_app(qtbot: QtBot) -> Iterator[MakeApp]:
         parts.instance.close()
         if parts.history is not None:
             parts.history.close()
+
+
+def open_settings_dialog(qtbot: QtBot, parts: Parts) -> SettingsDialog:
+    """Settings as the user opens it: the device list and the keyring asked off the GUI
+    thread, then the dialog."""
+    parts.actions.open_settings()
+    qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
+    dialog = parts.actions.dialog
+    assert dialog is not None
+    return dialog
 
 
 def _no_key_in_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from app.storage.settings import Settings
 from app.ui.cleanup_page import PRIVACY, CleanupPage
 from app.ui.settings_dialog import SettingsDialog
 from tests.file_keyring import MemoryKeyring
-from tests.gui.conftest import MakeApp
+from tests.gui.conftest import MakeApp, open_settings_dialog
 
 
 def test_the_page_keeps_each_providers_values_and_the_key_in_the_keyring(
@@ -80,10 +80,7 @@ def test_saving_settings_keeps_the_cleanup_key_with_them(
     qtbot: QtBot, vault: MemoryKeyring, make_app: MakeApp
 ) -> None:
     parts = make_app(Settings(sounds=False, overlay=False), name="cleanup-key")
-    parts.actions.open_settings()
-    qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
-    dialog = parts.actions.dialog
-    assert dialog is not None
+    dialog = open_settings_dialog(qtbot, parts)
     page = dialog.cleanup_page
     page.enabled.setChecked(True)
     page.provider.setCurrentIndex(page.provider.findData("openai"))

@@ -20,7 +20,7 @@ from app.storage.secrets import SERVICE, get_secret
 from app.storage.settings import Settings
 from tests.conftest import Engine
 from tests.file_keyring import MemoryKeyring
-from tests.gui.conftest import MakeApp
+from tests.gui.conftest import MakeApp, open_settings_dialog
 from tests.speech import TEXTS, pcm, silence, wer
 
 
@@ -74,10 +74,7 @@ def test_settings_test_and_store_the_custom_key(
 ) -> None:
     parts = _app(make_app, engine)
     try:
-        parts.actions.open_settings()
-        qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
-        dialog = parts.actions.dialog
-        assert dialog is not None
+        dialog = open_settings_dialog(qtbot, parts)
         offered = {
             box.itemText(i) for box in dialog.findChildren(QComboBox) for i in range(box.count())
         }

@@ -22,7 +22,7 @@ from app.storage.history import History, HistoryKept, export
 from app.storage.settings import Settings
 from tests.app_parts import local_backend
 from tests.conftest import Engine, start_engine
-from tests.gui.conftest import MakeApp
+from tests.gui.conftest import MakeApp, open_settings_dialog
 from tests.speech import TEXTS, pcm, silence, wer
 
 
@@ -197,10 +197,7 @@ def test_settings_dialog_saves_and_switches_the_backend(
 ) -> None:
     backend = Backend("local", "openai/whisper-tiny.en", "ws://127.0.0.1:9/v1", "x")
     parts = make_app(Settings(sounds=False), backend=backend, name="set")
-    parts.actions.open_settings()
-    qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
-    dialog = parts.actions.dialog
-    assert dialog is not None
+    dialog = open_settings_dialog(qtbot, parts)
     dialog.backend.setCurrentIndex(3)  # custom URL
     dialog.custom_url.setText(engine.url)
     dialog.language.setCurrentIndex(dialog.language.findData("de"))

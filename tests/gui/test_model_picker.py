@@ -19,7 +19,7 @@ from app.models import catalog, store
 from app.models.catalog import CatalogEntry
 from app.storage.settings import Settings
 from app.ui.tray import Tray
-from tests.gui.conftest import MakeApp
+from tests.gui.conftest import MakeApp, open_settings_dialog
 from tests.hub_mirror import REPO, Mirror, serve_bundled
 from tests.speech import TEXTS, pcm, silence, wer
 
@@ -64,10 +64,7 @@ def test_download_progress_then_switch_without_restart(
     qtbot: QtBot, hub: Mirror, app: Parts
 ) -> None:
     hub.rate["model.bin"] = 20e6  # ~4 s: a slow link, so the download is seen in flight
-    app.actions.open_settings()
-    qtbot.waitUntil(lambda: app.actions.dialog is not None, timeout=10000)
-    dialog = app.actions.dialog
-    assert dialog is not None
+    dialog = open_settings_dialog(qtbot, app)
     picker = dialog.local_model
     assert not dialog.language.isEnabled()  # tiny.en is English-only: no language to choose
     picker.box.setCurrentIndex(picker.box.findData("small"))
@@ -110,10 +107,8 @@ def test_download_progress_then_switch_without_restart(
     assert wer(TEXTS["fox"], text) <= 0.35, text
     assert app.controller.settings.model_for("local") == MODEL_ID
 
-    app.actions.open_settings()  # the model in use cannot be deleted; tiny.en is bundled
-    qtbot.waitUntil(lambda: app.actions.dialog is not None, timeout=10000)
-    assert app.actions.dialog is not None
-    picker = app.actions.dialog.local_model
+    # The model in use cannot be deleted; tiny.en is bundled.
+    picker = open_settings_dialog(qtbot, app).local_model
     assert picker.selected() == NAME and not picker.delete.isEnabled()
     picker.box.setCurrentIndex(picker.box.findData("tiny.en"))
     assert "bundled" in picker.box.currentText() and not picker.delete.isEnabled()

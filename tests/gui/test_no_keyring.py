@@ -15,23 +15,14 @@ from pytestqt.qtbot import QtBot
 from app import paths
 from app.audio.files import FileSource
 from app.backends import CUSTOM_KEY_NAME
-from app.main import Parts
 from app.storage import settings as settings_store
 from app.storage.secrets import KEY_FILE, get_secret
 from app.storage.settings import Settings
 from app.ui.settings_dialog import SettingsDialog
 from tests.app_parts import local_backend
 from tests.conftest import Engine
-from tests.gui.conftest import MakeApp
+from tests.gui.conftest import MakeApp, open_settings_dialog
 from tests.speech import TEXTS, pcm, silence, wer
-
-
-def _settings_dialog(qtbot: QtBot, parts: Parts) -> SettingsDialog:
-    parts.actions.open_settings()
-    qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
-    dialog = parts.actions.dialog
-    assert dialog is not None
-    return dialog
 
 
 def _custom(dialog: SettingsDialog, url: str, key: str) -> None:
@@ -65,7 +56,7 @@ def test_without_a_keyring_save_is_all_or_nothing_and_the_key_file_survives_a_re
 
         # Settings says there is no keyring and offers where the key goes, naming the
         # variable of the backend chosen.
-        dialog = _settings_dialog(qtbot, parts)
+        dialog = open_settings_dialog(qtbot, parts)
         _custom(dialog, engine.url, engine.token)
         store = dialog.transcription.key_store
         assert store.isVisibleTo(dialog) and store.currentData() == "file"
@@ -113,7 +104,7 @@ def test_without_a_keyring_the_environment_choice_says_which_variable_to_set(
         Settings(sounds=False, overlay=False), name="no-keyring-env", backend=local_backend(engine)
     )
     try:
-        dialog = _settings_dialog(qtbot, parts)
+        dialog = open_settings_dialog(qtbot, parts)
         _custom(dialog, engine.url, engine.token)
         store = dialog.transcription.key_store
         store.setCurrentIndex(store.findData("environment"))

@@ -17,7 +17,7 @@ from app.storage import settings as settings_store
 from app.storage.settings import Settings
 from tests.app_parts import local_backend
 from tests.conftest import Engine
-from tests.gui.conftest import MakeApp
+from tests.gui.conftest import MakeApp, open_settings_dialog
 from tests.words_speech import EXPECTED, RULES, VOCABULARY, dictation
 
 
@@ -51,11 +51,7 @@ def test_words_from_the_dialog_apply_at_once_persist_and_rerender_retry(
     before, first_row = dictate(qtbot, parts)
     assert VOCABULARY not in before and "\n\n" in before  # commands are on by default
 
-    parts.actions.open_settings()
-
-    qtbot.waitUntil(lambda: parts.actions.dialog is not None, timeout=10000)
-    dialog = parts.actions.dialog
-    assert dialog is not None
+    dialog = open_settings_dialog(qtbot, parts)
     page = dialog.words_page
     page.vocabulary.setPlainText(VOCABULARY)
     (tmp_path / "import.txt").write_text(RULES + "not a rule\n")
