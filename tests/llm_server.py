@@ -142,7 +142,7 @@ class LLMServer:
         pieces = re.findall(r"\S+\s*|\s+", text) or [""]
         for number, piece in enumerate(pieces):
             if number and self.token_s:
-                time.sleep(self.token_s)
+                time.sleep(self.token_s)  # pacing: tokens streamed one at a time
             self._event(handler, {"role": "assistant", "content": piece} if number == 0
                         else {"content": piece}, None, model)  # fmt: skip
         self._event(handler, {}, "stop", model)

@@ -99,7 +99,10 @@ class ProfilesPage(QGroupBox):
         if not apps:
             return
         terminal = self.front.terminal
-        profile = Profile(self.front.title.split(" - ")[-1] or apps[0], apps,
+        # "Inbox - Mail": the app's own name ends its titles; else ("Untitled", "~") the app.
+        title = self.front.title
+        name = title.rsplit(" - ", 1)[1].strip() if " - " in title else ""
+        profile = Profile(name or apps[0], apps,
                           style=VERBATIM if terminal else "clean", one_line=terminal)  # fmt: skip
         self.add_row(profile)
         self.table.selectRow(self.table.rowCount() - 1)

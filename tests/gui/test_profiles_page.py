@@ -52,6 +52,7 @@ def test_a_wayland_app_named_by_the_input_method_is_added_too(qtbot: QtBot) -> N
     page.apply(edited)
     (profile,) = profiles_from(edited.profiles).rules
     assert profile.apps == ("texteditor",) and not profile.one_line
+    assert profile.name == "texteditor"  # no title known: the app's name
     assert profiles_from(edited.profiles).choose(editor) == profile
     on_sway = Target(app_id="foot", name="~", app_pid=4343)  # what sway's IPC says
     page = ProfilesPage(Settings(profiles=[]), on_sway)
@@ -60,7 +61,7 @@ def test_a_wayland_app_named_by_the_input_method_is_added_too(qtbot: QtBot) -> N
     page.apply(edited)
     (profile,) = profiles_from(edited.profiles).rules
     assert (profile.name, profile.apps, profile.style, profile.one_line) == (
-        "~", ("foot",), "verbatim", True)  # fmt: skip
+        "foot", ("foot",), "verbatim", True)  # fmt: skip  # a title "~" names no app
 
 
 def cell(page: ProfilesPage, column: int) -> QTableWidgetItem:

@@ -12,7 +12,7 @@ from app.controller.watchdog import StallWatchdog
 
 
 def block_the_gui_thread(seconds: float) -> None:
-    time.sleep(seconds)  # the stall under test: the main thread does not run its event loop
+    time.sleep(seconds)  # pacing: the stall under test (the main thread runs no event loop)
 
 
 def test_a_stall_is_logged_with_where_the_gui_thread_was(
