@@ -10,6 +10,7 @@ transcription).
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from app.dictation.cleanup import STYLES, CleanupOptions
 
@@ -44,16 +45,11 @@ def cleanup_from(args: argparse.Namespace) -> CleanupOptions | None:
     if not style or style == "verbatim":
         return None
     from app import paths
+    from app.dictation.options import cleanup_settings
     from app.storage import settings as settings_store
 
     saved = settings_store.load(paths.config_dir())
-    provider = "custom" if args.llm_url else saved.cleanup_provider
-    return CleanupOptions(
-        provider=provider,
-        url=args.llm_url or saved.cleanup_urls.get(provider, ""),
-        model=args.llm_model or saved.cleanup_models.get(provider, ""),
-        timeout_s=args.llm_timeout or saved.cleanup_timeout_s,
-        style=style,
-        instructions=saved.cleanup_instructions,
-        api_key=args.llm_api_key,
-    )
+    base = cleanup_settings(saved, "custom" if args.llm_url else None, style)
+    return replace(base, url=args.llm_url or base.url, model=args.llm_model or base.model,
+                   timeout_s=args.llm_timeout or base.timeout_s,
+                   api_key=args.llm_api_key)  # fmt: skip

@@ -118,7 +118,7 @@ class Delivery(QObject):
     def _on_ibus_started(self, problem: str) -> None:
         if problem:
             self.session = self._ibus = None
-            self.env = Environment(**{**self.env.__dict__, "ibus": False})
+            self.env = replace(self.env, ibus=False)
             self.method = self._choose()
         self._announce(problem)
 
@@ -182,9 +182,7 @@ class Delivery(QObject):
         session = self.session
         self.ime = self.method == chain.INPUT_METHOD and session is not None and session.alive
         if self.method == chain.INPUT_METHOD and not self.ime:  # the engine is not (yet) there
-            without = Environment(**{**self.env.__dict__, "ibus": False})
-            self.method = chain.choose(options.delivery, without,
-                                       prefer_paste=options.prefer_paste)  # fmt: skip
+            self.method = self._without_input_method(options)
         if self.ime:  # the engine says which field is in front (the target on Wayland)
             dictation.target.expect_input_method()
         self.worker.begin(session if self.ime else None, dictation.target)
@@ -205,10 +203,13 @@ class Delivery(QObject):
             self.ime = False
             self.worker.leave_input_method()
         if not self.ime and options.delivery != chain.AUTO:
-            without = Environment(**{**self.env.__dict__, "ibus": False})
-            self.method = chain.choose(options.delivery, without,
-                                       prefer_paste=options.prefer_paste)  # fmt: skip
+            self.method = self._without_input_method(options)
             self.routed.emit(self.method, self.ime)
+
+    def _without_input_method(self, options: DictationOptions) -> str:
+        """The method `options` ask for where the input method does not carry it."""
+        without = replace(self.env, ibus=False)
+        return chain.choose(options.delivery, without, prefer_paste=options.prefer_paste)
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until the delivery thread has done what was asked so far (tests, benchmarks)."""

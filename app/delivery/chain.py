@@ -49,6 +49,7 @@ class Environment:
         desktop = session.detect(env)  # XWayland is Wayland here: XTest reaches X11 apps only
         is_wayland = desktop.wayland
         im = input_method.owner(env, input_method.running_daemons())
+        typing, why_not = wayland.probe(env) if is_wayland else (None, "")
         return cls(
             x11=desktop.x11,
             wayland=is_wayland,
@@ -57,8 +58,8 @@ class Environment:
             im=im,
             xdotool=xtest.available(),
             xclip=paste.available(),
-            wayland_tool=wayland.tool(env) if is_wayland else None,
-            wayland_note=wayland.why_not(env) if is_wayland else "",
+            wayland_tool=typing,
+            wayland_note=why_not,
         )
 
 

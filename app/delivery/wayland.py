@@ -24,21 +24,17 @@ def uinput_writable(path: str | None = None) -> bool:
     return os.access(path or UINPUT, os.W_OK)
 
 
-def tool(env: Mapping[str, str] | None = None) -> str | None:
-    """The typing tool that works on this desktop: installed, and what it needs is there."""
-    if shutil.which("wtype") and wayland_registry.has_virtual_keyboard(env):
-        return "wtype"
+def probe(env: Mapping[str, str] | None = None) -> tuple[str | None, str]:
+    """The typing tool that works on this desktop (installed, and what it needs is there),
+    and when none does, why (for Settings and the clipboard notice). The compositor is
+    asked once."""
+    keyboard = wayland_registry.has_virtual_keyboard(env)
+    if shutil.which("wtype") and keyboard:
+        return "wtype", ""
     if shutil.which("ydotool") and uinput_writable():
-        return "ydotool"
-    return None
-
-
-def why_not(env: Mapping[str, str] | None = None) -> str:
-    """Why no typing tool works here (for Settings and the clipboard notice); "" when one does."""
-    if tool(env) is not None:
-        return ""
+        return "ydotool", ""
     reasons = []
-    if not wayland_registry.has_virtual_keyboard(env):
+    if not keyboard:
         reasons.append("this compositor has no virtual keyboard for wtype")
     elif not shutil.which("wtype"):
         reasons.append("wtype is not installed")
@@ -46,13 +42,25 @@ def why_not(env: Mapping[str, str] | None = None) -> str:
         reasons.append("ydotool is not installed")
     elif not uinput_writable():
         reasons.append(f"{UINPUT} is not writable for ydotool")
-    return ", ".join(reasons)
+    return None, ", ".join(reasons)
+
+
+def tool(env: Mapping[str, str] | None = None) -> str | None:
+    """The typing tool that works on this desktop, if any."""
+    return probe(env)[0]
+
+
+def why_not(env: Mapping[str, str] | None = None) -> str:
+    """Why no typing tool works here; "" when one does."""
+    return probe(env)[1]
 
 
 def type_text(text: str, name: str | None = None) -> str | None:
-    name = name or tool()
+    why = ""
     if name is None:
-        return why_not() or "neither wtype nor ydotool can type here"
+        name, why = probe()
+    if name is None:
+        return why or "neither wtype nor ydotool can type here"
     argv = [name, "--", text] if name == "wtype" else [name, "type", "--", text]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 VIRTUAL_KEYBOARD = "zwp_virtual_keyboard_manager_v1"
-INPUT_METHOD = "zwp_input_method_manager_v2"
 
 _DISPLAY, _REGISTRY, _CALLBACK = 1, 2, 3  # object ids: wl_display is 1, ours follow
 _GET_REGISTRY, _SYNC = 1, 0  # wl_display requests

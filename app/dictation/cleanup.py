@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,15 +175,10 @@ class Cleanup:
     def __init__(self, options: CleanupOptions, *, one_line: bool = False) -> None:
         self.options = options
         self.one_line = one_line
-        self.elapsed = 0.0  # seconds the last call took, answer or not
 
     def __call__(self, text: str) -> str:
         options = self.options
-        started = time.monotonic()
-        try:
-            answer = ask(options, messages(text, options.style, options.instructions))
-        finally:
-            self.elapsed = time.monotonic() - started
+        answer = ask(options, messages(text, options.style, options.instructions))
         verdict = guard.judge(text, strip_think(answer), style=options.style,
                               one_line=self.one_line)  # fmt: skip
         if not verdict.ok:

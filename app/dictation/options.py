@@ -112,13 +112,21 @@ def cleanup_of(settings: Settings) -> CleanupOptions | None:
     off the GUI thread)."""
     if not settings.cleanup:
         return None
-    provider = settings.cleanup_provider
-    options = CleanupOptions(
+    options = cleanup_settings(settings)
+    return options if options.active else None
+
+
+def cleanup_settings(
+    settings: Settings, provider: str | None = None, style: str | None = None
+) -> CleanupOptions:
+    """The settings' cleanup for `provider` (theirs by default), on or off: its address,
+    model, timeout, style and the user's instructions (the command line overrides some)."""
+    provider = provider or settings.cleanup_provider
+    return CleanupOptions(
         provider=provider,
         url=settings.cleanup_urls.get(provider, ""),
         model=settings.cleanup_models.get(provider, ""),
         timeout_s=settings.cleanup_timeout_s,
-        style=settings.cleanup_style,
+        style=style or settings.cleanup_style,
         instructions=settings.cleanup_instructions,
     )
-    return options if options.active else None

@@ -210,7 +210,7 @@ class DictationRun:
         profile; one line for a terminal or a one-line profile)."""
         if self.options.cleanup is None or self.options.command:
             return []  # off; or command mode's instruction, which the editor reads as said
-        one_line = self.options.words.one_line or self.target.result(2).terminal
+        one_line = self.options.words.one_line or self.target.result(PROFILE_WAIT_S).terminal
         return list(cleanup.steps(self.options.cleanup, one_line=one_line))
 
     def _save(self, result: DictationResult, final: Final) -> tuple[int, str]:

@@ -77,6 +77,7 @@ class History:
         self._lock = threading.Lock()
         self._closed = False
         self._writable = True  # the connection is read-write (not the read-only fallback)
+        self._columns: tuple[sqlite3.Connection, str] | None = None  # `_cleanup_columns`
         try:
             self._db = self._open()
         except (sqlite3.Error, OSError) as exc:
@@ -335,12 +336,15 @@ class History:
         ]
 
     def _cleanup_columns(self) -> str:
-        """The columns of cleanup, or empty ones in an old history opened read-only."""
-        with self._lock:
-            names = {row[1] for row in self._db.execute("PRAGMA table_info(dictations)")}
-        if {"rendered", "cleaned", "note"} <= names:
-            return "d.rendered, d.cleaned, d.note"
-        return "'', '', ''"
+        """The columns of cleanup, or empty ones in an old history opened read-only; asked
+        once per connection (they change only when the history is opened again)."""
+        db = self._db
+        if self._columns is None or self._columns[0] is not db:
+            with self._lock:
+                names = {row[1] for row in db.execute("PRAGMA table_info(dictations)")}
+            found = {"rendered", "cleaned", "note"} <= names
+            self._columns = (db, "d.rendered, d.cleaned, d.note" if found else "'', '', ''")
+        return self._columns[1]
 
     def prune_audio(self, now: float | None = None) -> int:
         """Drop audio older than the retention limit (failed dictations keep theirs)."""

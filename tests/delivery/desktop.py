@@ -29,15 +29,18 @@ ROOT = HERE.parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def _system_has(*modules: str) -> bool:
+def system_has_gi(*modules: str) -> bool:
+    """Whether the system python3's gi has each of these ("Gtk:4.0"), one process each (GTK 3
+    and GTK 4 do not load together)."""
     if not Path(SYSTEM_PYTHON).exists():
         return False
-    probe = "import gi; " + "; ".join(f"gi.require_version({m!r}, {v!r})" for m, v in
-                                      (item.split(":") for item in modules))  # fmt: skip
-    return (
-        subprocess.run([SYSTEM_PYTHON, "-c", probe], capture_output=True, check=False).returncode
-        == 0
-    )
+    for item in modules:
+        name, version = item.split(":")
+        probe = f"import gi; gi.require_version({name!r}, {version!r})"
+        done = subprocess.run([SYSTEM_PYTHON, "-c", probe], capture_output=True, check=False)
+        if done.returncode != 0:
+            return False
+    return True
 
 
 USER_IME = "dictate-test-ime"  # tests/delivery/user_ime.py
@@ -65,7 +68,7 @@ needs_desktop = pytest.mark.skipif(
     reason="needs Xvfb, xdotool, openbox and dbus-launch",
 )
 needs_ibus = pytest.mark.skipif(
-    not (shutil.which("ibus-daemon") and _system_has("IBus:1.0", "Gtk:3.0")),
+    not (shutil.which("ibus-daemon") and system_has_gi("IBus:1.0", "Gtk:3.0")),
     reason="needs ibus-daemon, ibus-gtk3 and the system python3 with gi (IBus, Gtk)",
 )
 

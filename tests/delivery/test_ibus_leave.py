@@ -26,6 +26,7 @@ from tests.delivery.desktop import (
     needs_ibus,
 )
 from tests.delivery.engine_process import Engine
+from tests.desktops.session import exited
 from tests.waiting import wait_until
 
 pytestmark = [needs_desktop, needs_ibus]
@@ -133,10 +134,18 @@ def test_the_installed_engine_chosen_without_the_app_is_a_plain_keyboard(
     started = subprocess.run(
         ["pgrep", "-f", "engine.py --ibus"], check=False, capture_output=True, text=True
     )
-    pids = started.stdout.split()
+    mine = f"DISPLAY={installed.display}\0".encode()  # this desktop's, no other test's
+    pids = [int(p) for p in started.stdout.split() if mine in _environ(int(p))]
     assert pids, "ibus-daemon started the engine"
     entry = installed.entry("Plain")
     installed.type("ab")
     wait_until(lambda: entry.text == "ab", 10, "the keys, passed through")
-    assert all(Path(f"/proc/{pid}").exists() for pid in pids), "the engine is still running"
+    assert not any(map(exited, pids)), "the engine is still running"
     assert installed.ibus_cmd("engine") == "dictate"
+
+
+def _environ(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes() + b"\0"
+    except OSError:
+        return b""

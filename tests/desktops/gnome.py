@@ -12,14 +12,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 from tests.delivery.desktop import SYSTEM_PYTHON
-from tests.desktops.session import PREFIX, Session, descendants, give, system_has_gi
+from tests.desktops.session import PREFIX, Session, descendants, give
+from tests.desktops.session import missing as needs
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -40,12 +40,7 @@ SYSTEM_BUS = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 
 def missing() -> str:
     """Why GNOME Shell cannot run here ("" when it can)."""
-    absent = [t for t in TOOLS if not shutil.which(t)]
-    if absent:
-        return f"needs {', '.join(absent)} (scripts/system-packages.sh test)"
-    if not system_has_gi("Gtk:3.0", "Gtk:4.0", "IBus:1.0"):
-        return "needs the system python3 with gi for GTK 3, GTK 4 and IBus"
-    return ""
+    return needs(TOOLS)
 
 
 class Gnome(Session):

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.delivery.desktop import SYSTEM_PYTHON, Entry
+from tests.delivery.desktop import Entry, system_has_gi
 from tests.soak.driver import SoakDriver
 from tests.virtual_mic import VirtualMic
 from tests.waiting import wait_until
@@ -205,7 +205,7 @@ class Session:
         deadline = time.monotonic() + 5
         for pid in [*doomed, *self.forked]:
             while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-                if _zombie(pid):
+                if exited(pid):
                     break
                 time.sleep(0.05)  # pacing: waiting for another process to exit
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -213,24 +213,21 @@ class Session:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _zombie(pid: int) -> bool:
+def exited(pid: int) -> bool:
+    """The process is gone, or a zombie (its /proc entry stays until it is reaped)."""
     with contextlib.suppress(OSError, IndexError):
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     return True
 
 
-def system_has_gi(*modules: str) -> bool:
-    """Whether the system python3's gi has each of these ("Gtk:4.0"), one process each (GTK 3
-    and GTK 4 do not load together)."""
-    if not Path(SYSTEM_PYTHON).exists():
-        return False
-    for item in modules:
-        name, version = item.split(":")
-        probe = f"import gi; gi.require_version({name!r}, {version!r})"
-        done = subprocess.run([SYSTEM_PYTHON, "-c", probe], capture_output=True, check=False)
-        if done.returncode != 0:
-            return False
-    return True
+def missing(tools: tuple[str, ...]) -> str:
+    """Why a desktop that needs `tools` cannot run here ("" when it can)."""
+    absent = [t for t in tools if not shutil.which(t)]
+    if absent:
+        return f"needs {', '.join(absent)} (scripts/system-packages.sh test)"
+    if not system_has_gi("Gtk:3.0", "Gtk:4.0", "IBus:1.0"):
+        return "needs the system python3 with gi for GTK 3, GTK 4 and IBus"
+    return ""
 
 
 def reachable_by_others(*paths: Path) -> None:

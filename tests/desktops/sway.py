@@ -9,9 +9,8 @@ first key, so a long-lived `wtype` holds one (a real desktop's physical keyboard
 
 from __future__ import annotations
 
-import shutil
-
-from tests.desktops.session import Session, system_has_gi
+from tests.desktops.session import Session
+from tests.desktops.session import missing as needs
 from tests.waiting import wait_until
 
 TOOLS = ("sway", "swaymsg", "wtype", "dbus-daemon", "setpriv", "ibus-daemon")
@@ -19,12 +18,7 @@ TOOLS = ("sway", "swaymsg", "wtype", "dbus-daemon", "setpriv", "ibus-daemon")
 
 def missing() -> str:
     """Why sway cannot run here ("" when it can)."""
-    absent = [t for t in TOOLS if not shutil.which(t)]
-    if absent:
-        return f"needs {', '.join(absent)} (scripts/system-packages.sh test)"
-    if not system_has_gi("Gtk:3.0", "Gtk:4.0", "IBus:1.0"):
-        return "needs the system python3 with gi for GTK 3, GTK 4 and IBus"
-    return ""
+    return needs(TOOLS)
 
 
 class Sway(Session):

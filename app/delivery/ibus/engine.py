@@ -56,17 +56,8 @@ from front import Asker
 gi.require_version("IBus", "1.0")
 from gi.repository import Gio, GLib, IBus  # noqa: E402
 
-NAME = "dictate"
-
-
-def emit(event: str, **fields: object) -> None:
-    """One event to the app; nothing when the app is gone (killed: its end of the pipe is
-    closed), so the engine still puts the user's engine back and exits."""
-    try:
-        sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass
+NAME = leave.NAME
+emit = leave.emit  # one event to the app (nothing when the app is gone)
 
 
 class Host:
@@ -105,13 +96,20 @@ class Host:
             emit("unavailable", why="the IBus daemon refused the engine")
             return False
         DictateEngine.host = self
-        self.previous = self._current() if self._current() != NAME else ""
-        emit("ready", previous=self._current())
+        current = self._current()
+        self.previous = current if current != NAME else ""
+        emit("ready", previous=current)
         return True
 
     def _current(self) -> str:
         desc = self.bus.get_global_engine()
         return desc.get_name() if desc is not None else ""
+
+    def _current_noting_user(self) -> str:
+        """The global engine now; the user's own (not Dictate's) is remembered as theirs."""
+        current = self._current()
+        self.previous = current if current not in ("", NAME) else self.previous
+        return current
 
     # --- commands (main loop) ------------------------------------------------------------
 
@@ -145,8 +143,7 @@ class Host:
     def begin(self, ident: object = None) -> None:
         if self.held:  # the last dictation's first words still wait: they go in, it ends
             self._release()
-        current = self._current()
-        self.previous = current if current not in ("", NAME) else self.previous
+        current = self._current_noting_user()
         self.dictating, self.preedit, self.pending = True, "", []
         self.fitted, self.refused, self.held, self.ending = False, "", [], False
         self.asker.ask_front(ident, switching=current != NAME)  # which app is in front
@@ -159,8 +156,7 @@ class Host:
 
     def select(self, ident: object) -> None:
         """Command mode: the focused field's selected text (front.py), nothing shown."""
-        current = self._current()
-        self.previous = current if current not in ("", NAME) else self.previous
+        current = self._current_noting_user()
         self.asker.ask_selection(ident, DictateEngine.focused if current == NAME else None)
         if current != NAME:
             DictateEngine.focused = None

@@ -109,13 +109,18 @@ class DictateEngine(IBus.Engine):  # type: ignore[misc]
         """The client offers the text before the caret and has not sent it yet."""
         return bool(self.caps & IBus.Capabilite.SURROUNDING_TEXT) and not self.surrounding
 
-    def before_caret(self) -> str | None:
-        """The field's text up to the caret, None when the client does not offer it (or
-        has not sent it yet: it does when it shows the preedit)."""
+    def surrounding_text(self) -> tuple[str, int, int] | None:
+        """The field's text, caret and selection anchor; None when the client does not
+        offer it (or has not sent it yet: it does when it shows the preedit)."""
         if not (self.caps & IBus.Capabilite.SURROUNDING_TEXT and self.surrounding):
             return None
-        text, cursor, _anchor = self.get_surrounding_text()
-        return str(text.get_text())[: int(cursor)]
+        text, cursor, anchor = self.get_surrounding_text()
+        return str(text.get_text()), int(cursor), int(anchor)
+
+    def before_caret(self) -> str | None:
+        """The field's text up to the caret, None when the client does not offer it."""
+        found = self.surrounding_text()
+        return found[0][: found[1]] if found is not None else None
 
 
 def ask_for_caret(engine: DictateEngine) -> None:

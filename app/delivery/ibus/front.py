@@ -149,8 +149,9 @@ def selected(engine: Any) -> str | None:
     is), None when the field does not offer its text (or refuses dictation)."""
     if engine is None or not engine.field or engine.secret():
         return None
-    if not (engine.caps & IBus.Capabilite.SURROUNDING_TEXT and engine.surrounding):
+    found = engine.surrounding_text()
+    if found is None:
         return None
-    text, cursor, anchor = engine.get_surrounding_text()
-    start, end = sorted((int(cursor), int(anchor)))
-    return str(text.get_text())[start:end]
+    text, cursor, anchor = found
+    start, end = sorted((cursor, anchor))
+    return str(text[start:end])

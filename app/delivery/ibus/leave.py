@@ -24,12 +24,13 @@ import gi
 gi.require_version("IBus", "1.0")
 from gi.repository import Gio, GLib, IBus  # noqa: E402
 
-NAME = "dictate"  # engine.NAME
+NAME = "dictate"  # the engine's name (engine.py uses this one)
 IBUS = ("org.freedesktop.IBus", "/org/freedesktop/IBus", "org.freedesktop.IBus")
 
 
 def emit(event: str, **fields: object) -> None:
-    """As engine.emit: one event to the app, nothing when the app is gone."""
+    """One event to the app; nothing when the app is gone (killed: its end of the pipe is
+    closed), so the engine still puts the user's engine back and exits."""
     try:
         sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
         sys.stdout.flush()
